@@ -1,0 +1,3 @@
+from cassettes_tool.cli import main
+
+main()

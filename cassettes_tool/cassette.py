@@ -1,0 +1,594 @@
+"""Find cassette files and read them through vcrpy's own serializers.
+
+What we read must be what vcrpy replays: YAML goes through vcrpy's restricted safe
+loader (libyaml's CSafeLoader underneath when present), JSON through its JSON
+serializer, and the interaction dicts are turned into records the way
+`vcr.serialize.deserialize` does, but tolerantly, so that a file that keeps vcrpy's
+interaction structure in another layout is still listed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+from vcr.serializers import jsonserializer, yamlserializer
+
+from cassettes_tool.body import Body, as_bytes, decode
+from cassettes_tool.errors import CassetteError, ConfigError
+
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+#: Folders never searched: VCS data, our own scratch area, virtual environments.
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".cassettes", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
+)
+#: A YAML alias graph that expands past this many nodes is refused (billion laughs).
+MAX_EXPANDED_NODES = 2_000_000
+
+
+class Serializer(Protocol):
+    """vcrpy's serializer interface: `deserialize(str) -> dict`, `serialize(dict) -> str`."""
+
+    def deserialize(self, cassette_string: str) -> Any: ...
+
+    def serialize(self, cassette_dict: Any) -> str: ...
+
+
+BUILTIN_SERIALIZERS: dict[str, Serializer] = {
+    "yaml": yamlserializer,  # type: ignore[dict-item]
+    "json": jsonserializer,  # type: ignore[dict-item]
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomSerializer:
+    """A project's own vcrpy serializer, named `package.module:object` in the config."""
+
+    spec: str
+    serializer: Serializer
+
+
+def import_serializer(spec: str, *, source: Path | None = None) -> CustomSerializer:
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigError(
+            f"{spec!r} is not of the form 'package.module:object'", source=source, key="serializer"
+        )
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot import {spec!r}: {exc}", source=source, key="serializer") from exc
+    if not (callable(getattr(obj, "deserialize", None)) and callable(getattr(obj, "serialize", None))):
+        raise ConfigError(
+            f"{spec!r} has no deserialize()/serialize(): not a vcrpy serializer",
+            source=source,
+            key="serializer",
+        )
+    return CustomSerializer(spec, obj)
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Headers:
+    """Headers in recorded order; names keep their case, look-ups ignore it; repeats kept."""
+
+    items: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        lname = name.lower()
+        for key, value in self.items:
+            if key.lower() == lname:
+                return value
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [value for key, value in self.items if key.lower() == lname]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @classmethod
+    def from_recorded(cls, raw: object) -> Headers:
+        """vcrpy writes `{name: [value, ...]}`; older writers `{name: value}` or pairs."""
+        pairs: list[tuple[str, str]] = []
+        if isinstance(raw, dict):
+            entries: Iterable[tuple[Any, Any]] = raw.items()
+        elif isinstance(raw, list | tuple):
+            entries = [tuple(e) if isinstance(e, list | tuple) else (e, None) for e in raw]
+        else:
+            entries = ()
+        for entry in entries:
+            if len(entry) != 2:
+                continue
+            name, values = entry
+            if not isinstance(values, list | tuple):
+                values = [values]
+            for value in values:
+                pairs.append((str(name), "" if value is None else _header_text(value)))
+        return cls(tuple(pairs))
+
+
+def _header_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    uri: str
+    headers: Headers
+    body: Body
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.uri).hostname or ""
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.uri).path or "/"
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(urlsplit(self.uri).query, keep_blank_values=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int | None
+    reason: str
+    headers: Headers
+    body: Body
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    index: int
+    request: Request
+    response: Response
+    #: 1-based line where the interaction starts in the file, when it could be found
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cassette:
+    path: Path
+    serializer: str
+    interactions: tuple[Interaction, ...]
+    #: the file's text, kept so that lint can point at lines without reading it twice
+    text: str = field(default="", repr=False, compare=False)
+    #: how the file departs from vcrpy's own layout, when it does
+    layout_note: str | None = None
+
+
+class NotACassette(CassetteError):
+    """A YAML or JSON file that does not hold vcrpy interactions: skipped with a note."""
+
+    def __init__(self, path: Path, message: str):
+        super().__init__(path, message, kind="not-a-cassette")
+
+
+# ---------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    files: tuple[Path, ...]
+    #: things a user should hear about that are not cassettes: symlink loops, unreadable folders
+    notes: tuple[tuple[Path, str], ...] = ()
+
+
+def discover(paths: Iterable[Path]) -> Discovery:
+    """Every `*.yaml`, `*.yml`, `*.json` under the given paths (a file given by name is taken as is).
+
+    Symlinked folders are followed once: a loop is noted and not entered again.
+    """
+    found: dict[Path, None] = {}
+    notes: list[tuple[Path, str]] = []
+    for root in paths:
+        if root.is_file() or (root.exists() and not root.is_dir()):
+            found.setdefault(root, None)
+            continue
+        if not root.exists():
+            notes.append((root, "no such file or folder"))
+            continue
+        seen: set[tuple[int, int]] = set()
+        _walk(root, found, notes, seen)
+    return Discovery(tuple(sorted(found)), tuple(notes))
+
+
+def _walk(
+    folder: Path,
+    found: dict[Path, None],
+    notes: list[tuple[Path, str]],
+    seen: set[tuple[int, int]],
+) -> None:
+    try:
+        stat = folder.stat()
+    except OSError as exc:
+        notes.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+        return
+    key = (stat.st_dev, stat.st_ino)
+    if key in seen:
+        notes.append((folder, "symlink loop: folder already searched, skipped"))
+        return
+    seen.add(key)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        notes.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name not in SKIPPED_DIRS:
+                _walk(path, found, notes, seen)
+        elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
+            found.setdefault(path, None)
+
+
+# ---------------------------------------------------------------------------- reading
+
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+")
+_OLD_FORMAT_TAG = "vcr.request.Request"
+
+
+def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
+    """Read one cassette. Raises CassetteError (or NotACassette) naming the file and line."""
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise CassetteError(path, "permission denied: cannot read the file", kind="unreadable") from None
+    except OSError as exc:
+        raise CassetteError(path, f"cannot read: {exc.strerror or exc}", kind="unreadable") from None
+    return loads(raw, path, custom)
+
+
+def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cassette:
+    """Read a cassette from bytes (a file, or a blob at a git revision)."""
+    if not raw.strip():
+        raise CassetteError(
+            path,
+            "empty file: vcrpy treats it as a missing cassette and records it again",
+            kind="empty-file",
+        )
+    text = _text_of(raw, path)
+    data: Any
+    if custom is not None:
+        try:
+            data = custom.serializer.deserialize(text)
+            serializer = custom.spec
+        except Exception as exc:
+            # Files the project wrote before its custom serializer may still be plain vcrpy.
+            try:
+                data, serializer = _parse_builtin(text, path)
+            except CassetteError:
+                raise CassetteError(path, f"{custom.spec} could not read it: {exc}") from None
+    else:
+        data, serializer = _parse_builtin(text, path)
+    return _build(data, text, path, serializer)
+
+
+def _text_of(raw: bytes, path: Path) -> str:
+    head = raw[:8192]
+    if b"\x00" in head:
+        raise CassetteError(path, "binary content (NUL bytes): not a YAML or JSON cassette")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CassetteError(
+            path,
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): vcrpy cannot read it either",
+            line=line,
+        ) from None
+
+
+def _parse_builtin(text: str, path: Path) -> tuple[Any, str]:
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return jsonserializer.deserialize(text), "json"
+        except ValueError as exc:
+            if stripped[:1] == "{" or path.suffix.lower() == ".json":
+                line = getattr(exc, "lineno", None)
+                msg = getattr(exc, "msg", str(exc))
+                raise CassetteError(path, f"invalid JSON: {msg}", line=line) from None
+    return _parse_yaml(text, path), "yaml"
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        data = yamlserializer.deserialize(text)
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        if _OLD_FORMAT_TAG in str(exc) or re.match(r"\s*- request:", text):
+            raise _old_format(path, line) from None
+        tag = _tag_of(exc)
+        raise CassetteError(
+            path,
+            f"YAML tag {tag} is refused by the safe loader (reported, never executed)",
+            line=line,
+            kind="unsafe-tag",
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "syntax error"
+        raise CassetteError(path, f"invalid YAML: {problem}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise CassetteError(path, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise CassetteError(path, "invalid YAML: nested too deeply") from None
+    if _ANCHOR.search(text) and _ALIAS.search(text):
+        _check_expansion(data, path)
+    return data
+
+
+def _tag_of(exc: yaml.constructor.ConstructorError) -> str:
+    match = re.search(r"tag '([^']+)'", str(exc.problem))
+    tag = match.group(1) if match else "?"
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _check_expansion(data: Any, path: Path) -> None:
+    """Aliases make a DAG; walking it naively is exponential. Bound the walk instead."""
+    budget = MAX_EXPANDED_NODES
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise CassetteError(
+                path,
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                "(a 'billion laughs' bomb?): refused",
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+
+
+def _old_format(path: Path, line: int | None = None) -> CassetteError:
+    return CassetteError(
+        path,
+        f"pre-1.0 vcrpy cassette format: migrate it with `python -m vcr.migration {path}`",
+        line=line,
+        kind="old-format",
+    )
+
+
+def _build(data: Any, text: str, path: Path, serializer: str) -> Cassette:
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "request" in data[0]:
+        raise _old_format(path)
+    if not isinstance(data, dict) or "interactions" not in data:
+        what = type(data).__name__ if not isinstance(data, dict) else "a mapping without `interactions`"
+        raise NotACassette(path, f"not a vcrpy cassette ({what}), skipped")
+    raw_interactions = data["interactions"]
+    if raw_interactions is None:
+        raw_interactions = []
+    if not isinstance(raw_interactions, list):
+        raise CassetteError(path, "`interactions` is not a list")
+    lines = interaction_lines(text, serializer, len(raw_interactions))
+    notes: set[str] = set()
+    interactions = []
+    for index, item in enumerate(raw_interactions):
+        line = lines[index] if lines else None
+        interactions.append(_interaction(item, index, line, path, notes))
+    version = data.get("version")
+    if version is not None and version != 1:
+        notes.add(f"version {version!r}")
+    return Cassette(
+        path=path,
+        serializer=serializer,
+        interactions=tuple(interactions),
+        text=text,
+        layout_note="; ".join(sorted(notes)) or None,
+    )
+
+
+def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set[str]) -> Interaction:
+    if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
+        raise CassetteError(path, f"interaction {index}: no `request` mapping", line=line)
+    req = item["request"]
+    for key in ("method", "uri"):
+        if not req.get(key):
+            raise CassetteError(path, f"interaction {index}: request has no `{key}`", line=line)
+    resp = item.get("response")
+    if not isinstance(resp, dict):
+        raise CassetteError(path, f"interaction {index}: no `response` mapping", line=line)
+
+    req_headers = Headers.from_recorded(req.get("headers"))
+    request = Request(
+        method=str(req["method"]).upper(),
+        uri=str(req["uri"]),
+        headers=req_headers,
+        body=_body(req.get("body"), req_headers, notes),
+    )
+    resp_headers = Headers.from_recorded(resp.get("headers"))
+    status, reason = _status(resp, notes)
+    if "body" in resp:
+        stored = resp["body"]
+    else:
+        stored = resp.get("content")
+        notes.add("response `content` instead of `body` (httpx stubs before vcrpy 6)")
+    response = Response(
+        status=status,
+        reason=reason,
+        headers=resp_headers,
+        body=_body(stored, resp_headers, notes),
+    )
+    return Interaction(index=index, request=request, response=response, line=line)
+
+
+def _body(stored: Any, headers: Headers, notes: set[str]) -> Body:
+    if isinstance(stored, dict):
+        if "string" in stored:
+            stored = stored["string"]
+        elif stored:
+            notes.add("body stored parsed, not as `string`")  # aiohttp stubs: JSON request bodies
+        else:
+            stored = None
+    return decode(as_bytes(stored), headers.get("content-type"), headers.get("content-encoding"))
+
+
+def _status(resp: dict[str, Any], notes: set[str]) -> tuple[int | None, str]:
+    status = resp.get("status")
+    if isinstance(status, dict):
+        return _int_or_none(status.get("code")), str(status.get("message") or "")
+    if status is None and "status_code" in resp:
+        return _int_or_none(resp.get("status_code")), ""
+    if status is not None:
+        notes.add("status stored as a bare value")
+        return _int_or_none(status), ""
+    return None, ""
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_YAML_ITEM = re.compile(r"^([ \t]*)- +(?:request|response)\s*:", re.MULTILINE)
+_JSON_ITEM = re.compile(r'^([ \t]*)"(?:request|response)"\s*:', re.MULTILINE)
+
+
+def interaction_lines(text: str, serializer: str, count: int) -> tuple[int, ...]:
+    """1-based start line of each interaction, found in the text without a second parse.
+
+    Only items at the indentation of the first one count, so a body that quotes a
+    cassette does not shift the numbering. Empty when the layout is not recognised.
+    """
+    if count == 0:
+        return ()
+    if serializer == "json":
+        return _json_lines(text, count)
+    starts: list[int] = []
+    indent: str | None = None
+    for match in _YAML_ITEM.finditer(text):
+        if indent is None:
+            indent = match.group(1)
+        elif match.group(1) != indent:
+            continue
+        starts.append(match.start())
+    if len(starts) != count:
+        return ()
+    return _to_lines(text, starts)
+
+
+def _json_lines(text: str, count: int) -> tuple[int, ...]:
+    # Every interaction object holds both keys at one indentation: take the first of each pair.
+    starts: list[int] = []
+    indent: str | None = None
+    for match in _JSON_ITEM.finditer(text):
+        if indent is None:
+            indent = match.group(1)
+        if match.group(1) == indent:
+            starts.append(match.start())
+    if len(starts) != 2 * count:
+        return ()
+    return _to_lines(text, [text.rfind("{", 0, s) for s in starts[::2]])
+
+
+def _to_lines(text: str, offsets: list[int]) -> tuple[int, ...]:
+    lines = []
+    line = 1
+    pos = 0
+    for offset in offsets:
+        line += text.count("\n", pos, offset)
+        pos = offset
+        lines.append(line)
+    return tuple(lines)
+
+
+def line_of(text: str, needle: str, start_line: int | None = None) -> int | None:
+    """The 1-based line of the first occurrence of `needle` at or after `start_line`."""
+    if not needle:
+        return None
+    start = 0
+    if start_line and start_line > 1:
+        start = _offset_of_line(text, start_line)
+    found = text.find(needle, start)
+    if found < 0:
+        return None
+    return text.count("\n", 0, found) + 1
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    pos = 0
+    for _ in range(line - 1):
+        nxt = text.find("\n", pos)
+        if nxt < 0:
+            return pos
+        pos = nxt + 1
+    return pos
+
+
+# ---------------------------------------------------------------------------- many files
+
+T = Any
+
+
+def map_files(
+    fn: Callable[[Path], T], files: Iterable[Path], *, workers: int | None = None
+) -> list[T]:
+    """Apply `fn` to every file, on all cores when the tree is large enough to pay for it.
+
+    `fn` must be a module-level function returning picklable records; the results come
+    back in the order of `files`.
+    """
+    files = list(files)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(files) < _PARALLEL_MIN_FILES or _total_size(files) < _PARALLEL_MIN_BYTES:
+        return [fn(path) for path in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    ctx = multiprocessing.get_context(method)
+    chunksize = max(1, len(files) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(fn, files, chunksize=chunksize))
+
+
+_PARALLEL_MIN_FILES = 16
+_PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+
+
+def _total_size(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+        if total >= _PARALLEL_MIN_BYTES:
+            break
+    return total

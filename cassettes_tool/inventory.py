@@ -1,0 +1,67 @@
+"""`scan`: what is in each cassette, read on all cores."""
+
+from __future__ import annotations
+
+from functools import lru_cache, partial
+from pathlib import Path
+
+from cassettes_tool import cassette
+from cassettes_tool.cassette import Cassette, CassetteError, CustomSerializer, NotACassette
+from cassettes_tool.report import CassetteResult, InteractionSummary, Report, Status
+
+
+@lru_cache(maxsize=4)
+def custom_serializer(spec: str | None) -> CustomSerializer | None:
+    """Imported once per process (workers re-import it: the object may not pickle)."""
+    return cassette.import_serializer(spec) if spec else None
+
+
+def read(path: Path, serializer: str | None) -> Cassette | CassetteError:
+    """The cassette, or the error that says why it could not be read (a value, not a raise)."""
+    try:
+        return cassette.load(path, custom_serializer(serializer))
+    except CassetteError as exc:
+        return exc
+
+
+def unread(exc: CassetteError) -> CassetteResult:
+    """The result of a file that was skipped (not a cassette) or could not be read."""
+    if isinstance(exc, NotACassette):
+        return CassetteResult(path=exc.path, status=Status.SKIPPED, error=exc.reason)
+    message = f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
+    return CassetteResult(path=exc.path, status=Status.ERROR, error=message)
+
+
+def summarize(path: Path, serializer: str | None = None) -> CassetteResult:
+    loaded = read(path, serializer)
+    if isinstance(loaded, CassetteError):
+        return unread(loaded)
+    return CassetteResult(
+        path=path,
+        status=Status.OK,
+        serializer=loaded.serializer,
+        note=loaded.layout_note,
+        size=len(loaded.text.encode("utf-8")),
+        interactions=tuple(
+            InteractionSummary(
+                index=i.index,
+                method=i.request.method,
+                uri=i.request.uri,
+                host=i.request.host,
+                path=i.request.path,
+                status_code=i.response.status,
+                media_type=i.response.body.media_type,
+                body_size=i.response.body.size,
+                body_kind=i.response.body.kind.value,
+                line=i.line,
+            )
+            for i in loaded.interactions
+        ),
+    )
+
+
+def scan(paths: tuple[Path, ...], *, serializer: str | None = None) -> Report:
+    custom_serializer(serializer)  # a bad `serializer` setting fails here, once, as a ConfigError
+    found = cassette.discover(paths)
+    results = cassette.map_files(partial(summarize, serializer=serializer), found.files)
+    return Report(command="scan", cassettes=tuple(results), notes=found.notes)
