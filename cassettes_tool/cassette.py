@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,11 @@ class CustomSerializer:
     serializer: Serializer
 
 
-def import_serializer(spec: str, *, source: Path | None = None) -> CustomSerializer:
+def import_serializer(spec: str, *, source: Path | None = None, root: Path | None = None) -> CustomSerializer:
+    """Import the project's serializer; the project folder is importable, as under pytest."""
+    folder = str((root or Path.cwd()).resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ConfigError(

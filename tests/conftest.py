@@ -1,0 +1,140 @@
+"""Real fixtures: demo services on loopback, cassettes recorded by real vcrpy, real git repos."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import requests
+from click.testing import CliRunner, Result
+
+from cassettes_tool.cli import cli
+from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
+from cassettes_tool.demo.services import DemoServer
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+if not CORPUS.is_dir():  # CI clones main beside shared/; a developer may run from elsewhere
+    CORPUS = Path(os.environ.get("CASSETTES_CORPUS", "/work/shared/corpus"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the user's home and global git config."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("CASSETTES_CONFIG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def v1_server() -> Iterator[DemoServer]:
+    with DemoServer("v1") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def v2_server() -> Iterator[DemoServer]:
+    with DemoServer("v2") as server:
+        yield server
+
+
+@pytest.fixture
+def server() -> Iterator[DemoServer]:
+    """A v1 server of the test's own, so that routes a test adds stay its own."""
+    with DemoServer("v1") as demo:
+        yield demo
+
+
+Recorder = Callable[..., Path]
+
+
+@pytest.fixture
+def record_cassette(tmp_path: Path, v1_server: DemoServer) -> Recorder:
+    """`record_cassette("auth/login.yaml", "login", client="httpx", serializer="yaml")`.
+
+    `scenario` is a name from the demo scenarios or a callable `(http, server) -> None`;
+    `server` defaults to the session's v1 services; the cassette lands under
+    `tmp_path / "cassettes"`.
+    """
+
+    def recorder(
+        relative: str,
+        scenario: str | Scenario,
+        *,
+        client: str = "requests",
+        serializer: str | None = None,
+        server: DemoServer | None = None,
+        root: Path | None = None,
+        **vcr_kwargs: Any,
+    ) -> Path:
+        path = (root or tmp_path / "cassettes") / relative
+        fn = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
+        serializer = serializer or ("json" if relative.endswith(".json") else "yaml")
+        demo = server or v1_server
+        if client == "httpx":
+            with httpx.Client() as http:
+                return record(path, fn, demo, http, serializer=serializer, **vcr_kwargs)
+        with requests.Session() as session:
+            return record(path, fn, demo, session, serializer=serializer, **vcr_kwargs)
+
+    return recorder
+
+
+@pytest.fixture
+def cassettes_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cassettes"
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Result]:
+    """Run the CLI in-process with click's CliRunner, from `cwd` (default: tmp_path)."""
+
+    def runner(*args: str, cwd: Path | None = None) -> Result:
+        monkeypatch.chdir(cwd or tmp_path)
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return runner
+
+
+def cassettes_executable() -> list[str]:
+    exe = Path(sys.executable).parent / "cassettes"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "cassettes_tool"]
+
+
+@pytest.fixture
+def run_installed(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed `cassettes` command in a real subprocess."""
+
+    def runner(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cassettes_executable(), *map(str, args)],
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    return runner
+
+
+@pytest.fixture
+def sample_cassettes(tmp_path: Path) -> Path:
+    """A copy of the bundled sample cassettes, free to damage."""
+    source = Path(__file__).resolve().parents[1] / "sample_cassettes"
+    target = tmp_path / "samples"
+    shutil.copytree(source, target)
+    return target
+
+
+def file_hashes(root: Path) -> dict[str, bytes]:
+    """Every file's bytes under root: compare before and after to prove nothing changed."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
