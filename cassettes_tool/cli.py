@@ -81,7 +81,7 @@ def scan(paths: tuple[Path, ...], config_file: Path | None, fmt: str, output: Pa
     (default: the configured `paths`, else the current folder).
     """
     settings = config.load(config_file)
-    result = inventory.scan(settings.cassette_paths(paths), serializer=settings.serializer)
+    result = inventory.scan(settings.cassette_paths(paths), settings)
     _emit(result, fmt, output, report.render_scan_text, quiet=quiet, verbose=verbose)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cassettes_tool import cassette
 from cassettes_tool.cassette import Cassette, CassetteError, CustomSerializer, NotACassette
+from cassettes_tool.config import Config
 from cassettes_tool.report import CassetteResult, InteractionSummary, Report, Status
 
 
@@ -60,8 +61,14 @@ def summarize(path: Path, serializer: str | None = None) -> CassetteResult:
     )
 
 
-def scan(paths: tuple[Path, ...], *, serializer: str | None = None) -> Report:
-    custom_serializer(serializer)  # a bad `serializer` setting fails here, once, as a ConfigError
+def check_serializer(config: Config) -> None:
+    """A bad `serializer` setting fails once, up front, as a ConfigError naming the file."""
+    if config.serializer:
+        cassette.import_serializer(config.serializer, source=config.source, root=config.root)
+
+
+def scan(paths: tuple[Path, ...], config: Config) -> Report:
+    check_serializer(config)
     found = cassette.discover(paths)
-    results = cassette.map_files(partial(summarize, serializer=serializer), found.files)
+    results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
     return Report(command="scan", cassettes=tuple(results), notes=found.notes)

@@ -9,7 +9,7 @@ from pathlib import Path
 from cassettes_tool import cassette, secrets
 from cassettes_tool.cassette import Cassette, CassetteError, NotACassette
 from cassettes_tool.config import Config
-from cassettes_tool.inventory import custom_serializer, read, unread
+from cassettes_tool.inventory import check_serializer, read, unread
 from cassettes_tool.report import CassetteResult, Problem, Report, Status
 
 #: Problem kinds and their stable codes: C for the file, S for secrets.
@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "cookie": "S102",
     "secret-parameter": "S103",
     "url-password": "S103",
+    "password": "S103",
     "token-in-body": "S104",
     "jwt": "S105",
     "aws-access-key": "S106",
@@ -43,6 +44,7 @@ _SECRET_NAMES = {
     "cookie": "cookie value",
     "secret-parameter": "secret-named parameter",
     "url-password": "password in the URL",
+    "password": "password",
     "token-in-body": "token",
     "jwt": "JWT",
     "aws-access-key": "AWS access key id",
@@ -105,7 +107,7 @@ def _line_of(loaded: Cassette, finding: secrets.Finding, start: int | None) -> i
 
 
 def lint(paths: tuple[Path, ...], config: Config) -> Report:
-    custom_serializer(config.serializer)
+    check_serializer(config)
     found = cassette.discover(paths)
     check = partial(
         check_file,

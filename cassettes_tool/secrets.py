@@ -216,7 +216,8 @@ def _scan_json(value: Any, path: str, where: str, idx: int, fields: frozenset[st
             if isinstance(item, str) and str(key).lower() in fields and looks_real(item):
                 token = _AUTH_SCHEME.sub("", item)
                 kinds = [k for k, _ in _shape_matches(token)]
-                yield Finding(kinds[0] if kinds else "token-in-body", idx, f"{where} {child}", token)
+                named = "password" if _PASSWORD_FIELD.search(str(key)) else "token-in-body"
+                yield Finding(kinds[0] if kinds else named, idx, f"{where} {child}", token)
             else:
                 yield from _scan_json(item, child, where, idx, fields)
     elif isinstance(value, list):
@@ -226,6 +227,7 @@ def _scan_json(value: Any, path: str, where: str, idx: int, fields: frozenset[st
         yield from _shapes(value, f"{where} {path}", idx)
 
 
+_PASSWORD_FIELD = re.compile(r"pass|pwd", re.IGNORECASE)
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 

@@ -27,7 +27,7 @@ def test_requests_yaml_cassette_reads_as_recorded(record_cassette: Any) -> None:
     ]
     login, me = loaded.interactions
     assert login.request.body.kind is BodyKind.JSON
-    assert login.request.body.value == {"username": "ada", "password": "correct-horse"}
+    assert login.request.body.value == {"username": "ada", "password": "FILTERED"}
     assert login.response.body.value["token"] == "FILTERED"
     assert me.request.headers.get("AUTHORIZATION") == "FILTERED"
     assert me.response.body.value["roles"] == ["admin", "billing"]

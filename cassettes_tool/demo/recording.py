@@ -47,6 +47,7 @@ def demo_vcr(server: DemoServer, *, serializer: str = "yaml", **kwargs: Any) -> 
         "before_record_request": public,
         "before_record_response": scrub_tokens,
         "filter_headers": [("authorization", FILTERED)],
+        "filter_post_data_parameters": [("password", FILTERED)],
         "decode_compressed_response": False,
     }
     options.update(kwargs)
