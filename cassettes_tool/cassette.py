@@ -9,6 +9,7 @@ interaction structure in another layout is still listed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
@@ -40,12 +41,6 @@ class Serializer(Protocol):
     def deserialize(self, cassette_string: str) -> Any: ...
 
     def serialize(self, cassette_dict: Any) -> str: ...
-
-
-BUILTIN_SERIALIZERS: dict[str, Serializer] = {
-    "yaml": yamlserializer,  # type: ignore[dict-item]
-    "json": jsonserializer,  # type: ignore[dict-item]
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +112,10 @@ class Headers:
         if isinstance(raw, dict):
             entries: Iterable[tuple[Any, Any]] = raw.items()
         elif isinstance(raw, list | tuple):
-            entries = [tuple(e) if isinstance(e, list | tuple) else (e, None) for e in raw]
+            entries = [tuple(e) for e in raw if isinstance(e, list | tuple) and len(e) == 2]
         else:
             entries = ()
-        for entry in entries:
-            if len(entry) != 2:
-                continue
-            name, values = entry
+        for name, values in entries:
             if not isinstance(values, list | tuple):
                 values = [values]
             for value in values:
@@ -561,9 +553,7 @@ def _offset_of_line(text: str, line: int) -> int:
 T = Any
 
 
-def map_files(
-    fn: Callable[[Path], T], files: Iterable[Path], *, workers: int | None = None
-) -> list[T]:
+def map_files(fn: Callable[[Path], T], files: Iterable[Path], *, workers: int | None = None) -> list[T]:
     """Apply `fn` to every file, on all cores when the tree is large enough to pay for it.
 
     `fn` must be a module-level function returning picklable records; the results come
@@ -590,10 +580,8 @@ _PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 def _total_size(files: list[Path]) -> int:
     total = 0
     for path in files:
-        try:
+        with contextlib.suppress(OSError):
             total += path.stat().st_size
-        except OSError:
-            pass
         if total >= _PARALLEL_MIN_BYTES:
             break
     return total

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from cassettes_tool import __version__, config, inventory, lint, report
-from cassettes_tool.errors import CassettesError, ExitCode
+from cassettes_tool.errors import CassettesError
 from cassettes_tool.report import Format, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,7 +74,14 @@ def cli() -> None:
 @cli.command()
 @paths_argument
 @common_options
-def scan(paths: tuple[Path, ...], config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
+def scan(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Inventory: every cassette, its serializer and its interactions.
 
     PATH is a cassette or a folder searched for *.yaml, *.yml and *.json files
@@ -89,7 +96,12 @@ def scan(paths: tuple[Path, ...], config_file: Path | None, fmt: str, output: Pa
 @paths_argument
 @common_options
 def lint_command(
-    paths: tuple[Path, ...], config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Problems only: unparseable files, old formats, unsafe YAML tags, credentials left in cassettes.
 

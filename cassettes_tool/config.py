@@ -115,9 +115,12 @@ class Config:
             raise ConfigError(f"unknown target {name!r} (known: {known})", source=self.source)
         raw = self.targets[name]
         prefix = f"targets.{name}"
-        hosts = {h: _interpolate(u, self.source, f"{prefix}.hosts.{h}") for h, u in raw.get("hosts", {}).items()}
+        hosts = {
+            h: _interpolate(u, self.source, f"{prefix}.hosts.{h}") for h, u in raw.get("hosts", {}).items()
+        }
         headers = {
-            h: _interpolate(v, self.source, f"{prefix}.headers.{h}") for h, v in raw.get("headers", {}).items()
+            h: _interpolate(v, self.source, f"{prefix}.headers.{h}")
+            for h, v in raw.get("headers", {}).items()
         }
         return Target(
             name=name,
@@ -241,9 +244,7 @@ def validate(settings: Any, source: Path) -> None:
         raise ConfigError("expected a table", source=source, key="tool.cassettes")
     for key, value in settings.items():
         if key not in known:
-            raise ConfigError(
-                f"unknown key (known keys: {', '.join(sorted(known))})", source=source, key=key
-            )
+            raise ConfigError(f"unknown key (known keys: {', '.join(sorted(known))})", source=source, key=key)
         if key in SECTION_SCHEMAS:
             _check_table(value, SECTION_SCHEMAS[key], source, key)
         elif key == "targets":

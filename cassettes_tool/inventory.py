@@ -6,8 +6,9 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import Cassette, CassetteError, CustomSerializer, NotACassette
+from cassettes_tool.cassette import Cassette, CustomSerializer, NotACassette
 from cassettes_tool.config import Config
+from cassettes_tool.errors import CassetteError
 from cassettes_tool.report import CassetteResult, InteractionSummary, Report, Status
 
 

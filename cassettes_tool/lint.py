@@ -7,8 +7,9 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette, secrets
-from cassettes_tool.cassette import Cassette, CassetteError, NotACassette
+from cassettes_tool.cassette import Cassette, NotACassette
 from cassettes_tool.config import Config
+from cassettes_tool.errors import CassetteError
 from cassettes_tool.inventory import check_serializer, read, unread
 from cassettes_tool.report import CassetteResult, Problem, Report, Status
 
@@ -77,7 +78,9 @@ def check_file(
     )
 
 
-def problems(loaded: Cassette, *, headers: tuple[str, ...] = (), fields: tuple[str, ...] = ()) -> list[Problem]:
+def problems(
+    loaded: Cassette, *, headers: tuple[str, ...] = (), fields: tuple[str, ...] = ()
+) -> list[Problem]:
     found: list[Problem] = []
     if not loaded.interactions:
         found.append(

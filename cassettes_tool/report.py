@@ -151,8 +151,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
             for i in result.interactions
         ],
         "problems": [
-            {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line}
-            for p in result.problems
+            {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line} for p in result.problems
         ],
     }
 

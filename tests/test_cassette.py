@@ -168,7 +168,10 @@ def test_custom_serializer_reads_and_tolerant_reader_lists(
     import parsed_serializer  # type: ignore[import-not-found]
 
     path = record_cassette(
-        "parsed.yaml", "users", serializer="parsed", custom_serializers={"parsed": parsed_serializer.serializer}
+        "parsed.yaml",
+        "users",
+        serializer="parsed",
+        custom_serializers={"parsed": parsed_serializer.serializer},
     )
     assert "  json:" in path.read_text() and "string:" not in path.read_text()
 
@@ -177,7 +180,9 @@ def test_custom_serializer_reads_and_tolerant_reader_lists(
     assert listed["status"] == "ok" and "parsed" in listed["note"]
     assert listed["interactions"][0]["path"] == "/users"
 
-    (tmp_path / "pyproject.toml").write_text('[tool.cassettes]\nserializer = "parsed_serializer:serializer"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cassettes]\nserializer = "parsed_serializer:serializer"\n'
+    )
     with_it = run("scan", "--format", "json", "cassettes")
     assert with_it.exit_code == 0, with_it.output
     read = json.loads(with_it.stdout)["cassettes"][0]
@@ -220,7 +225,9 @@ serializer = _Serializer()
 '''
 
 
-def test_discover_finds_cassettes_by_extension_and_skips_scratch(tmp_path: Path, record_cassette: Any) -> None:
+def test_discover_finds_cassettes_by_extension_and_skips_scratch(
+    tmp_path: Path, record_cassette: Any
+) -> None:
     good = record_cassette("a/b/c.yml", "users")
     record_cassette("x.json", "users", root=tmp_path / "cassettes" / ".cassettes" / "scratch")
     (tmp_path / "cassettes" / "notes.txt").write_text("not a cassette")

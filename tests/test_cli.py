@@ -47,7 +47,11 @@ def test_scan_json_report_has_the_spec_fields(sample_cassettes: Path, run: Any, 
     assert item["status_code"] == 200 and item["media_type"] == "application/json"
     # the body size is what a client sees: the gzip body decoded
     loaded = cassette.load(sample_cassettes / "catalog" / "items.yaml")
-    assert item["body_size"] == loaded.interactions[0].response.body.size > len(loaded.interactions[0].response.body.stored)
+    assert (
+        item["body_size"]
+        == loaded.interactions[0].response.body.size
+        > len(loaded.interactions[0].response.body.stored)
+    )
 
 
 def test_scan_reads_a_large_tree_in_parallel_with_the_same_result(
@@ -65,7 +69,9 @@ def test_scan_reads_a_large_tree_in_parallel_with_the_same_result(
     assert [c.path for c in report.cassettes] == sorted(files)
 
 
-def test_installed_command_and_module_entry_point(sample_cassettes: Path, run_installed: Any, tmp_path: Path) -> None:
+def test_installed_command_and_module_entry_point(
+    sample_cassettes: Path, run_installed: Any, tmp_path: Path
+) -> None:
     done = run_installed("scan", "--format", "json", sample_cassettes)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["cassettes"] == 5

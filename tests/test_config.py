@@ -60,17 +60,26 @@ def test_explicit_config_file_wins(tmp_path: Path, record_cassette: Any, run: An
     ("body", "message"),
     [
         ('[tool.cassettes]\npathz = ["x"]\n', "pyproject.toml: pathz: unknown key"),
-        ('[tool.cassettes]\npaths = "tests"\n', "pyproject.toml: paths: expected a list of strings, got a string"),
+        (
+            '[tool.cassettes]\npaths = "tests"\n',
+            "pyproject.toml: paths: expected a list of strings, got a string",
+        ),
         ("[tool.cassettes]\nfail_on = 'sometimes'\n", "fail_on: expected one of breaking, additive, value"),
         (
             "[tool.cassettes.targets.staging]\ntimeout = 'slow'\n",
             "targets.staging.timeout: expected a number, got a string",
         ),
-        ("[tool.cassettes.targets.staging]\nconcurrency = 0\n", "targets.staging.concurrency: expected a positive"),
+        (
+            "[tool.cassettes.targets.staging]\nconcurrency = 0\n",
+            "targets.staging.concurrency: expected a positive",
+        ),
         ("[tool.cassettes.redcat]\nheaders = []\n", "redcat: unknown key"),
         ("[tool.cassettes.redact]\nheaders = [1]\n", "redact.headers: item 0: expected a string"),
         ("[tool.cassettes\npaths = []\n", "pyproject.toml: invalid TOML"),
-        ('[tool.cassettes]\npaths = ["${NO_SUCH_VARIABLE_42}/c"]\n', "paths[0]: environment variable NO_SUCH_VARIABLE_42 is not set"),
+        (
+            '[tool.cassettes]\npaths = ["${NO_SUCH_VARIABLE_42}/c"]\n',
+            "paths[0]: environment variable NO_SUCH_VARIABLE_42 is not set",
+        ),
     ],
 )
 def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path, run: Any, body: str, message: str) -> None:
@@ -88,7 +97,9 @@ def test_env_interpolation_in_target_headers(tmp_path: Path, monkeypatch: pytest
         'headers = { Authorization = "Bearer ${STAGING_TOKEN}" }\nmethods = ["get", "post"]\n',
     )
     settings = config.load(source)
-    with pytest.raises(ConfigError, match=r"targets\.staging\.headers\.Authorization: environment variable STAGING_TOKEN"):
+    with pytest.raises(
+        ConfigError, match=r"targets\.staging\.headers\.Authorization: environment variable STAGING_TOKEN"
+    ):
         settings.target("staging")
     monkeypatch.setenv("STAGING_TOKEN", "s3cr3t")
     target = settings.target("staging")
@@ -99,7 +110,9 @@ def test_env_interpolation_in_target_headers(tmp_path: Path, monkeypatch: pytest
         settings.target("prod")
 
 
-def test_missing_target_secret_does_not_break_offline_commands(tmp_path: Path, record_cassette: Any, run: Any) -> None:
+def test_missing_target_secret_does_not_break_offline_commands(
+    tmp_path: Path, record_cassette: Any, run: Any
+) -> None:
     """`scan` in CI must not need the staging token: targets are interpolated only when used."""
     record_cassette("a.yaml", "users")
     write_pyproject(tmp_path, '[tool.cassettes.targets.staging]\nheaders = { A = "${UNSET_TOKEN_X}" }\n')

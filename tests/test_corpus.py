@@ -28,7 +28,12 @@ def test_scan_reads_the_whole_corpus(run: Any) -> None:
     assert statuses["ok"] >= 370, statuses
     errors = {Path(c["path"]).name: c["error"] for c in report["cassettes"] if c["status"] == "error"}
     # the only files we cannot read are the pre-1.0 ones, each told how to migrate
-    assert set(errors) == {"old_cassette.json", "old_cassette.yaml", "domain_redirect.old.yaml", "domain_redirect.new.yaml"}
+    assert set(errors) == {
+        "old_cassette.json",
+        "old_cassette.yaml",
+        "domain_redirect.old.yaml",
+        "domain_redirect.new.yaml",
+    }
     assert all("python -m vcr.migration" in e for e in errors.values())
     assert result.exit_code == 3  # incomplete: some files could not be read
 
@@ -41,7 +46,10 @@ def test_lint_reads_the_whole_corpus_and_finds_leftovers(run: Any) -> None:
     assert kinds["old-format"] == 4
     # a real access token left in a public suite's rate-limit response
     leaked = [
-        p for c in report["cassettes"] if c["path"].endswith("testratelimitstatus.json") for p in c["problems"]
+        p
+        for c in report["cassettes"]
+        if c["path"].endswith("testratelimitstatus.json")
+        for p in c["problems"]
     ]
     assert any(p["kind"] == "token-in-body" and "access_token" in p["message"] for p in leaked)
     assert all(p["line"] for p in leaked)
@@ -77,5 +85,7 @@ def test_aiohttp_json_bodies_stored_parsed() -> None:
 
 def test_parallel_scan_of_corpus_matches_serial() -> None:
     files = cassette.discover([CORPUS]).files
-    assert cassette.map_files(inventory.summarize, files, workers=2) == [inventory.summarize(f) for f in files]
+    assert cassette.map_files(inventory.summarize, files, workers=2) == [
+        inventory.summarize(f) for f in files
+    ]
     assert inventory.scan((CORPUS,), Config()).count(Status.OK) >= 370

@@ -48,14 +48,14 @@ def leaky(record_cassette: Any, server: DemoServer) -> Path:
     )
 
     def leak(http: Any, demo: DemoServer) -> None:
-        answer = http.post(demo.url("https://auth.example.com/login"), json={"username": "ada", "password": "correct-horse"})
+        answer = http.post(
+            demo.url("https://auth.example.com/login"), json={"username": "ada", "password": "correct-horse"}
+        )
         token = answer.json()["token"]
         http.get(demo.url("https://auth.example.com/me"), headers={"Authorization": f"Bearer {token}"})
         http.get(demo.url("https://auth.example.com/keys?api_key=k3y-5up3r-53cr3t-v4lu3"))
 
-    return record_cassette(
-        "leaky.yaml", leak, server=server, filter_headers=[], before_record_response=None
-    )
+    return record_cassette("leaky.yaml", leak, server=server, filter_headers=[], before_record_response=None)
 
 
 def test_lint_finds_every_kind_of_credential(leaky: Path, run: Any) -> None:
@@ -110,8 +110,20 @@ def test_filtered_recordings_and_placeholders_are_clean(record_cassette: Any, ru
 
 @pytest.mark.parametrize(
     "value",
-    ["", "FILTERED", "<REDACTED>", "<REDACTED:jwt>", "***", "XXXX", "DUMMY", "0000000000", "Bearer FILTERED",
-     "Bearer <REDACTED>", "xxxx-xxxx-xxxx", "${STAGING_TOKEN}"],
+    [
+        "",
+        "FILTERED",
+        "<REDACTED>",
+        "<REDACTED:jwt>",
+        "***",
+        "XXXX",
+        "DUMMY",
+        "0000000000",
+        "Bearer FILTERED",
+        "Bearer <REDACTED>",
+        "xxxx-xxxx-xxxx",
+        "${STAGING_TOKEN}",
+    ],
 )
 def test_placeholders_are_not_findings(value: str) -> None:
     token = secrets._AUTH_SCHEME.sub("", value)
@@ -135,11 +147,19 @@ def test_sample_cassettes_are_lint_clean(sample_cassettes: Path, run: Any) -> No
     assert "All 5 cassettes clean." in result.stdout
 
 
-def test_redact_config_adds_header_names(record_cassette: Any, server: DemoServer, run: Any, tmp_path: Path) -> None:
+def test_redact_config_adds_header_names(
+    record_cassette: Any, server: DemoServer, run: Any, tmp_path: Path
+) -> None:
     server.add_route(
-        "GET", "/auth/internal", Answer(200, b"{}", "application/json", (("X-Internal-Session", "s3ss10n-4b5c6d7e8f"),))
+        "GET",
+        "/auth/internal",
+        Answer(200, b"{}", "application/json", (("X-Internal-Session", "s3ss10n-4b5c6d7e8f"),)),
     )
-    record_cassette("internal.yaml", lambda http, demo: http.get(demo.url("https://auth.example.com/internal")), server=server)
+    record_cassette(
+        "internal.yaml",
+        lambda http, demo: http.get(demo.url("https://auth.example.com/internal")),
+        server=server,
+    )
     assert run("lint", "cassettes").exit_code == 0
     (tmp_path / "pyproject.toml").write_text('[tool.cassettes.redact]\nheaders = ["x-internal-session"]\n')
     result = run("lint", "cassettes")

@@ -145,7 +145,13 @@ class DemoApp:
         roles = ["billing", "admin"] if self.v2 else ["admin", "billing"]  # same set, new order
         return _json(
             200,
-            {"id": 42, "name": "Ada Lovelace", "email": "ada@example.com", "roles": roles, "last_login": _iso(_now())},
+            {
+                "id": 42,
+                "name": "Ada Lovelace",
+                "email": "ada@example.com",
+                "roles": roles,
+                "last_login": _iso(_now()),
+            },
         )
 
     # -- payments -----------------------------------------------------------------------
@@ -210,7 +216,9 @@ class DemoApp:
     def report_pdf(self, request: SeenRequest) -> Answer:
         seed = hashlib.sha256(self.version.encode()).digest()
         payload = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + seed * (64 if self.v2 else 48) + b"\n%%EOF\n"
-        return Answer(200, payload, "application/pdf", (("Content-Disposition", 'attachment; filename="report.pdf"'),))
+        return Answer(
+            200, payload, "application/pdf", (("Content-Disposition", 'attachment; filename="report.pdf"'),)
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -242,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a demo server must not scribble on the user's terminal."""
 
 
