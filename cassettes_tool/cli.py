@@ -5,6 +5,7 @@ The only module that knows click, stdout/stderr and exit codes.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cassettes_tool import __version__, config, inventory, lint, report
+from cassettes_tool import __version__, compare, config, inventory, lint, report
+from cassettes_tool.diff import Severity
 from cassettes_tool.errors import CassettesError
 from cassettes_tool.report import Format, Report
 
@@ -112,6 +114,47 @@ def lint_command(
     _emit(result, fmt, output, report.render_lint_text, quiet=quiet, verbose=verbose)
 
 
+@cli.command(name="diff")
+@click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
+@click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...).")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),
+    default=None,
+    help="Exit 1 on drift at or above this severity (default: the config's fail_on, else breaking).",
+)
+@common_options
+def diff_command(
+    old: Path | None,
+    new: Path | None,
+    show_volatile: bool,
+    fail_on: str | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """What changed between two cassettes (or two folders of them), by meaning.
+
+    Changes are classed breaking, additive, value or volatile (SPEC.md); volatile
+    ones (timestamps, ids, Date headers...) are hidden unless --show-volatile.
+    """
+    settings = config.load(config_file)
+    if old is None or new is None:
+        raise click.UsageError("give OLD and NEW")
+    pairs, notes = compare.pairs_of_paths(old, new, settings)
+    result = compare.report_of(
+        pairs,
+        settings,
+        fail_on=Severity(fail_on or settings.fail_on),
+        show_volatile=show_volatile,
+        notes=notes,
+    )
+    _emit(result, fmt, output, report.render_drift_text, quiet=quiet, verbose=verbose)
+
+
 def _emit(
     result: Report,
     fmt: str,
@@ -121,10 +164,8 @@ def _emit(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    if fmt == Format.JSON.value:
-        rendered = report.render_json(result)
-    else:
-        rendered = "".join(f"{line}\n" for line in text(result, quiet=quiet, verbose=verbose))
+    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    rendered = report.render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
     else:

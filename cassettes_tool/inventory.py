@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import Cassette, CustomSerializer, NotACassette
+from cassettes_tool.cassette import Cassette, CustomSerializer, Interaction, NotACassette
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.report import CassetteResult, InteractionSummary, Report, Status
@@ -34,6 +35,24 @@ def unread(exc: CassetteError) -> CassetteResult:
     return CassetteResult(path=exc.path, status=Status.ERROR, error=message)
 
 
+def interaction_summary(interaction: Interaction, **extra: Any) -> InteractionSummary:
+    """What a report shows of one interaction: request line, status, response body."""
+    request, response = interaction.request, interaction.response
+    return InteractionSummary(
+        index=interaction.index,
+        method=request.method,
+        uri=request.uri,
+        host=request.host,
+        path=request.path,
+        status_code=response.status,
+        media_type=response.body.media_type,
+        body_size=response.body.size,
+        body_kind=response.body.kind.value,
+        line=interaction.line,
+        **extra,
+    )
+
+
 def summarize(path: Path, serializer: str | None = None) -> CassetteResult:
     loaded = read(path, serializer)
     if isinstance(loaded, CassetteError):
@@ -44,21 +63,7 @@ def summarize(path: Path, serializer: str | None = None) -> CassetteResult:
         serializer=loaded.serializer,
         note=loaded.layout_note,
         size=len(loaded.text.encode("utf-8")),
-        interactions=tuple(
-            InteractionSummary(
-                index=i.index,
-                method=i.request.method,
-                uri=i.request.uri,
-                host=i.request.host,
-                path=i.request.path,
-                status_code=i.response.status,
-                media_type=i.response.body.media_type,
-                body_size=i.response.body.size,
-                body_kind=i.response.body.kind.value,
-                line=i.line,
-            )
-            for i in loaded.interactions
-        ),
+        interactions=tuple(interaction_summary(i) for i in loaded.interactions),
     )
 
 

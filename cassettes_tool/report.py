@@ -10,11 +10,12 @@ import enum
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cassettes_tool.diff import Change, Severity
 from cassettes_tool.errors import ExitCode
 
 SCHEMA = "cassettes-report/1"
@@ -34,6 +35,8 @@ class Status(str, enum.Enum):
 class Format(str, enum.Enum):
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,9 @@ class InteractionSummary:
     body_size: int
     body_kind: str
     line: int | None = None
+    #: after a diff: `aligned` or `drifted`, and what changed
+    status: Status | None = None
+    changes: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +86,28 @@ class Report:
     #: things found while searching that are not cassettes: symlink loops, missing paths
     notes: tuple[tuple[Path, str], ...] = ()
     target: str | None = None
+    #: drift at or above this severity is a finding (`--fail-on`)
+    fail_on: Severity = Severity.BREAKING
+    show_volatile: bool = False
 
     @property
     def problems(self) -> int:
         return sum(len(c.problems) for c in self.cassettes)
 
+    def changes(self, cassette: CassetteResult | None = None) -> list[Change]:
+        results = [cassette] if cassette is not None else self.cassettes
+        return [ch for c in results for i in c.interactions for ch in i.changes]
+
+    def failing(self, cassette: CassetteResult) -> bool:
+        """True when the cassette holds drift at or above the threshold, or is stale."""
+        if cassette.status is Status.STALE:
+            return True
+        return any(ch.severity.rank >= self.fail_on.rank for ch in self.changes(cassette))
+
     @property
     def verdict(self) -> ExitCode:
         """Findings fail (1); otherwise anything that could not be read makes it incomplete (3)."""
-        if self.problems:
+        if self.problems or any(self.failing(c) for c in self.cassettes):
             return ExitCode.FINDINGS
         if any(c.status is Status.ERROR for c in self.cassettes):
             return ExitCode.INCOMPLETE
@@ -121,13 +140,33 @@ def to_json(report: Report) -> dict[str, Any]:
             **{status.value: statuses.get(status.value, 0) for status in Status},
             "errors": statuses.get(Status.ERROR.value, 0),
             "problems": report.problems,
+            "changes": _severity_counts(report.changes()),
         },
-        "cassettes": [_cassette_json(c) for c in report.cassettes],
+        "fail_on": report.fail_on.value,
+        "cassettes": [_cassette_json(c, report.show_volatile) for c in report.cassettes],
         "notes": [{"path": display_path(p), "note": n} for p, n in report.notes],
     }
 
 
-def _cassette_json(result: CassetteResult) -> dict[str, Any]:
+def _severity_counts(changes: list[Change]) -> dict[str, int]:
+    counts = Counter(c.severity for c in changes)
+    return {severity.value: counts.get(severity, 0) for severity in sorted(Severity, key=lambda s: -s.rank)}
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "severity": change.severity.value,
+        "kind": change.kind.value,
+        "where": change.where.value,
+        "path": change.path,
+        "old": change.old,
+        "new": change.new,
+        "detail": change.detail,
+        "count": change.count,
+    }
+
+
+def _cassette_json(result: CassetteResult, show_volatile: bool = False) -> dict[str, Any]:
     return {
         "path": display_path(result.path),
         "status": result.status.value,
@@ -147,6 +186,10 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
                 "body_kind": i.body_kind,
                 "body_size": i.body_size,
                 "line": i.line,
+                "status": i.status.value if i.status else None,
+                "changes": [
+                    _change_json(c) for c in i.changes if show_volatile or c.severity is not Severity.VOLATILE
+                ],
             }
             for i in result.interactions
         ],
@@ -157,7 +200,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 # ---------------------------------------------------------------------------- text
@@ -252,3 +295,210 @@ def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
         yield f"Found {report.problems} problems in {files} of {checked} cassettes."
     else:
         yield f"All {checked} cassettes clean."
+
+
+# ---------------------------------------------------------------------------- drift
+
+
+_COLORS = {
+    Severity.BREAKING: "\x1b[31;1m",
+    Severity.ADDITIVE: "\x1b[33m",
+    Severity.VALUE: "\x1b[36m",
+    Severity.VOLATILE: "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+
+
+def _visible(report: Report, changes: Iterable[Change]) -> list[Change]:
+    return [c for c in changes if report.show_volatile or c.severity is not Severity.VOLATILE]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(change: Change) -> str:
+    """One line a reviewer reads: what changed, from what to what."""
+    kind = change.kind.value
+    if kind == "field_added" or kind == "header_added" or kind == "deprecation_announced":
+        text = f"new: {_short(change.new)}"
+    elif kind in ("field_removed", "header_removed"):
+        text = f"was: {_short(change.old)}"
+    elif kind in ("interaction_added", "interaction_missing"):
+        text = "recorded only in the new cassette" if kind == "interaction_added" else "no longer recorded"
+    elif change.old is None and change.new is None:
+        text = ""
+    else:
+        text = f"{_short(change.old)} -> {_short(change.new)}"
+    if change.detail and "\n" not in change.detail:
+        text = f"{text} ({change.detail})" if text else change.detail
+    if change.count > 1:
+        text += f" (in {change.count} places)"
+    return text
+
+
+def _counts_text(changes: list[Change]) -> str:
+    counts = Counter(c.severity for c in changes)
+    order = sorted(counts, key=lambda s: -s.rank)
+    return ", ".join(f"{counts[s]} {s.value}" for s in order)
+
+
+def _drift_order(report: Report, result: CassetteResult) -> tuple[int, str]:
+    top = max((c.severity.rank for c in _visible(report, report.changes(result))), default=-1)
+    return (-top, display_path(result.path))
+
+
+def render_drift_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
+    """Grouped by cassette, most severe first; aligned cassettes folded into one count."""
+
+    def paint(severity: Severity, text: str) -> str:
+        return f"{_COLORS[severity]}{text}{_RESET}" if color else text
+
+    aligned: list[CassetteResult] = []
+    for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
+        path = display_path(result.path)
+        if result.status in (Status.ERROR, Status.SKIPPED):
+            yield f"{result.status.value:<8} {path}: {result.error}"
+            continue
+        changes = _visible(report, report.changes(result))
+        if not changes:
+            aligned.append(result)
+            continue
+        yield f"{path}  {result.status.value}: {_counts_text(changes)}"
+        for interaction in result.interactions:
+            shown = _visible(report, interaction.changes)
+            if not shown:
+                continue
+            yield f"  {interaction.method} {interaction.uri}"
+            width = max(len(c.kind.value) for c in shown)
+            where_width = max(len(c.path or c.where.value) for c in shown)
+            for change in shown:
+                label = paint(change.severity, f"{change.severity.value:<9}")
+                where = change.path or change.where.value
+                yield f"    {label} {change.kind.value:<{width}}  {where:<{where_width}}  {describe(change)}".rstrip()
+                if change.detail and "\n" in change.detail:
+                    yield from (f"        {line}" for line in change.detail.splitlines())
+    if aligned:
+        names = f": {', '.join(display_path(r.path) for r in aligned)}" if verbose else ""
+        yield f"{len(aligned)} cassette{'s' if len(aligned) != 1 else ''} aligned{names}"
+    yield from _notes(report)
+    if not quiet:
+        yield drift_summary(report)
+
+
+def drift_summary(report: Report) -> str:
+    drifted = [c for c in report.cassettes if c.status is Status.DRIFTED]
+    parts = [f"{len(report.cassettes)} cassettes", f"{report.count(Status.ALIGNED)} aligned"]
+    changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
+    parts.append(f"{len(drifted)} drifted" + (f" ({_counts_text(changes)})" if changes else ""))
+    for status in (Status.SKIPPED, Status.ERROR, Status.STALE):
+        if report.count(status):
+            parts.append(f"{report.count(status)} {status.value}")
+    return "summary: " + ", ".join(parts) + f"; failing on {report.fail_on.value} and above"
+
+
+# ---------------------------------------------------------------------------- markdown
+
+
+def render_markdown(report: Report, **_: Any) -> Iterator[str]:
+    """Fits a pull-request comment and a commit message body."""
+    yield f"### cassettes {report.command}: {drift_summary(report).removeprefix('summary: ')}"
+    for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
+        path = display_path(result.path)
+        changes = _visible(report, report.changes(result))
+        if result.status in (Status.ERROR, Status.SKIPPED):
+            yield ""
+            yield f"- `{path}`: {result.status.value}: {result.error}"
+            continue
+        if not changes and not result.problems:
+            continue
+        yield ""
+        counts = _counts_text(changes) if changes else f"{len(result.problems)} problems"
+        yield f"#### `{path}` ({result.status.value}: {counts})"
+        yield ""
+        for problem in result.problems:
+            where = f"line {problem.line}: " if problem.line else ""
+            yield f"- `{problem.code}` {problem.kind}: {where}{problem.message}"
+        for interaction in result.interactions:
+            shown = _visible(report, interaction.changes)
+            if not shown:
+                continue
+            yield f"- `{interaction.method} {interaction.uri}`"
+            for change in shown:
+                severity = f"**{change.severity.value}**" if change.severity is Severity.BREAKING else change.severity.value
+                where = f" `{change.path}`" if change.path else ""
+                yield f"  - {severity} `{change.kind.value}`{where}: {describe(change)}".rstrip(": ")
+    aligned = [r for r in report.cassettes if r.status is Status.ALIGNED and not _visible(report, report.changes(r))]
+    if aligned:
+        yield ""
+        yield f"{len(aligned)} cassette{'s' if len(aligned) != 1 else ''} aligned."
+
+
+# ---------------------------------------------------------------------------- junit
+
+
+def render_junit(report: Report, **_: Any) -> Iterator[str]:
+    """A test case per cassette: failures for findings at or above the threshold."""
+    import xml.etree.ElementTree as ET
+
+    cases = []
+    failures = errors = skipped = 0
+    for result in report.cassettes:
+        path = display_path(result.path)
+        case = ET.Element("testcase", classname=f"cassettes.{report.command}", name=path, time="0")
+        findings = [c for c in report.changes(result) if c.severity.rank >= report.fail_on.rank]
+        if result.status is Status.ERROR:
+            errors += 1
+            ET.SubElement(case, "error", message=result.error or "could not be read", type="error")
+        elif result.status is Status.SKIPPED:
+            skipped += 1
+            ET.SubElement(case, "skipped", message=result.error or "skipped")
+        elif findings or result.problems or result.status is Status.STALE:
+            failures += 1
+            lines = [f"{p.code} {p.kind}: {p.message}" for p in result.problems]
+            lines += [f"{c.severity.value} {c.kind.value} {c.path or c.where.value}: {describe(c)}" for c in findings]
+            if result.status is Status.STALE:
+                lines.append(result.note or "older than --max-age")
+            first = lines[0] if lines else result.status.value
+            failure = ET.SubElement(case, "failure", message=first, type=result.status.value)
+            failure.text = "\n".join(lines)
+        cases.append(case)
+    suite = ET.Element(
+        "testsuite",
+        name=f"cassettes {report.command}",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped=str(skipped),
+    )
+    suite.extend(cases)
+    suites = ET.Element("testsuites", name="cassettes")
+    suites.append(suite)
+    ET.indent(suites)
+    yield '<?xml version="1.0" encoding="utf-8"?>'
+    yield ET.tostring(suites, encoding="unicode")
+
+
+def render(
+    report: Report,
+    fmt: Format,
+    text: Callable[..., Iterable[str]],
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    color: bool = False,
+) -> str:
+    """The report in the asked format; `text` is the command's own human renderer."""
+    if fmt is Format.JSON:
+        return render_json(report)
+    renderer: Callable[..., Iterable[str]] = {
+        Format.MARKDOWN: render_markdown,
+        Format.JUNIT: render_junit,
+    }.get(fmt, text)
+    kwargs: dict[str, Any] = {"quiet": quiet, "verbose": verbose}
+    if renderer is render_drift_text:
+        kwargs["color"] = color
+    return "".join(f"{line}\n" for line in renderer(report, **kwargs))

@@ -1,0 +1,124 @@
+"""Recognise values that change on every call, by their format rather than their name.
+
+A timestamp that moved, a new UUID, a fresh token of the same shape: these are not
+drift. The same value changing *format* (an ISO date becoming epoch seconds) is.
+The diff, and later `show --textconv`, ask this module what a value looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$",
+    re.IGNORECASE,
+)
+_RFC1123 = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),? \d{1,2}[ -](?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[ -]\d{2,4} \d{2}:\d{2}:\d{2} (?:GMT|UTC|[+-]\d{4})$"
+)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+_HEX = re.compile(r"^(?:0x)?[0-9a-f]{16,}$|^[0-9A-F]{16,}$")
+_JWT = re.compile(r"^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_B64 = re.compile(r"^[A-Za-z0-9+/_-]{20,}={0,2}$")
+_PREFIXED = re.compile(r"^([A-Za-z]{1,12}[_-])([A-Za-z0-9]{6,})$")
+_NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?$")
+_PLACEHOLDER = re.compile(
+    r"^(?:<REDACTED(?::[\w-]+)?>|FILTERED|REDACTED|\*{3,})$|<REDACTED(?::[\w-]+)?>", re.IGNORECASE
+)
+
+#: formats of one family can replace each other only by a format change (breaking)
+TIMESTAMPS = frozenset({"iso-8601", "rfc-1123", "epoch-seconds", "epoch-milliseconds"})
+
+
+def is_placeholder(value: Any) -> bool:
+    """A value left by redaction or masking: it equals whatever the other side holds."""
+    return isinstance(value, str) and bool(_PLACEHOLDER.search(value))
+
+
+def _epoch(number: float) -> str | None:
+    if 946_684_800 <= number <= 4_102_444_800:  # 2000-01-01 .. 2100-01-01
+        return "epoch-seconds"
+    if 946_684_800_000 <= number <= 4_102_444_800_000:
+        return "epoch-milliseconds"
+    return None
+
+
+def format_of(value: Any) -> str | None:
+    """The volatile format a value has (`uuid`, `iso-8601`, `epoch-seconds`...), or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return _epoch(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 4096:
+        return None
+    if _NUMERIC.match(text):
+        return _epoch(float(text))
+    if _ISO.match(text):
+        return "iso-8601"
+    if _RFC1123.match(text):
+        return "rfc-1123"
+    if _UUID.match(text):
+        return "uuid"
+    if _JWT.match(text):
+        return "jwt"
+    if _ULID.match(text):
+        return "ulid"
+    if _HEX.match(text):
+        return "hex-id"
+    prefixed = _PREFIXED.match(text)
+    if prefixed and _id_like(prefixed.group(2)):
+        return f"id:{prefixed.group(1)}"
+    if _B64.match(text) and _id_like(text):
+        return "base64-id"
+    return None
+
+
+def _id_like(text: str) -> bool:
+    """Random-looking: digits and letters mixed, or long enough to be a token."""
+    has_digit = any(c.isdigit() for c in text)
+    has_alpha = any(c.isalpha() for c in text)
+    return (has_digit and has_alpha) or (len(text) >= 24 and has_alpha)
+
+
+def classify(old: Any, new: Any) -> str | None:
+    """For two different values: `volatile`, `format_changed`, or None (a real value change).
+
+    Callers check JSON types first: a string epoch becoming a number is a type change.
+    """
+    if is_placeholder(old) or is_placeholder(new):
+        return "volatile"
+    old_format, new_format = format_of(old), format_of(new)
+    if old_format is None or new_format is None:
+        return None
+    if old_format == new_format:
+        return "volatile"
+    if old_format in TIMESTAMPS and new_format in TIMESTAMPS:
+        return "format_changed"
+    return None
+
+
+_TOKENS = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|\b[0-9a-f]{16,}\b"
+)
+
+
+def mask_text(text: str) -> str:
+    """Text with volatile tokens replaced by their kind, so two recordings compare by what matters."""
+    return _TOKENS.sub(_kind_of_token, text)
+
+
+def _kind_of_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    kind = format_of(token) or "id"
+    return f"<{kind}>"
