@@ -218,7 +218,9 @@ class _Wild:
 
 WILD = _Wild()
 _DESCEND = object()  # `..name`: at any depth
-_PATH_TOKEN = re.compile(r"\.\.|\.([A-Za-z_$][\w$-]*|\*)|\[(\*|-?\d+|'[^']*'|\"[^\"]*\")\]")
+_PATH_TOKEN = re.compile(
+    r"\.\.([A-Za-z_$][\w$-]*|\*)?|\.([A-Za-z_$][\w$-]*|\*)|\[(\*|-?\d+|'[^']*'|\"[^\"]*\")\]"
+)
 
 
 def parse_path(text: str) -> tuple[Any, ...]:
@@ -232,18 +234,19 @@ def parse_path(text: str) -> tuple[Any, ...]:
         if not match:
             raise ValueError(f"cannot read JSONPath {text!r} at {rest[pos:]!r}")
         pos = match.end()
-        if match.group(0) == "..":
+        descend, name, bracket = match.groups()
+        if match.group(0).startswith(".."):
             tokens.append(_DESCEND)
-        elif match.group(1) is not None:
-            tokens.append(WILD if match.group(1) == "*" else match.group(1))
-        else:
-            inner = match.group(2)
-            if inner == "*":
+            name = descend
+        if name is not None:
+            tokens.append(WILD if name == "*" else name)
+        elif bracket is not None:
+            if bracket == "*":
                 tokens.append(WILD)
-            elif inner[0] in "'\"":
-                tokens.append(inner[1:-1])
+            elif bracket[0] in "'\"":
+                tokens.append(bracket[1:-1])
             else:
-                tokens.append(int(inner))
+                tokens.append(int(bracket))
     return tuple(tokens)
 
 
@@ -767,7 +770,7 @@ def _identity_key(old: list[Any], new: list[Any]) -> str | None:
     if not items or not all(isinstance(item, dict) for item in items):
         return None
     for key in _IDENTITY_KEYS:
-        if all(key in item and isinstance(item[key], str | int) for item in items):
-            if len({item[key] for item in old}) == len(old) and len({item[key] for item in new}) == len(new):
-                return key
+        present = all(key in item and isinstance(item[key], str | int) for item in items)
+        if present and len({i[key] for i in old}) == len(old) and len({i[key] for i in new}) == len(new):
+            return key
     return None
