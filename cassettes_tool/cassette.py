@@ -14,13 +14,16 @@ import importlib
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
+from vcr import serialize as vcr_serialize
+from vcr.request import Request as VcrRequest
 from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool.body import Body, as_bytes, decode
@@ -31,8 +34,9 @@ CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRS = frozenset(
     {".git", ".hg", ".svn", ".cassettes", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 )
-#: A YAML alias graph that expands past this many nodes is refused (billion laughs).
-MAX_EXPANDED_NODES = 2_000_000
+#: A YAML alias graph that expands past this many nodes and characters is refused (billion laughs).
+MAX_EXPANDED_SIZE = 64 * 1024 * 1024
+_NODE_COST = 64  # a node counts as much as a 64-character string, so the walk stays under a second
 
 
 class Serializer(Protocol):
@@ -190,68 +194,76 @@ class NotACassette(CassetteError):
 @dataclass(frozen=True, slots=True)
 class Discovery:
     files: tuple[Path, ...]
-    #: things a user should hear about that are not cassettes: symlink loops, unreadable folders
+    #: things a user should hear about that are not cassettes: symlinks met twice, missing paths
     notes: tuple[tuple[Path, str], ...] = ()
+    #: folders that could not be searched: what they hold was not checked (the run is incomplete)
+    unreadable: tuple[tuple[Path, str], ...] = ()
 
 
 def discover(paths: Iterable[Path]) -> Discovery:
     """Every `*.yaml`, `*.yml`, `*.json` under the given paths (a file given by name is taken as is).
 
-    Symlinked folders are followed once: a loop is noted and not entered again.
+    A file or folder reached twice (overlapping PATHs, symlinks, a symlink loop) is read once.
     """
-    found: dict[Path, None] = {}
-    notes: list[tuple[Path, str]] = []
+    walk = _Walk()
     for root in paths:
-        if root.is_file() or (root.exists() and not root.is_dir()):
-            found.setdefault(root, None)
-            continue
         if not root.exists():
-            notes.append((root, "no such file or folder"))
-            continue
-        seen: set[tuple[int, int]] = set()
-        _walk(root, found, notes, seen)
-    return Discovery(tuple(sorted(found)), tuple(notes))
+            walk.notes.append((root, "no such file or folder"))
+        elif root.is_dir():
+            walk.folder(root)
+        else:
+            walk.file(root)
+    return Discovery(tuple(sorted(walk.found.values())), tuple(walk.notes), tuple(walk.unreadable))
 
 
-def _walk(
-    folder: Path,
-    found: dict[Path, None],
-    notes: list[tuple[Path, str]],
-    seen: set[tuple[int, int]],
-) -> None:
-    try:
-        stat = folder.stat()
-    except OSError as exc:
-        notes.append((folder, f"cannot read folder: {exc.strerror or exc}"))
-        return
-    key = (stat.st_dev, stat.st_ino)
-    if key in seen:
-        notes.append((folder, "symlink loop: folder already searched, skipped"))
-        return
-    seen.add(key)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        notes.append((folder, f"cannot read folder: {exc.strerror or exc}"))
-        return
-    for entry in entries:
-        path = Path(entry.path)
+class _Walk:
+    def __init__(self) -> None:
+        self.found: dict[Path, Path] = {}  # real path -> the path it was first reached by
+        self.notes: list[tuple[Path, str]] = []
+        self.unreadable: list[tuple[Path, str]] = []
+        self.seen: set[tuple[int, int]] = set()
+
+    def file(self, path: Path) -> None:
+        self.found.setdefault(Path(os.path.realpath(path)), path)
+
+    def folder(self, folder: Path) -> None:
         try:
-            is_dir = entry.is_dir(follow_symlinks=True)
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if entry.name not in SKIPPED_DIRS:
-                _walk(path, found, notes, seen)
-        elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
-            found.setdefault(path, None)
+            stat = folder.stat()
+        except OSError as exc:
+            self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+            return
+        key = (stat.st_dev, stat.st_ino)
+        if key in self.seen:
+            real, parent = os.path.realpath(folder), os.path.realpath(folder.parent)
+            loop = parent == real or parent.startswith(real.rstrip(os.sep) + os.sep)
+            reason = "symlink loop" if loop else "reached again through another path (symlink)"
+            self.notes.append((folder, f"{reason}: folder already searched, skipped"))
+            return
+        self.seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIPPED_DIRS:
+                    self.folder(path)
+            elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
+                self.file(path)
 
 
 # ---------------------------------------------------------------------------- reading
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+")
-_OLD_FORMAT_TAG = "vcr.request.Request"
+#: tags of cassettes written by vcrpy before 1.0 (Request objects, frozenset headers)
+_OLD_FORMAT_TAGS = ("vcr.request.Request", "frozenset", "requests.structures.CaseInsensitiveDict")
 
 
 def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
@@ -305,6 +317,11 @@ def _text_of(raw: bytes, path: Path) -> str:
         ) from None
 
 
+def _looks_like_a_cassette(text: str) -> bool:
+    """For a file that does not parse: does it even try to be a cassette?"""
+    return "interactions" in text or "request" in text
+
+
 def _parse_builtin(text: str, path: Path) -> tuple[Any, str]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
@@ -312,9 +329,10 @@ def _parse_builtin(text: str, path: Path) -> tuple[Any, str]:
             return jsonserializer.deserialize(text), "json"
         except ValueError as exc:
             if stripped[:1] == "{" or path.suffix.lower() == ".json":
-                line = getattr(exc, "lineno", None)
                 msg = getattr(exc, "msg", str(exc))
-                raise CassetteError(path, f"invalid JSON: {msg}", line=line) from None
+                if not _looks_like_a_cassette(text):
+                    raise NotACassette(path, f"not a vcrpy cassette (not JSON: {msg})") from None
+                raise CassetteError(path, f"invalid JSON: {msg}", line=getattr(exc, "lineno", None)) from None
     return _parse_yaml(text, path), "yaml"
 
 
@@ -323,9 +341,11 @@ def _parse_yaml(text: str, path: Path) -> Any:
         data = yamlserializer.deserialize(text)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        if _OLD_FORMAT_TAG in str(exc) or re.match(r"\s*- request:", text):
-            raise _old_format(path, line) from None
         tag = _tag_of(exc)
+        if any(old in tag for old in _OLD_FORMAT_TAGS):
+            raise _old_format(path, line) from None
+        if not _looks_like_a_cassette(text):
+            raise NotACassette(path, f"not a vcrpy cassette (YAML with the tag {tag})") from None
         raise CassetteError(
             path,
             f"YAML tag {tag} is refused by the safe loader (reported, never executed)",
@@ -333,17 +353,34 @@ def _parse_yaml(text: str, path: Path) -> Any:
             kind="unsafe-tag",
         ) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "syntax error"
-        raise CassetteError(path, f"invalid YAML: {problem}", line=line) from None
+        message, line = _yaml_problem(exc, text)
+        if not _looks_like_a_cassette(text):
+            raise NotACassette(path, f"not a vcrpy cassette (YAML it cannot read: {message})") from None
+        raise CassetteError(path, f"invalid YAML: {message}", line=line) from None
     except yaml.YAMLError as exc:
         raise CassetteError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise CassetteError(path, "invalid YAML: nested too deeply") from None
     if _ANCHOR.search(text) and _ALIAS.search(text):
-        _check_expansion(data, path)
+        _check_expansion(data, path, len(text))
     return data
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None]:
+    """libyaml's problem with its context (`while scanning a quoted scalar` ... at line N).
+
+    At the end of the file the problem's own line says nothing: point at where the
+    unfinished thing started.
+    """
+    problem = exc.problem or "syntax error"
+    problem_line = exc.problem_mark.line + 1 if exc.problem_mark else None
+    context_line = exc.context_mark.line + 1 if exc.context_mark else None
+    message = problem
+    if exc.context:
+        started = f" (line {context_line})" if context_line and context_line != problem_line else ""
+        message = f"{problem} {exc.context}{started}"
+    at_end = problem_line is not None and problem_line > text.count("\n")
+    return message, (context_line if at_end and context_line else problem_line)
 
 
 def _tag_of(exc: yaml.constructor.ConstructorError) -> str:
@@ -352,23 +389,28 @@ def _tag_of(exc: yaml.constructor.ConstructorError) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
 
 
-def _check_expansion(data: Any, path: Path) -> None:
-    """Aliases make a DAG; walking it naively is exponential. Bound the walk instead."""
-    budget = MAX_EXPANDED_NODES
+def _check_expansion(data: Any, path: Path, size: int) -> None:
+    """Aliases make a DAG: walking it naively is exponential, and each alias of a large body
+    is a copy downstream. Bound the expanded size (nodes and characters) instead."""
+    limit = max(MAX_EXPANDED_SIZE, 50 * size)
+    budget = limit
     stack = [data]
     while stack:
         node = stack.pop()
-        budget -= 1
+        budget -= _NODE_COST
+        if isinstance(node, dict):
+            stack.extend(node.values())
+            stack.extend(node.keys())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif isinstance(node, str | bytes):
+            budget -= len(node)
         if budget < 0:
             raise CassetteError(
                 path,
-                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes "
+                f"YAML aliases expand to more than {limit:,} nodes and characters "
                 "(a 'billion laughs' bomb?): refused",
             )
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
 
 
 def _old_format(path: Path, line: int | None = None) -> CassetteError:
@@ -385,12 +427,12 @@ def _build(data: Any, text: str, path: Path, serializer: str) -> Cassette:
         raise _old_format(path)
     if not isinstance(data, dict) or "interactions" not in data:
         what = type(data).__name__ if not isinstance(data, dict) else "a mapping without `interactions`"
-        raise NotACassette(path, f"not a vcrpy cassette ({what}), skipped")
+        raise NotACassette(path, f"not a vcrpy cassette ({what})")
     raw_interactions = data["interactions"]
     if raw_interactions is None:
         raw_interactions = []
     if not isinstance(raw_interactions, list):
-        raise CassetteError(path, "`interactions` is not a list")
+        raise CassetteError(path, "`interactions` is not a list", kind="malformed")
     lines = interaction_lines(text, serializer, len(raw_interactions))
     notes: set[str] = set()
     interactions = []
@@ -411,14 +453,14 @@ def _build(data: Any, text: str, path: Path, serializer: str) -> Cassette:
 
 def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set[str]) -> Interaction:
     if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
-        raise CassetteError(path, f"interaction {index}: no `request` mapping", line=line)
+        raise CassetteError(path, f"interaction {index}: no `request` mapping", line=line, kind="malformed")
     req = item["request"]
     for key in ("method", "uri"):
         if not req.get(key):
-            raise CassetteError(path, f"interaction {index}: request has no `{key}`", line=line)
+            raise CassetteError(path, f"interaction {index}: request has no `{key}`", line=line, kind="malformed")
     resp = item.get("response")
     if not isinstance(resp, dict):
-        raise CassetteError(path, f"interaction {index}: no `response` mapping", line=line)
+        raise CassetteError(path, f"interaction {index}: no `response` mapping", line=line, kind="malformed")
 
     req_headers = Headers.from_recorded(req.get("headers"))
     request = Request(
@@ -585,3 +627,110 @@ def _total_size(files: list[Path]) -> int:
         if total >= _PARALLEL_MIN_BYTES:
             break
     return total
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def serializer_for(name: str, custom: CustomSerializer | None = None) -> Serializer:
+    """The serializer a cassette was read with (`Cassette.serializer`), to write it back the same way."""
+    if custom is not None and name == custom.spec:
+        return custom.serializer
+    builtin: dict[str, Serializer] = {"yaml": yamlserializer, "json": jsonserializer}
+    if name not in builtin:
+        raise ConfigError(f"serializer {name!r} is not configured: cannot write a cassette with it")
+    return builtin[name]
+
+
+def recorded_pairs(loaded: Cassette, custom: CustomSerializer | None = None) -> list[tuple[Any, Any]] | None:
+    """vcrpy's own reading of the file: `(vcr.request.Request, response dict)` per interaction.
+
+    Writing these back keeps what our records normalise (a `null` body against `''`)
+    exactly as recorded. None when vcrpy cannot read this layout.
+    """
+    try:
+        serializer = serializer_for(loaded.serializer, custom)
+        requests, responses, *_ = vcr_serialize.deserialize(loaded.text, serializer)
+    except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError):
+        return None
+    if len(requests) != len(loaded.interactions):
+        return None
+    return list(zip(requests, responses, strict=True))
+
+
+def vcr_request(request: Request, like: Any = None) -> Any:
+    """A `vcr.request.Request` for a record; an empty body stays `None` when it was in `like`."""
+    body: bytes | None = request.body.stored
+    if not body and (like is None or like.body is None):
+        body = None
+    headers: dict[str, str] = {}
+    for name, value in request.headers:
+        headers.setdefault(name, value)  # vcrpy keeps one value per request header
+    return VcrRequest(request.method, request.uri, body, headers)
+
+
+def vcr_response(response: Response) -> dict[str, Any]:
+    """The response dict vcrpy's stubs record: `{status, headers: {name: [values]}, body: {string}}`."""
+    headers: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        headers.setdefault(name, []).append(value)
+    return {
+        "status": {"code": response.status, "message": response.reason},
+        "headers": headers,
+        "body": {"string": response.body.stored},
+    }
+
+
+def dumps(pairs: Iterable[tuple[Any, Any]], serializer: Serializer) -> str:
+    """A cassette's text from `(vcr Request, response dict)` pairs, through `vcr.serialize.serialize`."""
+    requests, responses = [], []
+    for request, response in pairs:
+        requests.append(request)
+        responses.append(response)
+    text: str = vcr_serialize.serialize({"requests": requests, "responses": responses}, serializer)
+    return text
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file beside it and `os.replace`.
+
+    A reader, or a run stopped half-way, sees the old file or the new one, never a
+    part. The temporary name ends in `.tmp`, so discovery never takes it for a cassette.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    ) as handle:
+        temporary = Path(handle.name)
+        try:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+Message = TypeVar("Message", Request, Response)
+
+
+def with_body(message: Message, data: bytes) -> Message:
+    """`message` with `data` stored as its body the way a client saw it: decoded.
+
+    As vcrpy's `decode_compressed_response` does: `Content-Encoding` goes, and a
+    `Content-Length` header is set to the stored length, so replay hands out exactly it.
+    """
+    headers = Headers(
+        tuple(
+            (name, str(len(data)) if name.lower() == "content-length" else value)
+            for name, value in message.headers
+            if name.lower() != "content-encoding"
+        )
+    )
+    return replace(message, headers=headers, body=decode(data, headers.get("content-type"), None))

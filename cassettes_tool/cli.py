@@ -5,18 +5,24 @@ The only module that knows click, stdout/stderr and exit codes.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from cassettes_tool import __version__, compare, config, inventory, lint, report
+from cassettes_tool import age as drift_age
 from cassettes_tool.diff import Severity
 from cassettes_tool.errors import CassettesError
 from cassettes_tool.report import Format, Report
+
+if TYPE_CHECKING:
+    from cassettes_tool.record import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +60,74 @@ def common_options(fn: F) -> F:
 paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
+
+
+def _pairs(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """`NAME=VALUE` flags as pairs; the value may itself hold `=`."""
+    pairs = []
+    for value in values:
+        name, eq, rest = value.partition("=")
+        if not eq or not name.strip() or not rest:
+            raise click.BadParameter(f"{value!r} is not of the form {param.metavar}", ctx, param)
+        pairs.append((name.strip(), rest))
+    return tuple(pairs)
+
+
+def target_options(fn: F) -> F:
+    """The target options of refresh and check, defined once and handed over as one `target`."""
+    decorators = [
+        click.option("--target", "target_name", metavar="NAME", help="A target of [tool.cassettes.targets]."),
+        click.option(
+            "--map",
+            "maps",
+            multiple=True,
+            metavar="HOST=BASE_URL",
+            callback=_pairs,
+            help="Send what was recorded for HOST to BASE_URL (a path prefix is kept). Repeatable.",
+        ),
+        click.option(
+            "--header",
+            "headers",
+            multiple=True,
+            metavar="NAME=VALUE",
+            callback=_pairs,
+            help="Send this header (replacing a recorded one); VALUE may be env:VAR. Repeatable.",
+        ),
+        click.option(
+            "--allow-method",
+            "methods",
+            multiple=True,
+            metavar="METHOD",
+            help="Also replay METHOD (default: GET, HEAD, OPTIONS). Repeatable.",
+        ),
+        click.option(
+            "--concurrency", type=click.IntRange(min=1), help="Cassettes at once, connections per host."
+        ),
+        click.option(
+            "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per connect or read."
+        ),
+    ]
+
+    @functools.wraps(fn)
+    def with_target(
+        *args: Any,
+        target_name: str | None,
+        maps: tuple[tuple[str, str], ...],
+        headers: tuple[tuple[str, str], ...],
+        methods: tuple[str, ...],
+        concurrency: int | None,
+        timeout: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        flags = config.TargetFlags(target_name, maps, headers, methods, concurrency, timeout)
+        return fn(*args, target=flags, **kwargs)
+
+    wrapped: Any = with_target
+    for decorator in reversed(decorators):
+        wrapped = decorator(wrapped)
+    return cast(F, wrapped)
 
 
 class CassettesGroup(click.Group):
@@ -114,6 +188,38 @@ def lint_command(
     _emit(result, fmt, output, report.render_lint_text, quiet=quiet, verbose=verbose)
 
 
+@cli.command(name="age")
+@paths_argument
+@click.option(
+    "--older-than",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Only cassettes last recorded more than DAYS days ago (and those of unknown age).",
+)
+@click.option("--per-interaction", is_flag=True, help="Also each interaction's age, from git blame.")
+@common_options
+def age_command(
+    paths: tuple[Path, ...],
+    older_than: float | None,
+    per_interaction: bool,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """How long each cassette has been frozen, from git history, oldest first.
+
+    A cassette's age is the author date of the last commit that changed its content
+    (a pure rename keeps it); `source` says how far to trust it.
+    """
+    settings = config.load(config_file)
+    result = drift_age.age(
+        settings.cassette_paths(paths), settings, older_than=older_than, per_interaction=per_interaction
+    )
+    _emit(result, fmt, output, report.render_age_text, quiet=quiet, verbose=verbose)
+
+
 @cli.command(name="diff")
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
@@ -153,6 +259,71 @@ def diff_command(
         notes=notes,
     )
     _emit(result, fmt, output, report.render_drift_text, quiet=quiet, verbose=verbose)
+
+
+@cli.command()
+@paths_argument
+@target_options
+@click.option(
+    "--scratch",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
+)
+@common_options
+def refresh(
+    paths: tuple[Path, ...],
+    target: config.TargetFlags,
+    scratch: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Re-record cassettes against a staging target into a scratch run; originals stay untouched.
+
+    Only mapped hosts are contacted and only GET, HEAD and OPTIONS are sent unless
+    --allow-method says more. Exit 3 when an interaction could not be refreshed.
+    """
+    from cassettes_tool import record  # only refresh pays for importing the HTTP client
+
+    settings = config.load(config_file)
+    chosen = config.resolve_target(settings, target)
+    progress = None if quiet else _progress()
+    run = record.refresh(settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress)
+    _emit(record.report_of(run), fmt, output, report.render_refresh_text, quiet=quiet, verbose=verbose)
+
+
+def _progress() -> Callable[[Progress], None]:
+    """A bar on a terminal's stderr, redrawn at most ten times a second; else a line per cassette."""
+    last = 0.0
+
+    def bar(update: Progress) -> None:
+        nonlocal last
+        now = time.monotonic()
+        finished = update.cassettes_done == update.cassettes
+        if now - last < 0.1 and not finished:
+            return
+        last = now
+        filled = 24 * update.cassettes_done // max(update.cassettes, 1)
+        errors = f"  {update.errors} errors" if update.errors else ""
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (24 - filled)}] {update.cassettes_done}/{update.cassettes} cassettes"
+            f"  {update.interactions_done} interactions{errors}",
+            err=True,
+            nl=finished,
+        )
+
+    def lines(update: Progress) -> None:
+        if update.finished is not None:
+            run = update.finished
+            reason = f": {run.reason}" if run.reason else ""
+            path = report.display_path(update.root / run.path)
+            click.echo(
+                f"[{update.cassettes_done}/{update.cassettes}] {run.outcome.value} {path}{reason}", err=True
+            )
+
+    return bar if sys.stderr.isatty() else lines
 
 
 def _emit(

@@ -219,8 +219,10 @@ class _Wild:
 WILD = _Wild()
 _DESCEND = object()  # `..name`: at any depth
 _PATH_TOKEN = re.compile(
-    r"\.\.([A-Za-z_$][\w$-]*|\*)?|\.([A-Za-z_$][\w$-]*|\*)|\[(\*|-?\d+|'[^']*'|\"[^\"]*\")\]"
+    r"\.\.([A-Za-z_$][\w$-]*|\*)?|\.([A-Za-z_$][\w$-]*|\*)"
+    r"|\[(\*|-?\d+|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]"
 )
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 def parse_path(text: str) -> tuple[Any, ...]:
@@ -244,7 +246,7 @@ def parse_path(text: str) -> tuple[Any, ...]:
             if bracket == "*":
                 tokens.append(WILD)
             elif bracket[0] in "'\"":
-                tokens.append(bracket[1:-1])
+                tokens.append(_ESCAPE.sub(r"\1", bracket[1:-1]))
             else:
                 tokens.append(int(bracket))
     return tuple(tokens)
@@ -272,7 +274,7 @@ def _matches_prefix(pattern: Sequence[Any], path: Sequence[Any]) -> bool:
     return any(_matches(pattern, path[:n]) for n in range(len(path), -1, -1))
 
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z_][\w-]*$")
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][\w-]*")
 
 
 def render_path(path: Iterable[Any]) -> str:
@@ -282,10 +284,11 @@ def render_path(path: Iterable[Any]) -> str:
             out.append("[*]")
         elif isinstance(token, int):
             out.append(f"[{token}]")
-        elif _SIMPLE_KEY.match(token):
+        elif _SIMPLE_KEY.fullmatch(token):
             out.append(f".{token}")
         else:
-            out.append(f"[{json.dumps(token, ensure_ascii=False)}]".replace('"', "'"))
+            quoted = token.replace("\\", "\\\\").replace("'", "\\'")
+            out.append(f"['{quoted}']")
     return "".join(out)
 
 
@@ -512,8 +515,7 @@ def _compare_bodies(old: Body, new: Body, rules: DiffRules, changes: _Changes) -
     if old.data == new.data:
         return
     if old.kind is BodyKind.JSON and new.kind is BodyKind.JSON:
-        if old.value != new.value or type(old.value) is not type(new.value):
-            _Walker(rules, changes).compare(old.value, new.value, ())
+        _Walker(rules, changes).compare(old.value, new.value, ())
         return
     if old.kind is BodyKind.FORM and new.kind is BodyKind.FORM:
         _Walker(rules, changes).compare(_form(old.value), _form(new.value), ())
@@ -591,7 +593,7 @@ class _Walker:
 
     def compare(self, old: Any, new: Any, path: tuple[Any, ...]) -> None:
         old_type, new_type = _json_type(old), _json_type(new)
-        if old_type == new_type and old == new:
+        if old_type == new_type and _same(old, new):
             return
         if volatile.is_placeholder(old) or volatile.is_placeholder(new):
             self.add(Severity.VOLATILE, ChangeKind.VALUE_CHANGED, path, old, new)
@@ -723,45 +725,85 @@ class _Walker:
         )
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Python's == with JSON's types: `1 == True` in Python, a type change in JSON.
+
+    The C-speed == decides first; only equal containers pay for one canonical dump each.
+    """
+    if old != new:
+        return False
+    if isinstance(old, dict | list):
+        return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
+    return True
+
+
 def _formats(old: Any, new: Any) -> str:
     return f"{volatile.format_of(old)} -> {volatile.format_of(new)}"
 
 
 def _pair_items(old: list[Any], new: list[Any]) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
-    """Pair array items ignoring order: identical ones first, then by an identity key, then in order."""
-    canon_old = [json.dumps(v, sort_keys=True) for v in old]
-    canon_new = [json.dumps(v, sort_keys=True) for v in new]
-    waiting: dict[str, deque[int]] = defaultdict(deque)
-    for i, key in enumerate(canon_old):
-        waiting[key].append(i)
-    used_old: set[int] = set()
-    rest_new: list[int] = []
-    for j, key in enumerate(canon_new):
-        queue = waiting.get(key)
-        if queue:
-            used_old.add(queue.popleft())  # identical: nothing to compare
-        else:
-            rest_new.append(j)
-    rest_old = [i for i in range(len(old)) if i not in used_old]
+    """Pair array items ignoring order, most certain first: identical items (nothing to
+    compare), then items equal but for volatile values and order inside them, then by an
+    identity key (`id`...), then what is left in recorded order."""
     pairs: list[tuple[Any, Any]] = []
+    rest_old, rest_new = _match(old, new, range(len(old)), range(len(new)), _canonical, pairs, keep=False)
+    rest_old, rest_new = _match(old, new, rest_old, rest_new, _signature, pairs, keep=True)
     identity = _identity_key([old[i] for i in rest_old], [new[j] for j in rest_new])
     if identity is not None:
-        by_id: dict[Any, int] = {old[i][identity]: i for i in rest_old}
-        unmatched_new = []
-        for j in rest_new:
-            partner = by_id.pop(new[j][identity], None)
-            if partner is None:
-                unmatched_new.append(j)
-            else:
-                pairs.append((old[partner], new[j]))
-        matched = {id(a) for a, _ in pairs}
-        rest_old = [i for i in rest_old if id(old[i]) not in matched]
-        rest_new = unmatched_new
+        rest_old, rest_new = _match(old, new, rest_old, rest_new, lambda v: v[identity], pairs, keep=True)
     for i, j in zip(rest_old, rest_new, strict=False):
         pairs.append((old[i], new[j]))
     extra_old = [old[i] for i in rest_old[len(rest_new) :]]
     extra_new = [new[j] for j in rest_new[len(rest_old) :]]
     return pairs, extra_old, extra_new
+
+
+def _match(
+    old: list[Any],
+    new: list[Any],
+    old_indexes: Iterable[int],
+    new_indexes: Iterable[int],
+    key: Any,
+    pairs: list[tuple[Any, Any]],
+    *,
+    keep: bool,
+) -> tuple[list[int], list[int]]:
+    """Pair items whose `key` is equal, in order; `keep` the pairs for comparing, or drop them."""
+    waiting: dict[Any, deque[int]] = defaultdict(deque)
+    for i in old_indexes:
+        waiting[key(old[i])].append(i)
+    used: set[int] = set()
+    unmatched_new = []
+    for j in new_indexes:
+        queue = waiting.get(key(new[j]))
+        if queue:
+            i = queue.popleft()
+            used.add(i)
+            if keep:
+                pairs.append((old[i], new[j]))
+        else:
+            unmatched_new.append(j)
+    unmatched_old = sorted(i for queue in waiting.values() for i in queue)
+    return unmatched_old, unmatched_new
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _signature(value: Any) -> str:
+    """The item as it would compare: volatile values by their format, scalar lists as multisets."""
+    return repr(_sig(value))
+
+
+def _sig(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _sig(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("[]", tuple(sorted((_sig(v) for v in value), key=repr)))
+    if volatile.is_placeholder(value):
+        return "<placeholder>"
+    return volatile.format_of(value) or (_json_type(value), value)
 
 
 def _identity_key(old: list[Any], new: list[Any]) -> str | None:

@@ -31,8 +31,12 @@ def unread(exc: CassetteError) -> CassetteResult:
     """The result of a file that was skipped (not a cassette) or could not be read."""
     if isinstance(exc, NotACassette):
         return CassetteResult(path=exc.path, status=Status.SKIPPED, error=exc.reason)
-    message = f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
-    return CassetteResult(path=exc.path, status=Status.ERROR, error=message)
+    return CassetteResult(path=exc.path, status=Status.ERROR, error=exc.reason, line=exc.line)
+
+
+def unsearched(found: cassette.Discovery) -> list[CassetteError]:
+    """Folders that could not be searched: errors, since what they hold went unchecked."""
+    return [CassetteError(folder, reason, kind="unreadable") for folder, reason in found.unreadable]
 
 
 def interaction_summary(interaction: Interaction, **extra: Any) -> InteractionSummary:
@@ -77,4 +81,5 @@ def scan(paths: tuple[Path, ...], config: Config) -> Report:
     check_serializer(config)
     found = cassette.discover(paths)
     results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+    results += [unread(exc) for exc in unsearched(found)]
     return Report(command="scan", cassettes=tuple(results), notes=found.notes)

@@ -10,7 +10,7 @@ from cassettes_tool import cassette, secrets
 from cassettes_tool.cassette import Cassette, NotACassette
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
-from cassettes_tool.inventory import check_serializer, read, unread
+from cassettes_tool.inventory import check_serializer, read, unread, unsearched
 from cassettes_tool.report import CassetteResult, Problem, Report, Status
 
 #: Problem kinds and their stable codes: C for the file, S for secrets.
@@ -21,6 +21,7 @@ CODES: dict[str, str] = {
     "old-format": "C004",
     "unsafe-tag": "C005",
     "no-interactions": "C006",
+    "malformed": "C007",
     "credential-header": "S101",
     "bearer-token": "S101",
     "basic-auth": "S101",
@@ -65,17 +66,22 @@ def check_file(
 ) -> CassetteResult:
     loaded = read(path, serializer)
     if isinstance(loaded, CassetteError):
-        result = unread(loaded)
-        if isinstance(loaded, NotACassette):
-            return result
-        problem = Problem(CODES.get(loaded.kind, "C001"), loaded.kind, loaded.reason, loaded.line)
-        return replace(result, problems=(problem,))
+        return failed(loaded)
     return CassetteResult(
         path=path,
         status=Status.OK,
         serializer=loaded.serializer,
         problems=tuple(problems(loaded, headers=headers, fields=fields)),
     )
+
+
+def failed(exc: CassetteError) -> CassetteResult:
+    """A file that could not be read is a problem; one that is not a cassette is not."""
+    result = unread(exc)
+    if isinstance(exc, NotACassette):
+        return result
+    problem = Problem(CODES.get(exc.kind, "C001"), exc.kind, exc.reason, exc.line)
+    return replace(result, problems=(problem,))
 
 
 def problems(
@@ -119,4 +125,5 @@ def lint(paths: tuple[Path, ...], config: Config) -> Report:
         fields=tuple(config.redact.query),
     )
     results = cassette.map_files(check, found.files)
+    results += [failed(exc) for exc in unsearched(found)]
     return Report(command="lint", cassettes=tuple(results), notes=found.notes)

@@ -17,6 +17,7 @@ from typing import Any
 
 from cassettes_tool.diff import Change, Severity
 from cassettes_tool.errors import ExitCode
+from cassettes_tool.gitrepo import Age, AgeSource
 
 SCHEMA = "cassettes-report/1"
 
@@ -51,9 +52,15 @@ class InteractionSummary:
     body_size: int
     body_kind: str
     line: int | None = None
+    #: from `git blame` of the interaction's lines (`age --per-interaction`)
+    age: Age | None = None
     #: after a diff: `aligned` or `drifted`, and what changed
     status: Status | None = None
     changes: tuple[Change, ...] = ()
+    #: after a refresh: why the interaction was skipped or failed
+    reason: str | None = None
+    #: after a refresh: credentials masked in its copy, as (where, kind)
+    masked: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +83,20 @@ class CassetteResult:
     note: str | None = None
     size: int = 0
     interactions: tuple[InteractionSummary, ...] = ()
+    #: the line `error` is about, when known
+    line: int | None = None
     problems: tuple[Problem, ...] = ()
+    #: how long the cassette has been frozen, from git history; None when not asked for
+    age: Age | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Where a refresh wrote its copies: `diff --scratch` and the user go there next."""
+
+    run_id: str
+    folder: Path
+    complete: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,8 @@ class Report:
     #: drift at or above this severity is a finding (`--fail-on`)
     fail_on: Severity = Severity.BREAKING
     show_volatile: bool = False
+    #: the scratch run a refresh wrote
+    run: RunInfo | None = None
 
     @property
     def problems(self) -> int:
@@ -125,6 +147,12 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def located(result: CassetteResult) -> str:
+    """`path:line` when the line is known."""
+    path = display_path(result.path)
+    return f"{path}:{result.line}" if result.line else path
+
+
 # ---------------------------------------------------------------------------- json
 
 
@@ -143,7 +171,8 @@ def to_json(report: Report) -> dict[str, Any]:
             "changes": _severity_counts(report.changes()),
         },
         "fail_on": report.fail_on.value,
-        "cassettes": [_cassette_json(c, report.show_volatile) for c in report.cassettes],
+        **({"run": _run_json(report.run)} if report.run else {}),
+        "cassettes": [_cassette_json(c) for c in report.cassettes],
         "notes": [{"path": display_path(p), "note": n} for p, n in report.notes],
     }
 
@@ -166,13 +195,17 @@ def _change_json(change: Change) -> dict[str, Any]:
     }
 
 
-def _cassette_json(result: CassetteResult, show_volatile: bool = False) -> dict[str, Any]:
+def _cassette_json(result: CassetteResult) -> dict[str, Any]:
+    """Complete, volatile changes included (each carries its severity): the human renderers
+    hide volatile ones unless --show-volatile, and shard reports merge back exactly."""
     return {
         "path": display_path(result.path),
         "status": result.status.value,
+        "age": age_json(result.age),
         "serializer": result.serializer,
         "size": result.size,
         "error": result.error,
+        "line": result.line,
         "note": result.note,
         "interactions": [
             {
@@ -186,10 +219,13 @@ def _cassette_json(result: CassetteResult, show_volatile: bool = False) -> dict[
                 "body_kind": i.body_kind,
                 "body_size": i.body_size,
                 "line": i.line,
+                "age": age_json(i.age),
                 "status": i.status.value if i.status else None,
                 "changes": [
-                    _change_json(c) for c in i.changes if show_volatile or c.severity is not Severity.VOLATILE
+                    _change_json(c) for c in i.changes
                 ],
+                **({"reason": i.reason} if i.reason else {}),
+                **({"masked": [{"where": w, "kind": k} for w, k in i.masked]} if i.masked else {}),
             }
             for i in result.interactions
         ],
@@ -197,6 +233,10 @@ def _cassette_json(result: CassetteResult, show_volatile: bool = False) -> dict[
             {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line} for p in result.problems
         ],
     }
+
+
+def _run_json(run: RunInfo) -> dict[str, Any]:
+    return {"id": run.run_id, "folder": display_path(run.folder), "complete": run.complete}
 
 
 def render_json(report: Report) -> str:
@@ -223,7 +263,7 @@ def render_scan_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
     for result in report.cassettes:
         path = display_path(result.path)
         if result.status is Status.ERROR:
-            yield f"error    {path}: {result.error}"
+            yield f"error    {located(result)}: {result.error}"
             continue
         if result.status is Status.SKIPPED:
             if not quiet:
@@ -292,7 +332,8 @@ def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
     checked = len(report.cassettes) - report.count(Status.SKIPPED)
     if report.problems:
         files = sum(1 for c in report.cassettes if c.problems)
-        yield f"Found {report.problems} problems in {files} of {checked} cassettes."
+        noun = "problem" if report.problems == 1 else "problems"
+        yield f"Found {report.problems} {noun} in {files} of {checked} cassettes."
     else:
         yield f"All {checked} cassettes clean."
 
@@ -361,7 +402,7 @@ def render_drift_text(
     for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
         path = display_path(result.path)
         if result.status in (Status.ERROR, Status.SKIPPED):
-            yield f"{result.status.value:<8} {path}: {result.error}"
+            yield f"{result.status.value:<8} {located(result)}: {result.error}"
             continue
         changes = _visible(report, report.changes(result))
         if not changes:
@@ -411,7 +452,7 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
         changes = _visible(report, report.changes(result))
         if result.status in (Status.ERROR, Status.SKIPPED):
             yield ""
-            yield f"- `{path}`: {result.status.value}: {result.error}"
+            yield f"- `{located(result)}`: {result.status.value}: {result.error}"
             continue
         if not changes and not result.problems:
             continue
@@ -502,3 +543,131 @@ def render(
     if renderer is render_drift_text:
         kwargs["color"] = color
     return "".join(f"{line}\n" for line in renderer(report, **kwargs))
+
+
+# ---------------------------------------------------------------------------- age
+
+
+def age_json(age: Age | None) -> dict[str, Any] | None:
+    """The spec's `age` object: days to one decimal, UTC time last recorded, short sha, source."""
+    if age is None:
+        return None
+    return {
+        "days": None if age.days is None else round(age.days, 1),
+        "last_recorded": age.last_recorded.isoformat() if age.last_recorded else None,
+        "commit": age.commit,
+        "source": age.source.value,
+        "subject": age.subject,
+        "author": age.author,
+    }
+
+
+def render_age_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+    """An aligned table in the report's order (oldest first): days, date recorded, commit, source, path.
+
+    Interactions (`--per-interaction`) are rows under their cassette; `--verbose` adds
+    each commit's author and subject. Notes, such as a shallow clone's, come at the end.
+    """
+    rows: list[tuple[str, ...]] = []
+    for result in report.cassettes:
+        if result.status is Status.SKIPPED:
+            continue
+        rows.append(_age_cells(result.age, display_path(result.path), verbose))
+        for i in result.interactions:
+            rows.append(_age_cells(i.age, f"  #{i.index} {i.method} {i.uri}", verbose))
+    if rows and not quiet:
+        header = ("days", "recorded", "commit", "source", "cassette")
+        rows.insert(0, header + (("author", "subject") if verbose else ()))
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))] if rows else []
+    for row in rows:
+        cells = (cell.ljust(widths[col]) if col else cell.rjust(widths[0]) for col, cell in enumerate(row))
+        yield "  ".join(cells).rstrip()
+    for result in report.cassettes:
+        if result.status is Status.ERROR:
+            yield f"error    {display_path(result.path)}: {result.error}"
+        elif result.status is Status.SKIPPED and verbose:
+            yield f"skipped  {display_path(result.path)}: {result.error}"
+    if not quiet:
+        yield from _notes(report)
+        yield _age_totals(report)
+
+
+def _age_cells(age: Age | None, what: str, verbose: bool) -> tuple[str, ...]:
+    if age is None:
+        cells: tuple[str, ...] = ("?", "-", "-", "-", what)
+    else:
+        cells = (
+            "?" if age.days is None else str(int(age.days)),
+            age.last_recorded.date().isoformat() if age.last_recorded else "-",
+            age.commit or "-",
+            age.source.value,
+            what,
+        )
+    if verbose:
+        cells += (age.author or "-", age.subject or "-") if age else ("-", "-")
+    return cells
+
+
+def _age_totals(report: Report) -> str:
+    listed = [c for c in report.cassettes if c.status is not Status.SKIPPED]
+    ages = [c.age for c in listed if c.age is not None]
+    known = [a.days for a in ages if a.days is not None]
+    parts = [f"{len(listed)} cassette" + ("" if len(listed) == 1 else "s")]
+    if known:
+        parts.append(f"oldest {int(max(known))} days")
+    sources = Counter(a.source.value for a in ages if a.source is not AgeSource.GIT)
+    tail = ", ".join(f"{n} {source}" for source, n in sorted(sources.items()))
+    return "total: " + ", ".join(parts) + (f"; {tail}" if tail else "")
+
+
+# ---------------------------------------------------------------------------- refresh
+
+
+def render_refresh_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+    """A line per cassette, then what was skipped, failed or masked in it, then totals and the run."""
+    for result in report.cassettes:
+        path = display_path(result.path)
+        refreshed = sum(1 for i in result.interactions if i.status is Status.OK)
+        if result.status is Status.OK:
+            if not quiet:
+                yield f"refreshed  {path}  {refreshed} of {len(result.interactions)} interactions"
+        elif result.status is Status.ERROR or not quiet:
+            word = "error" if result.status is Status.ERROR else "skipped"
+            yield f"{word:<9}  {path}: {result.error}"
+        for i in result.interactions:
+            shown = i.status is Status.ERROR or (i.status is Status.SKIPPED and not quiet) or verbose
+            if shown:
+                outcome = {Status.OK: f"refreshed, {i.status_code}", Status.SKIPPED: "skipped"}.get(
+                    i.status or Status.ERROR, "error"
+                )
+                reason = f": {i.reason}" if i.reason else ""
+                yield f"    #{i.index} {i.method} {i.uri}  {outcome}{reason}"
+            for where, kind in i.masked:
+                yield f"    #{i.index} masked a {kind} in {where}: add a [tool.cassettes.redact] rule for it"
+    if not quiet:
+        yield _refresh_totals(report)
+    if report.run is not None:
+        state = "" if report.run.complete else " (incomplete: interrupted)"
+        yield f"run {report.run.run_id}{state}: {display_path(report.run.folder)}"
+
+
+def _refresh_totals(report: Report) -> str:
+    interactions = [i for c in report.cassettes for i in c.interactions]
+    refreshed = sum(1 for i in interactions if i.status is Status.OK)
+    # grouped by what happened, without the per-line hint (`(--allow-method POST)`)
+    skipped = Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
+    errors = sum(1 for i in interactions if i.status is Status.ERROR)
+    errors += sum(1 for c in report.cassettes if c.status is Status.ERROR and not c.interactions)
+    masked = sum(len(i.masked) for i in interactions)
+    parts = [
+        f"refreshed {report.count(Status.OK)} of {len(report.cassettes)} cassettes ({refreshed} interactions)"
+    ]
+    if skipped:
+        why = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
+        count = sum(skipped.values())
+        parts.append(f"skipped {count} interaction{'s' if count != 1 else ''} ({why})")
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if masked:
+        parts.append(f"{masked} credential{'s' if masked != 1 else ''} masked")
+    return "; ".join(parts)

@@ -8,15 +8,16 @@ scrubbing leaves behind (`<REDACTED>`, `FILTERED`, `***`, `0000000000`) are not 
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from cassettes_tool.body import Body, BodyKind
-from cassettes_tool.cassette import Headers, Interaction
-from cassettes_tool.config import DEFAULT_REDACT_HEADERS, DEFAULT_REDACT_QUERY
+from cassettes_tool.cassette import Headers, Interaction, Message, Request, Response, with_body
+from cassettes_tool.config import DEFAULT_REDACT_HEADERS, DEFAULT_REDACT_QUERY, RedactRules
 
 #: Header names that carry credentials even when the config does not list them.
 CREDENTIAL_HEADERS = frozenset(DEFAULT_REDACT_HEADERS) | {
@@ -245,3 +246,312 @@ def _shape_matches(text: str) -> Iterator[tuple[str, str]]:
 def _shapes(text: str, where: str, idx: int) -> Iterator[Finding]:
     for kind, value in _shape_matches(text):
         yield Finding(kind, idx, where, value)
+
+
+# ---------------------------------------------------------------------------- redaction
+
+#: What a redaction rule leaves in place of a value (masking leaves `<REDACTED:kind>`).
+REDACTED = "<REDACTED>"
+#: The kind of a target header value (a staging token) found echoed back in an answer.
+TARGET_HEADER = "target-header"
+
+_JSON_STEP = re.compile(
+    r"""\.\.(?P<descendant>[^.\[\]]+)
+      | \.(?P<child>[^.\[\]]+)
+      | \[(?P<index>-?\d+)\]
+      | \[(?P<all>\*)\]
+      | \[(?P<quote>['"])(?P<quoted>.*?)(?P=quote)\]""",
+    re.VERBOSE,
+)
+JsonStep = tuple[str, "str | int"]
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A credential no rule covered, masked in place: its kind and where it was, never the value."""
+
+    kind: str
+    interaction: int
+    where: str
+
+    @property
+    def placeholder(self) -> str:
+        return f"<REDACTED:{self.kind}>"
+
+
+def parse_json_path(path: str) -> tuple[JsonStep, ...]:
+    """`$..password`, `$.a.b`, `$.items[*].token`, `$.a[0]`, `$['odd key']`: the subset rules use.
+
+    Raises ValueError naming the part that is not understood.
+    """
+    if not path.startswith("$"):
+        raise ValueError(f"{path!r}: a JSON path starts with `$`")
+    steps: list[JsonStep] = []
+    pos = 1
+    while pos < len(path):
+        match = _JSON_STEP.match(path, pos)
+        if match is None:
+            raise ValueError(f"{path!r}: cannot read the path at {path[pos:]!r}")
+        if match.group("descendant") is not None:
+            steps.append(("descendant", match.group("descendant")))
+        elif match.group("child") is not None:
+            steps.append(("child", match.group("child")))
+        elif match.group("index") is not None:
+            steps.append(("index", int(match.group("index"))))
+        elif match.group("all") is not None:
+            steps.append(("child", "*"))
+        else:
+            steps.append(("child", match.group("quoted")))
+        pos = match.end()
+    return tuple(steps)
+
+
+def redact_interaction(interaction: Interaction, rules: RedactRules) -> Interaction:
+    """Apply `[tool.cassettes.redact]`: header values, query and form fields, JSON body paths.
+
+    Values that are already placeholders (`FILTERED`, `<REDACTED>`) stay as they are, so
+    what the original recorded survives untouched. Raises ValueError on a bad JSON path.
+    """
+    headers = frozenset(h.lower() for h in rules.headers)
+    fields = frozenset(q.lower() for q in rules.query)
+    paths = [parse_json_path(p) for p in rules.body]
+    request = interaction.request
+    request = replace(
+        request,
+        uri=_redact_query(request.uri, fields),
+        headers=_redact_headers(request.headers, headers),
+    )
+    request = _redact_body(request, fields, paths)
+    response = replace(interaction.response, headers=_redact_headers(interaction.response.headers, headers))
+    response = _redact_body(response, fields, paths)
+    return replace(interaction, request=request, response=response)
+
+
+def _redact_headers(headers: Headers, names: frozenset[str]) -> Headers:
+    return Headers(
+        tuple(
+            (name, _redact_header(name.lower(), value) if name.lower() in names else value)
+            for name, value in headers
+        )
+    )
+
+
+def _redact_header(lname: str, value: str) -> str:
+    """Keep the shape a reader needs: the auth scheme, cookie names and their attributes."""
+    if lname in ("cookie", "set-cookie"):
+        parts = value.split(";")
+        count = 1 if lname == "set-cookie" else len(parts)  # the rest are attributes
+        for i in range(count):
+            name, eq, cookie = parts[i].partition("=")
+            if eq and not is_placeholder(cookie):
+                parts[i] = f"{name}={REDACTED}"
+        return ";".join(parts)
+    scheme = _AUTH_SCHEME.match(value.strip())
+    token = value.strip()[scheme.end() :] if scheme else value
+    if is_placeholder(token):
+        return value
+    return f"{scheme.group(1)} {REDACTED}" if scheme else REDACTED
+
+
+def _redact_query(uri: str, names: frozenset[str], value: str | None = None) -> str:
+    head, sep, rest = uri.partition("?")
+    if not sep:
+        return uri
+    query, hash_, fragment = rest.partition("#")
+    return head + sep + _redact_pairs(query, names, value) + hash_ + fragment
+
+
+def _redact_pairs(encoded: str, names: frozenset[str], value: str | None = None) -> str:
+    """Replace the values of `names` in `a=1&b=2`, leaving every other byte as it was.
+
+    With `value`, every such value goes (masking); without, placeholders stay (redaction).
+    """
+    pairs = encoded.split("&")
+    for i, pair in enumerate(pairs):
+        name, eq, current = pair.partition("=")
+        if eq and unquote_plus(name).lower() in names:
+            if value is None and is_placeholder(unquote_plus(current)):
+                continue
+            pairs[i] = f"{name}={quote(value or REDACTED, safe='')}"
+    return "&".join(pairs)
+
+
+def _redact_body(message: Message, fields: frozenset[str], paths: list[tuple[JsonStep, ...]]) -> Message:
+    body = message.body
+    if body.kind is BodyKind.JSON and paths:
+        value = body.value
+        for steps in paths:
+            value = _at_path(value, steps, _redacted)
+        if value != body.value:
+            return with_body(message, json.dumps(value, ensure_ascii=False).encode(body.charset or "utf-8"))
+    elif body.kind is BodyKind.FORM and fields and body.text is not None:
+        text = _redact_pairs(body.text, fields)
+        if text != body.text:
+            return with_body(message, text.encode(body.charset or "utf-8"))
+    return message
+
+
+def _redacted(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and is_placeholder(value)):
+        return value
+    return REDACTED
+
+
+def _at_path(node: Any, steps: tuple[JsonStep, ...], change: Callable[[Any], Any]) -> Any:
+    """A copy of `node` with `change` applied to every value the path selects."""
+    if not steps:
+        return change(node)
+    (kind, arg), rest = steps[0], steps[1:]
+    if kind == "index":
+        if isinstance(node, list) and isinstance(arg, int) and -len(node) <= arg < len(node):
+            position = arg % len(node)
+            return [_at_path(v, rest, change) if i == position else v for i, v in enumerate(node)]
+        return node
+    if kind == "child":
+        if isinstance(node, dict):
+            return {k: _at_path(v, rest, change) if arg in ("*", k) else v for k, v in node.items()}
+        if isinstance(node, list) and arg == "*":
+            return [_at_path(v, rest, change) for v in node]
+        return node
+    # descendant: match here, then keep looking below
+    if isinstance(node, dict):
+        return {
+            k: _at_path(_at_path(v, rest, change) if arg in ("*", k) else v, steps, change)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_at_path(v, steps, change) for v in node]
+    return node
+
+
+# ---------------------------------------------------------------------------- masking
+
+
+def mask_interaction(
+    interaction: Interaction,
+    *,
+    headers: Iterable[str] = (),
+    fields: Iterable[str] = (),
+    known: Iterable[str] = (),
+) -> tuple[Interaction, tuple[Masked, ...]]:
+    """Mask in place every credential the scanner still finds, and every `known` value.
+
+    `known` are values that must never be written whatever their shape (the tokens a
+    target sends). A value that cannot be found where the scanner saw it (an encoding
+    the text replacement misses) takes its whole header, query value or body with it.
+    """
+    masked: list[Masked] = []
+    for value in known:
+        if looks_real(value):
+            for where in _places(interaction):
+                changed = _replace(interaction, where, value, f"<REDACTED:{TARGET_HEADER}>")
+                if changed != interaction:
+                    interaction = changed
+                    masked.append(Masked(TARGET_HEADER, interaction.index, where))
+    findings = scan_interaction(interaction, headers=headers, fields=fields)
+    for finding in findings:
+        interaction = _replace(interaction, finding.where, finding.value, finding.placeholder)
+        masked.append(Masked(finding.kind, interaction.index, finding.where))
+    for finding in scan_interaction(interaction, headers=headers, fields=fields):
+        interaction = _replace(interaction, finding.where, finding.value, finding.placeholder, whole=True)
+        masked.append(Masked(finding.kind, interaction.index, finding.where))
+    return interaction, tuple(dict.fromkeys(masked))
+
+
+def _places(interaction: Interaction) -> list[str]:
+    places: list[str] = []
+    for side in ("request", "response"):
+        message: Request | Response = getattr(interaction, side)
+        places += dict.fromkeys(f"{side}.header.{name}" for name, _ in message.headers)
+        places.append(f"{side}.body")
+    places.append("request.uri")
+    return places
+
+
+def _replace(interaction: Interaction, where: str, old: str, new: str, *, whole: bool = False) -> Interaction:
+    """`old` replaced by `new` in the part of the interaction `where` names (a Finding's `where`)."""
+    side, _, part = where.partition(".")
+    if side == "request":
+        return replace(interaction, request=_replace_in(interaction.request, part, old, new, whole))
+    return replace(interaction, response=_replace_in(interaction.response, part, old, new, whole))
+
+
+def _replace_in(message: Message, part: str, old: str, new: str, whole: bool) -> Message:
+    if part.startswith("header."):
+        name = part[len("header.") :]
+        return replace(
+            message,
+            headers=Headers(
+                tuple(
+                    (key, (new if whole else _substitute(value, old, new)) if key == name else value)
+                    for key, value in message.headers
+                )
+            ),
+        )
+    if part == "uri" or part.startswith("query."):
+        assert isinstance(message, Request)
+        if whole:
+            return replace(message, uri=_mask_uri(message.uri, part, new))
+        return replace(message, uri=_substitute(message.uri, old, quote(new, safe="")))
+    # `body`, `body $.path` or `body field`
+    body = message.body
+    text = body.text
+    if text is None:
+        return message
+    _, _, inner = part.partition(" ")
+    replaced = _substitute(text, old, new) if not whole else _mask_whole_body(body, inner, new)
+    if replaced == text:
+        return message
+    return with_body(message, replaced.encode(body.charset or "utf-8"))
+
+
+def _substitute(text: str, old: str, new: str) -> str:
+    """Replace `old` as written plain, JSON-escaped or percent-encoded."""
+    for form in dict.fromkeys((old, json.dumps(old)[1:-1], quote(old, safe=""), quote_plus(old))):
+        text = text.replace(form, new)
+    return text
+
+
+def _mask_uri(uri: str, part: str, new: str) -> str:
+    if part.startswith("query."):
+        return _redact_query(uri, frozenset({part[len("query.") :].lower()}), new)
+    parts = urlsplit(uri)
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(new, safe='')}{at}{hostport}" if at else netloc))
+
+
+def _mask_whole_body(body: Body, inner: str, new: str) -> str:
+    """The value at the finding's JSON path or form field, else the whole body, becomes the placeholder."""
+    if body.kind is BodyKind.FORM and body.text is not None:
+        return _redact_pairs(body.text, frozenset({inner.lower()}), new)
+    if body.kind is BodyKind.JSON and inner.startswith("$"):
+        try:
+            steps = parse_json_path(inner)
+        except ValueError:
+            return new
+        return json.dumps(_at_path(body.value, steps, lambda _value: new), ensure_ascii=False)
+    return new
+
+
+_SECRET_NAME = re.compile(r"auth|token|key|secret|session|cookie|sign|pass", re.IGNORECASE)
+
+
+def secret_values(headers: Iterable[tuple[str, str]], names: Iterable[str] = ()) -> tuple[str, ...]:
+    """The credentials among headers a target sends, for `mask_interaction(known=...)`.
+
+    Credential-named headers only (`Accept: application/json` is not a secret); a token
+    without its auth scheme, so a masked `Bearer <REDACTED:...>` keeps its shape; a
+    cookie header by each value.
+    """
+    credential = CREDENTIAL_HEADERS | {n.lower() for n in names}
+    values: list[str] = []
+    for name, value in headers:
+        if name.lower() not in credential and not _SECRET_NAME.search(name):
+            continue
+        if name.lower() in ("cookie", "set-cookie"):
+            values += [part.partition("=")[2].strip() for part in value.split(";")]
+        else:
+            values.append(_AUTH_SCHEME.sub("", value.strip()))  # the token alone covers the whole
+    return tuple(v for v in dict.fromkeys(values) if looks_real(v))

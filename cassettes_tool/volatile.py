@@ -81,10 +81,14 @@ def format_of(value: Any) -> str | None:
 
 
 def _id_like(text: str) -> bool:
-    """Random-looking: digits and letters mixed, or long enough to be a token."""
+    """Random-looking: digits and letters mixed, or long and in mixed case (a token).
+
+    `card_decline_rate_limit_exceeded` is a code, not an id: no digit, one case.
+    """
     has_digit = any(c.isdigit() for c in text)
     has_alpha = any(c.isalpha() for c in text)
-    return (has_digit and has_alpha) or (len(text) >= 24 and has_alpha)
+    mixed_case = any(c.isupper() for c in text) and any(c.islower() for c in text)
+    return (has_digit and has_alpha) or (len(text) >= 24 and mixed_case)
 
 
 def classify(old: Any, new: Any) -> str | None:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ import pytest
 import requests
 from click.testing import CliRunner, Result
 
+from cassettes_tool import cassette
 from cassettes_tool.cli import cli
 from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
+from cassettes_tool.gitrepo import clean_env
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.is_dir():  # CI clones main beside shared/; a developer may run from elsewhere
@@ -138,3 +141,52 @@ def sample_cassettes(tmp_path: Path) -> Path:
 def file_hashes(root: Path) -> dict[str, bytes]:
     """Every file's bytes under root: compare before and after to prove nothing changed."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class GitRepo:
+    """A real repository whose commits carry the author and committer dates a test gives them."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def git(self, *args: str, date: datetime | None = None) -> str:
+        env = clean_env()
+        if date is not None:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date.isoformat()
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+        return done.stdout.strip()
+
+    def commit(self, message: str, *, date: datetime, paths: tuple[str, ...] = ()) -> str:
+        """Stage `paths` (everything when none), commit them dated `date`, return the short sha."""
+        self.git("add", "-A", "--", *paths)
+        self.git("commit", "-q", "-m", message, date=date)
+        return self.git("rev-parse", "--short", "HEAD")
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Callable[..., GitRepo]:
+    """`git_repo("name")`: a new repository under tmp_path, with a committer configured."""
+
+    def make(name: str = "repo") -> GitRepo:
+        repo = GitRepo(tmp_path / name)
+        repo.root.mkdir(parents=True, exist_ok=True)
+        repo.git("init", "-q", "-b", "main")
+        repo.git("config", "user.name", "Ada Lovelace")
+        repo.git("config", "user.email", "ada@example.com")
+        repo.git("config", "commit.gpgsign", "false")
+        return repo
+
+    return make
+
+
+def splice_recording(old: Path, fresh: Path, start: int = 1) -> None:
+    """Re-record only the interactions from `start` on: old text before it, the fresh recording's after."""
+    old_start = cassette.load(old).interactions[start].line
+    fresh_start = cassette.load(fresh).interactions[start].line
+    assert old_start and fresh_start
+    head = old.read_text(encoding="utf-8").splitlines(keepends=True)[: old_start - 1]
+    tail = fresh.read_text(encoding="utf-8").splitlines(keepends=True)[fresh_start - 1 :]
+    old.write_text("".join(head + tail), encoding="utf-8")
