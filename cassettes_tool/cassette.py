@@ -10,6 +10,7 @@ interaction structure in another layout is still listed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import re
@@ -22,9 +23,6 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from vcr import serialize as vcr_serialize
-from vcr.request import Request as VcrRequest
-from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool.body import Body, as_bytes, decode
 from cassettes_tool.errors import CassetteError, ConfigError
@@ -53,6 +51,15 @@ class CustomSerializer:
 
     spec: str
     serializer: Serializer
+
+
+@functools.cache
+def _vcr_serializers() -> dict[str, Serializer]:
+    """vcrpy's own serializers, imported on first use: importing vcrpy costs ~0.1 s that
+    `cassettes age` (which reads no cassette) should not pay."""
+    from vcr.serializers import jsonserializer, yamlserializer
+
+    return {"yaml": yamlserializer, "json": jsonserializer}
 
 
 def import_serializer(spec: str, *, source: Path | None = None, root: Path | None = None) -> CustomSerializer:
@@ -326,7 +333,7 @@ def _parse_builtin(text: str, path: Path) -> tuple[Any, str]:
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:
-            return jsonserializer.deserialize(text), "json"
+            return _vcr_serializers()["json"].deserialize(text), "json"
         except ValueError as exc:
             if stripped[:1] == "{" or path.suffix.lower() == ".json":
                 msg = getattr(exc, "msg", str(exc))
@@ -338,7 +345,7 @@ def _parse_builtin(text: str, path: Path) -> tuple[Any, str]:
 
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
-        data = yamlserializer.deserialize(text)
+        data = _vcr_serializers()["yaml"].deserialize(text)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         tag = _tag_of(exc)
@@ -457,7 +464,9 @@ def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set
     req = item["request"]
     for key in ("method", "uri"):
         if not req.get(key):
-            raise CassetteError(path, f"interaction {index}: request has no `{key}`", line=line, kind="malformed")
+            raise CassetteError(
+                path, f"interaction {index}: request has no `{key}`", line=line, kind="malformed"
+            )
     resp = item.get("response")
     if not isinstance(resp, dict):
         raise CassetteError(path, f"interaction {index}: no `response` mapping", line=line, kind="malformed")
@@ -636,7 +645,7 @@ def serializer_for(name: str, custom: CustomSerializer | None = None) -> Seriali
     """The serializer a cassette was read with (`Cassette.serializer`), to write it back the same way."""
     if custom is not None and name == custom.spec:
         return custom.serializer
-    builtin: dict[str, Serializer] = {"yaml": yamlserializer, "json": jsonserializer}
+    builtin = _vcr_serializers()
     if name not in builtin:
         raise ConfigError(f"serializer {name!r} is not configured: cannot write a cassette with it")
     return builtin[name]
@@ -650,6 +659,8 @@ def recorded_pairs(loaded: Cassette, custom: CustomSerializer | None = None) -> 
     """
     try:
         serializer = serializer_for(loaded.serializer, custom)
+        from vcr import serialize as vcr_serialize
+
         requests, responses, *_ = vcr_serialize.deserialize(loaded.text, serializer)
     except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError):
         return None
@@ -666,6 +677,8 @@ def vcr_request(request: Request, like: Any = None) -> Any:
     headers: dict[str, str] = {}
     for name, value in request.headers:
         headers.setdefault(name, value)  # vcrpy keeps one value per request header
+    from vcr.request import Request as VcrRequest
+
     return VcrRequest(request.method, request.uri, body, headers)
 
 
@@ -687,6 +700,8 @@ def dumps(pairs: Iterable[tuple[Any, Any]], serializer: Serializer) -> str:
     for request, response in pairs:
         requests.append(request)
         responses.append(response)
+    from vcr import serialize as vcr_serialize
+
     text: str = vcr_serialize.serialize({"requests": requests, "responses": responses}, serializer)
     return text
 

@@ -223,7 +223,9 @@ def age_command(
 @cli.command(name="diff")
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option("--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...).")
+@click.option(
+    "--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...)."
+)
 @click.option(
     "--fail-on",
     type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),

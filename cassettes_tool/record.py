@@ -5,12 +5,13 @@ mapped hosts are contacted, only allowed methods are sent, a redirect is an answ
 the originals are only read, and every file written has been through redaction and
 the secret scanner first.
 
-A refreshed cassette keeps each request exactly as recorded and takes the new answer,
-stored as the client saw it: the body decoded, `Content-Encoding` dropped and
-`Content-Length` fixed, as vcrpy's `decode_compressed_response` stores it. That keeps
-redaction and masking on the text that is written, lets a JSON cassette hold a gzip
-answer, and replays under vcrpy with requests and httpx alike. A body in an encoding
-we cannot undo (`zstd`) is kept as sent, with its header.
+A refreshed cassette keeps each request exactly as recorded (a credential in it is
+masked all the same) and takes the new answer, stored as the client saw it: the body
+decoded, `Content-Encoding` dropped and `Content-Length` fixed, as vcrpy's
+`decode_compressed_response` stores it. That keeps redaction and masking on the text
+that is written, lets a JSON cassette hold a gzip answer, and replays under vcrpy with
+requests and httpx alike. A body in an encoding we cannot undo (`zstd`) is kept as
+sent, with its header.
 """
 
 from __future__ import annotations
@@ -174,11 +175,12 @@ def refresh(
             secrets.parse_json_path(rule)
         except ValueError as exc:
             raise ConfigError(str(exc), source=config.source, key="redact.body") from None
+    verify = _ssl_context(target.verify)
     scratch_root = scratch if scratch is not None else config.scratch
     files = [f for f in cassette.discover(paths).files if not _is_under(f, scratch_root)]
     root = _common_root(paths, files)
     manifest = _start(scratch_root, target.name, root)
-    runner = _Runner(manifest, config, target, limits, progress)
+    runner = _Runner(manifest, config, target, limits, progress, verify)
     jobs = [(file, Path(os.path.relpath(os.path.abspath(file), root))) for file in files]
     try:
         done = runner.run(jobs)
@@ -259,6 +261,7 @@ class _Runner:
         target: Target,
         limits: Limits,
         progress: Callable[[Progress], None] | None,
+        verify: bool | ssl.SSLContext,
     ):
         self.manifest = manifest
         self.config = config
@@ -270,7 +273,6 @@ class _Runner:
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
-        verify = _ssl_context(target.verify)
         origins = {_origin(url) for url in target.hosts.values()}
         self.clients = {origin: _client(target, verify) for origin in origins}
 
@@ -422,21 +424,21 @@ class _Runner:
         """Send with bounded retries: connection failures, and 502/503/504 answers."""
         client = self.clients[_origin(url)]
         limits = self.limits
-        for attempt in range(1, limits.attempts + 1):
-            if attempt > 1 and self.stopping.wait(limits.backoff * 2 ** (attempt - 2)):
-                return _Failure("the run was interrupted", attempt - 1)
-            last = attempt == limits.attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= limits.attempts
             try:
                 with client.stream(method, url, headers=headers, content=body or None) as response:
-                    if response.status_code in _RETRY_STATUSES and not last:
-                        continue
-                    return self._read(response, attempt)
+                    if response.status_code not in _RETRY_STATUSES or last:
+                        return self._read(response, attempt)
             except httpx.TransportError as exc:
                 if last or not _retryable(exc, method):
                     return _Failure(self._describe(exc, url), attempt)
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 return _Failure(f"cannot send it to {url}: {exc}", attempt)
-        raise AssertionError("unreachable: the last attempt always returns")  # pragma: no cover
+            if self.stopping.wait(limits.backoff * 2 ** (attempt - 1)):
+                return _Failure("the run was interrupted", attempt)
 
     def _read(self, response: httpx.Response, attempt: int) -> _Answer | _Failure:
         """The raw body, streamed and cut off past the size limit."""
@@ -538,9 +540,12 @@ def _ssl_context(verify: bool | str) -> bool | ssl.SSLContext:
     """A CA bundle path becomes a context (httpx no longer takes a path); booleans pass."""
     if isinstance(verify, bool):
         return verify
-    if os.path.isdir(verify):
-        return ssl.create_default_context(capath=verify)
-    return ssl.create_default_context(cafile=verify)
+    try:
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"verify: cannot load the CA bundle {verify}: {exc}") from None
 
 
 def _client(target: Target, verify: bool | ssl.SSLContext) -> httpx.Client:

@@ -221,9 +221,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
                 "line": i.line,
                 "age": age_json(i.age),
                 "status": i.status.value if i.status else None,
-                "changes": [
-                    _change_json(c) for c in i.changes
-                ],
+                "changes": [_change_json(c) for c in i.changes],
                 **({"reason": i.reason} if i.reason else {}),
                 **({"masked": [{"where": w, "kind": k} for w, k in i.masked]} if i.masked else {}),
             }
@@ -355,7 +353,11 @@ def _visible(report: Report, changes: Iterable[Change]) -> list[Change]:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else json.dumps(value)
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str)
+        if not isinstance(value, str)
+        else json.dumps(value)
+    )
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -469,10 +471,16 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
                 continue
             yield f"- `{interaction.method} {interaction.uri}`"
             for change in shown:
-                severity = f"**{change.severity.value}**" if change.severity is Severity.BREAKING else change.severity.value
+                severity = (
+                    f"**{change.severity.value}**"
+                    if change.severity is Severity.BREAKING
+                    else change.severity.value
+                )
                 where = f" `{change.path}`" if change.path else ""
                 yield f"  - {severity} `{change.kind.value}`{where}: {describe(change)}".rstrip(": ")
-    aligned = [r for r in report.cassettes if r.status is Status.ALIGNED and not _visible(report, report.changes(r))]
+    aligned = [
+        r for r in report.cassettes if r.status is Status.ALIGNED and not _visible(report, report.changes(r))
+    ]
     if aligned:
         yield ""
         yield f"{len(aligned)} cassette{'s' if len(aligned) != 1 else ''} aligned."
@@ -500,7 +508,10 @@ def render_junit(report: Report, **_: Any) -> Iterator[str]:
         elif findings or result.problems or result.status is Status.STALE:
             failures += 1
             lines = [f"{p.code} {p.kind}: {p.message}" for p in result.problems]
-            lines += [f"{c.severity.value} {c.kind.value} {c.path or c.where.value}: {describe(c)}" for c in findings]
+            lines += [
+                f"{c.severity.value} {c.kind.value} {c.path or c.where.value}: {describe(c)}"
+                for c in findings
+            ]
             if result.status is Status.STALE:
                 lines.append(result.note or "older than --max-age")
             first = lines[0] if lines else result.status.value

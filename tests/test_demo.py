@@ -83,12 +83,16 @@ def test_sample_cassettes_replay_under_vcrpy(sample_cassettes: Path) -> None:
     """The bundled samples are real vcrpy cassettes: vcrpy plays them back with the network off."""
     recorder = vcr.VCR(record_mode="none")
     with recorder.use_cassette(str(sample_cassettes / "auth" / "login.yaml")):
-        login = requests.post("https://auth.example.com/login", json={"username": "ada", "password": "x"}, timeout=5)
+        login = requests.post(
+            "https://auth.example.com/login", json={"username": "ada", "password": "x"}, timeout=5
+        )
         me = requests.get("https://auth.example.com/me", headers={"Authorization": "Bearer t"}, timeout=5)
     assert login.json()["user"]["id"] == 42 and me.json()["roles"] == ["admin", "billing"]
     with recorder.use_cassette(str(sample_cassettes / "catalog" / "items.yaml")), httpx.Client() as client:
         # recorded through httpx, replayed through httpx: the gzip body comes back decoded
-        items = client.get("https://catalog.example.com/items", headers={"Accept-Encoding": "gzip"}).json()["items"]
+        items = client.get("https://catalog.example.com/items", headers={"Accept-Encoding": "gzip"}).json()[
+            "items"
+        ]
     assert len(items) == 5 and "sku" not in items[0]
 
 
@@ -100,7 +104,9 @@ def test_samples_are_what_the_recording_script_makes(tmp_path: Path) -> None:
         capture_output=True,
         timeout=120,
     )
-    committed = sorted(p.relative_to(ROOT / "sample_cassettes") for p in (ROOT / "sample_cassettes").rglob("*.*"))
+    committed = sorted(
+        p.relative_to(ROOT / "sample_cassettes") for p in (ROOT / "sample_cassettes").rglob("*.*")
+    )
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.*"))
     assert fresh == committed
     for relative in committed:

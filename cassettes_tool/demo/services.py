@@ -225,6 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _DemoHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "demo-staging/1.0"
+    disable_nagle_algorithm = True  # else every keep-alive answer waits ~40 ms for an ACK
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
