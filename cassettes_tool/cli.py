@@ -57,6 +57,13 @@ def common_options(fn: F) -> F:
     return fn
 
 
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),
+    default=None,
+    help="Exit 1 on drift at or above this severity (default: the config's fail_on, else breaking).",
+)
+
 paths_argument = click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
@@ -224,18 +231,23 @@ def age_command(
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option(
-    "--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...)."
+    "--scratch",
+    "scratch_run",
+    is_flag=False,
+    flag_value="latest",
+    default=None,
+    metavar="[RUN]",
+    help="Compare a refresh run's copies with the originals (the latest run when RUN is not given).",
 )
 @click.option(
-    "--fail-on",
-    type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),
-    default=None,
-    help="Exit 1 on drift at or above this severity (default: the config's fail_on, else breaking).",
+    "--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...)."
 )
+@fail_on_option
 @common_options
 def diff_command(
     old: Path | None,
     new: Path | None,
+    scratch_run: str | None,
     show_volatile: bool,
     fail_on: str | None,
     config_file: Path | None,
@@ -250,16 +262,25 @@ def diff_command(
     ones (timestamps, ids, Date headers...) are hidden unless --show-volatile.
     """
     settings = config.load(config_file)
-    if old is None or new is None:
-        raise click.UsageError("give OLD and NEW")
-    pairs, notes = compare.pairs_of_paths(old, new, settings)
-    result = compare.report_of(
-        pairs,
-        settings,
-        fail_on=Severity(fail_on or settings.fail_on),
-        show_volatile=show_volatile,
-        notes=notes,
-    )
+    threshold = Severity(fail_on or settings.fail_on)
+    if scratch_run is not None:
+        if old is not None:
+            raise click.UsageError("give either OLD NEW or --scratch, not both")
+        from cassettes_tool import record
+
+        manifest = record.load_manifest(settings.scratch, None if scratch_run == "latest" else scratch_run)
+        pairs = compare.pairs_of_run(manifest, settings)
+        run = report.RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+        result = compare.report_of(
+            pairs, settings, target=manifest.target, fail_on=threshold, show_volatile=show_volatile, run=run
+        )
+    elif old is None or new is None:
+        raise click.UsageError("give OLD and NEW, or --scratch [RUN]")
+    else:
+        pairs, notes = compare.pairs_of_paths(old, new, settings)
+        result = compare.report_of(
+            pairs, settings, fail_on=threshold, show_volatile=show_volatile, notes=notes
+        )
     _emit(result, fmt, output, report.render_drift_text, quiet=quiet, verbose=verbose)
 
 

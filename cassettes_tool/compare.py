@@ -6,16 +6,20 @@ writes the results in the shared report model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette, diff
 from cassettes_tool.cassette import Cassette
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.inventory import check_serializer, interaction_summary, read, unread
-from cassettes_tool.report import CassetteResult, Report, Status
+from cassettes_tool.report import CassetteResult, Report, RunInfo, Status
+
+if TYPE_CHECKING:
+    from cassettes_tool.record import RunManifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,19 +31,33 @@ class Pair:
     new: Cassette | CassetteError | None
     #: said when a side is missing: "not refreshed", "not in NEW"...
     missing_reason: str | None = None
+    missing_status: Status = Status.SKIPPED
+    #: what a refresh did with each interaction (by index): skipped or failed ones say why
+    outcomes: Mapping[int, tuple[Status, str | None, tuple[tuple[str, str], ...]]] = field(
+        default_factory=dict
+    )
 
 
 def compare_pair(pair: Pair, rules: diff.DiffRules) -> CassetteResult:
     if pair.old is None or pair.new is None:
         return CassetteResult(
-            path=pair.path, status=Status.SKIPPED, error=pair.missing_reason or "no counterpart"
+            path=pair.path, status=pair.missing_status, error=pair.missing_reason or "no counterpart"
         )
     for side in (pair.old, pair.new):
         if isinstance(side, CassetteError):
             failed = unread(side)
             return CassetteResult(path=pair.path, status=failed.status, error=f"{side.path}: {failed.error}")
     assert isinstance(pair.old, Cassette) and isinstance(pair.new, Cassette)
-    return result_of(pair.path, pair.old, pair.new, rules)
+    result = result_of(pair.path, pair.old, pair.new, rules)
+    if not pair.outcomes:
+        return result
+    interactions = []
+    for item in result.interactions:
+        status, reason, masked = pair.outcomes.get(item.index, (None, None, ()))
+        if status in (Status.SKIPPED, Status.ERROR):
+            item = replace(item, status=status, reason=reason)
+        interactions.append(replace(item, masked=masked) if masked else item)
+    return replace(result, interactions=tuple(interactions))
 
 
 def result_of(path: Path, old: Cassette, new: Cassette, rules: diff.DiffRules) -> CassetteResult:
@@ -71,6 +89,7 @@ def report_of(
     fail_on: diff.Severity = diff.Severity.BREAKING,
     show_volatile: bool = False,
     notes: tuple[tuple[Path, str], ...] = (),
+    run: RunInfo | None = None,
 ) -> Report:
     rules = diff.DiffRules.from_config(config)
     results = tuple(compare_pair(p, rules) for p in pairs)
@@ -81,6 +100,7 @@ def report_of(
         target=target,
         fail_on=fail_on,
         show_volatile=show_volatile,
+        run=run,
     )
 
 
@@ -106,3 +126,32 @@ def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[Pair], tu
             )
         return pairs, before.notes + after.notes
     raise CassetteError(new, "OLD and NEW must both be files or both be folders")
+
+
+def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
+    """Each original against its copy in a scratch run, with what the run did to each."""
+    check_serializer(config)
+    outcome_status = {"refreshed": Status.OK, "skipped": Status.SKIPPED, "error": Status.ERROR}
+    pairs = []
+    for run in manifest.cassettes:
+        original = manifest.original(run)
+        copy = manifest.copy(run)
+        if copy is None:
+            status = Status.ERROR if run.outcome.value == "error" else Status.SKIPPED
+            reason = f"not refreshed: {run.reason}" if run.reason else "not refreshed"
+            pairs.append(Pair(original, None, None, missing_reason=reason, missing_status=status))
+            continue
+        outcomes = {
+            i.index: (
+                outcome_status[i.outcome.value],
+                i.reason,
+                tuple((m.where, m.kind) for m in run.masked if m.interaction == i.index),
+            )
+            for i in run.interactions
+        }
+        pairs.append(
+            Pair(
+                original, read(original, config.serializer), read(copy, config.serializer), outcomes=outcomes
+            )
+        )
+    return pairs

@@ -131,7 +131,10 @@ class Report:
         """Findings fail (1); otherwise anything that could not be read makes it incomplete (3)."""
         if self.problems or any(self.failing(c) for c in self.cassettes):
             return ExitCode.FINDINGS
-        if any(c.status is Status.ERROR for c in self.cassettes):
+        if any(
+            c.status is Status.ERROR or any(i.status is Status.ERROR for i in c.interactions)
+            for c in self.cassettes
+        ):
             return ExitCode.INCOMPLETE
         return ExitCode.OK
 
