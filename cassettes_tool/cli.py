@@ -227,6 +227,76 @@ def age_command(
     _emit(result, fmt, output, report.render_age_text, quiet=quiet, verbose=verbose)
 
 
+@cli.command()
+@paths_argument
+@target_options
+@click.option("--offline", is_flag=True, help="Lint and age only: do not re-record, even with a target.")
+@fail_on_option
+@click.option(
+    "--max-age", type=click.FloatRange(min=0), default=None, help="Fail on cassettes frozen longer than DAYS."
+)
+@click.option(
+    "--shard", default=None, metavar="K/N", help="Check only the K-th of N slices of the cassettes (by path)."
+)
+@click.option(
+    "--scratch",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
+)
+@common_options
+def check(
+    paths: tuple[Path, ...],
+    target: config.TargetFlags,
+    offline: bool,
+    fail_on: str | None,
+    max_age: float | None,
+    shard: str | None,
+    scratch: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """The release gate: lint and age offline; with a target, also re-record into scratch and diff.
+
+    Exit 0 pass, 1 drift at or above --fail-on / older than --max-age / lint problems,
+    2 usage, 3 incomplete. The scratch run stays: `cassettes diff --scratch` and
+    `cassettes refresh --apply --from-run latest` use it without asking staging again.
+    """
+    from cassettes_tool import gate
+
+    settings = config.load(config_file)
+    options = gate.GateOptions(
+        fail_on=Severity(fail_on or settings.fail_on),
+        max_age=max_age if max_age is not None else settings.max_age,
+        shard=gate.Shard.parse(shard) if shard else None,
+    )
+    chosen = None if offline or not target.given else config.resolve_target(settings, target)
+    progress = None if quiet or chosen is None else _progress()
+    result = gate.check(
+        settings.cassette_paths(paths), settings, options, target=chosen, scratch=scratch, progress=progress
+    )
+    _emit(result, fmt, output, report.render_check_text, quiet=quiet, verbose=verbose)
+
+
+@cli.command()
+@common_options
+def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
+    """Run `check` on the bundled sample cassettes against an embedded staging server that has drifted."""
+    from cassettes_tool.demo import runner
+
+    if not quiet and fmt == Format.TEXT.value:
+        click.echo(
+            "Starting the demo staging services (v2) on 127.0.0.1 and re-recording the samples...", err=True
+        )
+    demo_run = runner.run()
+    guide = runner.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
+    _emit(
+        demo_run.report, fmt, output, report.render_check_text, quiet=quiet, verbose=verbose, epilogue=guide
+    )
+
+
 @cli.command(name="diff")
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
@@ -357,6 +427,7 @@ def _emit(
     *,
     quiet: bool,
     verbose: bool,
+    epilogue: Iterable[str] = (),
 ) -> None:
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = report.render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
@@ -364,6 +435,8 @@ def _emit(
         output.write_text(rendered, encoding="utf-8")
     else:
         click.echo(rendered, nl=False)
+    for line in epilogue:
+        click.echo(line)
     sys.exit(int(result.verdict))
 
 

@@ -382,6 +382,11 @@ class TargetFlags:
     concurrency: int | None = None
     timeout: float | None = None
 
+    @property
+    def given(self) -> bool:
+        """A target was asked for: `check` re-records only then."""
+        return self.name is not None or bool(self.hosts)
+
 
 def resolve_target(config: Config, flags: TargetFlags) -> Target:
     """The configured target (when named) with the flags on top; `env:VAR` header values read now.

@@ -636,3 +636,26 @@ def _parse_blame(output: bytes) -> _Blame:
         elif key:
             info[key] = value
     return _Blame(lines=lines, commits=commits)
+
+
+def record_history(folder: Path, message: str, when: datetime) -> bool:
+    """Make `folder` a repository whose one commit, dated `when`, holds all it has.
+
+    The demo uses it so that ages have a history to come from; False when git is missing.
+    """
+    env = {**clean_env(), "GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
+    identity = [
+        "-c",
+        "user.name=cassettes demo",
+        "-c",
+        "user.email=demo@example.com",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    steps = (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", message])
+    try:
+        for step in steps:
+            subprocess.run(["git", *step], cwd=folder, env=env, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True

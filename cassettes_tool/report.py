@@ -108,6 +108,8 @@ class Report:
     target: str | None = None
     #: drift at or above this severity is a finding (`--fail-on`)
     fail_on: Severity = Severity.BREAKING
+    #: a cassette frozen longer than this many days is a finding (`--max-age`)
+    max_age: float | None = None
     show_volatile: bool = False
     #: the scratch run a refresh wrote
     run: RunInfo | None = None
@@ -122,9 +124,15 @@ class Report:
 
     def failing(self, cassette: CassetteResult) -> bool:
         """True when the cassette holds drift at or above the threshold, or is stale."""
-        if cassette.status is Status.STALE:
+        if self.stale(cassette):
             return True
         return any(ch.severity.rank >= self.fail_on.rank for ch in self.changes(cassette))
+
+    def stale(self, cassette: CassetteResult) -> bool:
+        if cassette.status is Status.STALE:
+            return True
+        days = cassette.age.days if cassette.age else None
+        return self.max_age is not None and days is not None and days > self.max_age
 
     @property
     def verdict(self) -> ExitCode:
@@ -316,13 +324,17 @@ def _notes(report: Report) -> Iterator[str]:
         yield f"note     {display_path(path)}: {note}"
 
 
-def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
-    """`path:line: CODE kind: message`, one line each, then a count (as ruff does)."""
+def problem_lines(report: Report) -> Iterator[str]:
     for result in report.cassettes:
         path = display_path(result.path)
         for problem in result.problems:
             where = f"{path}:{problem.line}" if problem.line else path
             yield f"{where}: {problem.code} {problem.kind}: {problem.message}"
+
+
+def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+    """`path:line: CODE kind: message`, one line each, then a count (as ruff does)."""
+    yield from problem_lines(report)
     if verbose:
         for result in report.cassettes:
             if result.status is Status.SKIPPED:
@@ -411,7 +423,8 @@ def render_drift_text(
             continue
         changes = _visible(report, report.changes(result))
         if not changes:
-            aligned.append(result)
+            if result.status is Status.ALIGNED:
+                aligned.append(result)
             continue
         yield f"{path}  {result.status.value}: {_counts_text(changes)}"
         for interaction in result.interactions:
@@ -685,3 +698,85 @@ def _refresh_totals(report: Report) -> str:
     if masked:
         parts.append(f"{masked} credential{'s' if masked != 1 else ''} masked")
     return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def render_check_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
+    """The summary a person reads first, the verdict, then the drift, lint problems and stale cassettes."""
+    yield from check_summary(report)
+    details = list(render_drift_text(report, quiet=True, verbose=verbose, color=color))
+    details += list(problem_lines(report))
+    details += [
+        f"stale    {display_path(c.path)}: frozen {c.age.days:.0f} days (--max-age {report.max_age:g})"
+        for c in report.cassettes
+        if report.stale(c) and c.age and c.age.days is not None and report.max_age is not None
+    ]
+    if details and not quiet:
+        yield ""
+        yield from details
+
+
+def check_summary(report: Report) -> Iterator[str]:
+    checked = len(report.cassettes)
+    against = f" against {report.target}" if report.target else " offline (lint and age)"
+    yield f"cassettes check: {checked} cassette{'s' if checked != 1 else ''}{against}"
+    drifted = [c for c in report.cassettes if c.status is Status.DRIFTED]
+    changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
+    counts = [
+        f"aligned {report.count(Status.ALIGNED)}" if report.target else f"ok {report.count(Status.OK)}",
+        f"drifted {len(drifted)}" + (f" ({_counts_text(changes)})" if changes else ""),
+        f"stale {sum(1 for c in report.cassettes if report.stale(c))}",
+        f"skipped {report.count(Status.SKIPPED)}",
+        f"errors {report.count(Status.ERROR)}",
+        f"lint problems {report.problems}",
+    ]
+    yield "  " + " · ".join(counts)
+    skipped = Counter(
+        (i.reason or "").partition(" (")[0]
+        for c in report.cassettes
+        for i in c.interactions
+        if i.status is Status.SKIPPED
+    )
+    if skipped:
+        yield "  skipped interactions: " + ", ".join(f"{n} {why}" for why, n in skipped.most_common())
+    dated = [c for c in report.cassettes if c.age and c.age.days is not None and c.age.last_recorded]
+    if dated:
+        oldest = max(dated, key=lambda c: c.age.days if c.age and c.age.days is not None else 0.0)
+        assert oldest.age is not None and oldest.age.last_recorded is not None
+        since = oldest.age.last_recorded.date().isoformat()
+        commit = f", {oldest.age.commit}" if oldest.age.commit else ""
+        yield f"  oldest: {display_path(oldest.path)}, frozen {oldest.age.days:.0f} days (since {since}{commit})"
+    if report.run is not None:
+        state = "" if report.run.complete else " (incomplete: interrupted)"
+        yield f"  scratch run {report.run.run_id}: {display_path(report.run.folder)}{state}"
+    yield verdict_line(report)
+
+
+def verdict_line(report: Report) -> str:
+    verdict = report.verdict
+    if verdict is ExitCode.OK:
+        return f"PASS: nothing at or above {report.fail_on.value}" + (
+            f", nothing older than {report.max_age:g} days" if report.max_age is not None else ""
+        )
+    if verdict is ExitCode.FINDINGS:
+        reasons = []
+        failing = [ch for ch in report.changes() if ch.severity.rank >= report.fail_on.rank]
+        if failing:
+            reasons.append(
+                f"{_counts_text(failing)} change{'s' if len(failing) != 1 else ''} (--fail-on {report.fail_on.value})"
+            )
+        stale = sum(1 for c in report.cassettes if report.stale(c))
+        if stale:
+            reasons.append(
+                f"{stale} stale (--max-age {report.max_age:g})"
+                if report.max_age is not None
+                else f"{stale} stale"
+            )
+        if report.problems:
+            reasons.append(f"{report.problems} lint problem{'s' if report.problems != 1 else ''}")
+        return "FAIL: " + "; ".join(reasons)
+    return "INCOMPLETE: some cassettes or interactions could not be checked (see errors below)"

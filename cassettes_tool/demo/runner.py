@@ -1,0 +1,92 @@
+"""`cassettes demo`: the main job on the bundled samples, against an embedded staging server.
+
+Copies the sample cassettes (recorded against the v1 services) into a temporary project
+whose git history says they were recorded months ago, starts the v2 services as
+staging on a free loopback port, and runs `check` against them with the host map.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cassettes_tool import gate, gitrepo
+from cassettes_tool.config import Config, Target
+from cassettes_tool.demo import sample_cassettes_dir
+from cassettes_tool.demo.services import STAGING_TOKEN, DemoServer
+from cassettes_tool.report import Report
+
+#: how long ago the samples "were recorded" in the demo's history
+FROZEN_DAYS = 187
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    report: Report
+    project: Path
+    staging: str
+    target: Target
+
+
+@contextmanager
+def _inside(folder: Path) -> Iterator[None]:
+    """Run from the demo project so that paths read as a user's would (`tests/cassettes/...`)."""
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run(*, keep: Path | None = None) -> DemoRun:
+    """The demo's check; its project stays in `keep` when given, else in a fresh temporary folder."""
+    project = keep or Path(tempfile.mkdtemp(prefix="cassettes-demo-"))
+    cassettes = project / "tests" / "cassettes"
+    if cassettes.exists():
+        shutil.rmtree(cassettes)
+    shutil.copytree(sample_cassettes_dir(), cassettes)
+    gitrepo.record_history(
+        project, "Record cassettes against the v1 services", gitrepo.utc_now() - timedelta(days=FROZEN_DAYS)
+    )
+    with DemoServer("v2") as staging, _inside(project):
+        target = Target(
+            name="demo-staging",
+            hosts=staging.host_map(),
+            headers={"Authorization": f"Bearer {STAGING_TOKEN}"},
+            methods=("GET", "HEAD", "OPTIONS", "POST"),
+            concurrency=4,
+            timeout=10.0,
+        )
+        config = Config(root=project, scratch=Path(".cassettes/scratch"))
+        report = gate.check(
+            (Path("tests/cassettes"),), config, gate.GateOptions(max_age=180.0), target=target
+        )
+        return DemoRun(report, project, staging.origin, target)
+
+
+def guide(demo: DemoRun) -> list[str]:
+    """What to look at, and how to do the same on your own cassettes."""
+    return [
+        "",
+        "What happened: the sample cassettes were recorded against v1 of five fake services,",
+        f"{FROZEN_DAYS} days ago by their git history; the embedded staging server ({demo.staging}) runs v2.",
+        "Each cassette was replayed against staging into a scratch run (the originals are untouched),",
+        "then old and new were compared by meaning: `breaking` changes fail the gate, `additive` ones",
+        "(like auth's new `session_context`) are what your code ignores today, volatile values are hidden.",
+        "",
+        f"The demo project is kept in {demo.project}; try there:",
+        "  cassettes diff --scratch --show-volatile     # the same drift, with the noise",
+        "  cassettes age tests/cassettes                # how long each cassette has been frozen",
+        "",
+        "On your own cassettes:",
+        "  cassettes scan && cassettes lint             # what you have, and what is wrong with it",
+        "  cassettes check --map api.example.com=https://staging.example.com \\",
+        "                  --header Authorization=env:STAGING_TOKEN",
+    ]

@@ -1,0 +1,130 @@
+"""`check`: the release gate. Lint and age offline; with a target, also refresh and diff.
+
+Combines the stages into one result per cassette and lets the report decide the
+verdict: drift at or above `--fail-on`, a cassette older than `--max-age` or a lint
+problem fails (1); something that could not be checked makes it incomplete (3).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cassettes_tool import cassette, compare, gitrepo, lint
+from cassettes_tool.config import Config, Target
+from cassettes_tool.diff import Severity
+from cassettes_tool.errors import ConfigError
+from cassettes_tool.inventory import check_serializer, unsearched
+from cassettes_tool.report import CassetteResult, Report, RunInfo, Status
+
+if TYPE_CHECKING:
+    from cassettes_tool.record import Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """`--shard K/N`: the K-th of N disjoint slices of the cassettes, chosen by path."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            k, n = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ConfigError(f"--shard {text!r}: expected K/N, e.g. 1/4") from None
+        if not 1 <= k <= n:
+            raise ConfigError(f"--shard {text!r}: K must be between 1 and N")
+        return cls(k, n)
+
+    def holds(self, path: Path) -> bool:
+        """By a hash of the path as written from the cwd: the same on every CI runner, and a
+        new cassette does not move the others between shards."""
+        return zlib.crc32(path.as_posix().encode("utf-8")) % self.count == self.index - 1
+
+
+def select(files: Sequence[Path], shard: Shard | None) -> list[Path]:
+    return [f for f in files if shard is None or shard.holds(f)]
+
+
+@dataclass(frozen=True, slots=True)
+class GateOptions:
+    fail_on: Severity = Severity.BREAKING
+    max_age: float | None = None
+    shard: Shard | None = None
+
+
+def check(
+    paths: tuple[Path, ...],
+    config: Config,
+    options: GateOptions,
+    *,
+    target: Target | None = None,
+    scratch: Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Report:
+    check_serializer(config)
+    found = cassette.discover(paths)
+    files = select(found.files, options.shard)
+    linted = cassette.map_files(
+        partial(
+            lint.check_file,
+            serializer=config.serializer,
+            headers=config.redact.headers,
+            fields=config.redact.query,
+        ),
+        files,
+    )
+    ages = gitrepo.file_ages(files)
+    results = {r.path: replace(r, age=ages.ages.get(r.path)) for r in linted}
+    notes = found.notes + ages.notes
+    run_info = None
+    if target is not None and files:
+        from cassettes_tool import record  # only a check with a target pays for the HTTP client
+
+        manifest = record.refresh(files, config, target, scratch=scratch, progress=progress)
+        run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+        drift = compare.report_of(compare.pairs_of_run(manifest, config), config, fail_on=options.fail_on)
+        by_path = {Path(_key(r.path)): r for r in drift.cassettes}
+        results = {path: _combine(result, by_path.get(Path(_key(path)))) for path, result in results.items()}
+    final = [_stale(r, options.max_age) for r in results.values()]
+    final += [lint.failed(exc) for exc in unsearched(found)]
+    return Report(
+        command="check",
+        cassettes=tuple(sorted(final, key=lambda r: str(r.path))),
+        notes=notes,
+        target=target.name if target else None,
+        fail_on=options.fail_on,
+        max_age=options.max_age,
+        run=run_info,
+    )
+
+
+def _key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _combine(linted: CassetteResult, drift: CassetteResult | None) -> CassetteResult:
+    """Lint's problems and age, with the refresh's interactions and verdict."""
+    if drift is None or linted.status in (Status.ERROR, Status.SKIPPED):
+        return linted
+    return replace(
+        linted,
+        status=drift.status,
+        error=drift.error if drift.status in (Status.ERROR, Status.SKIPPED) else linted.error,
+        interactions=drift.interactions,
+    )
+
+
+def _stale(result: CassetteResult, max_age: float | None) -> CassetteResult:
+    """A cassette older than `max_age` is stale, unless something weightier is to be said of it."""
+    if max_age is None or result.age is None or result.age.days is None or result.age.days <= max_age:
+        return result
+    if result.status in (Status.OK, Status.ALIGNED):
+        return replace(result, status=Status.STALE)
+    return result
