@@ -297,6 +297,48 @@ def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, v
     )
 
 
+@cli.group(name="report")
+def report_group() -> None:
+    """Work with JSON reports: merge the reports of `--shard K/N` runs."""
+
+
+@report_group.command(name="merge")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@common_options
+def report_merge(
+    files: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code."""
+    from cassettes_tool import merge
+
+    merged = merge.merge([merge.read_report(path) for path in files])
+    _emit(
+        merged,
+        fmt,
+        output,
+        TEXT_RENDERERS.get(merged.command, report.render_drift_text),
+        quiet=quiet,
+        verbose=verbose,
+    )
+
+
+TEXT_RENDERERS: dict[str, Callable[..., Iterable[str]]] = {
+    "scan": report.render_scan_text,
+    "lint": report.render_lint_text,
+    "age": report.render_age_text,
+    "diff": report.render_drift_text,
+    "check": report.render_check_text,
+    "refresh": report.render_refresh_text,
+}
+
+
 @cli.command(name="diff")
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))

@@ -139,6 +139,11 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
         if copy is None:
             status = Status.ERROR if run.outcome.value == "error" else Status.SKIPPED
             reason = f"not refreshed: {run.reason}" if run.reason else "not refreshed"
+            why = list(
+                dict.fromkeys(i.reason for i in run.interactions if i.outcome.value == "error" and i.reason)
+            )
+            if why:
+                reason += f" ({'; '.join(why[:2])}{'; ...' if len(why) > 2 else ''})"
             pairs.append(Pair(original, None, None, missing_reason=reason, missing_status=status))
             continue
         outcomes = {

@@ -182,6 +182,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "changes": _severity_counts(report.changes()),
         },
         "fail_on": report.fail_on.value,
+        "max_age": report.max_age,
         **({"run": _run_json(report.run)} if report.run else {}),
         "cassettes": [_cassette_json(c) for c in report.cassettes],
         "notes": [{"path": display_path(p), "note": n} for p, n in report.notes],

@@ -1,0 +1,154 @@
+"""`check`, `--shard`, `report merge` and `demo`, end to end on real repositories and servers."""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import GitRepo, file_hashes
+
+from cassettes_tool.demo.services import STAGING_TOKEN, DemoServer
+
+RECORDED = datetime.now(timezone.utc) - timedelta(days=100)
+
+
+@pytest.fixture
+def project(git_repo: Any, record_cassette: Any) -> GitRepo:
+    """A repository whose cassettes were recorded against v1 and committed 100 days ago."""
+    repo: GitRepo = git_repo("project")
+    root = repo.root / "tests" / "cassettes"
+    record_cassette("auth/login.yaml", "login", root=root)
+    record_cassette("payments/charges.json", "payments", client="httpx", root=root)
+    record_cassette("users/list.yaml", "users", client="httpx", root=root)
+    record_cassette("catalog/items.yaml", "catalog", client="httpx", root=root)
+    (repo.root / "pyproject.toml").write_text('[tool.cassettes]\npaths = ["tests/cassettes"]\n')
+    repo.commit("Record cassettes against v1", date=RECORDED)
+    return repo
+
+
+def staging_args(server: DemoServer) -> list[str]:
+    args = [f"--map={host}={url}" for host, url in server.host_map().items()]
+    return [*args, f"--header=Authorization=Bearer {STAGING_TOKEN}", "--allow-method=POST"]
+
+
+def test_check_against_drifted_staging_fails_on_breaking(
+    project: GitRepo, v2_server: DemoServer, run: Any
+) -> None:
+    before = file_hashes(project.root / "tests")
+    result = run("check", "--format", "json", *staging_args(v2_server), cwd=project.root)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    by_path = {c["path"]: c for c in report["cassettes"]}
+    login = by_path["tests/cassettes/auth/login.yaml"]
+    assert login["status"] == "drifted"
+    assert [
+        (c["severity"], c["path"])
+        for i in login["interactions"]
+        for c in i["changes"]
+        if c["severity"] != "volatile"
+    ] == [("additive", "$.session_context")]
+    assert login["age"]["source"] == "git" and round(login["age"]["days"]) == 100
+    payments = by_path["tests/cassettes/payments/charges.json"]
+    kinds = {c["kind"] for i in payments["interactions"] for c in i["changes"] if c["severity"] == "breaking"}
+    assert kinds == {"type_changed"}
+    assert report["summary"]["changes"]["breaking"] == 2  # $.amount and $.users[*].phone
+    assert file_hashes(project.root / "tests") == before  # originals untouched
+    assert project.git("status", "--porcelain") == ""  # the scratch area keeps itself out of git
+
+
+def test_check_text_summary_comes_first(project: GitRepo, v2_server: DemoServer, run: Any) -> None:
+    result = run("check", *staging_args(v2_server), "--fail-on", "additive", cwd=project.root)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "cassettes check: 4 cassettes against command-line"
+    assert lines[1].startswith("  aligned 0 · drifted 4 (2 breaking, 4 additive, 1 value)")
+    assert lines[2].startswith("  oldest: tests/cassettes/") and "frozen 100 days" in lines[2]
+    assert lines[4].startswith("FAIL: 2 breaking, 4 additive changes (--fail-on additive)")
+    assert "$.session_context" in result.stdout
+
+
+def test_check_offline_max_age(project: GitRepo, run: Any) -> None:
+    failing = run("check", "--offline", "--max-age", "30", cwd=project.root)
+    assert failing.exit_code == 1
+    assert "FAIL: 4 stale (--max-age 30)" in failing.stdout
+    assert "stale    tests/cassettes/auth/login.yaml: frozen 100 days (--max-age 30)" in failing.stdout
+    passing = run("check", "--offline", "--max-age", "365", cwd=project.root)
+    assert passing.exit_code == 0, passing.output
+    assert "PASS: nothing at or above breaking, nothing older than 365 days" in passing.stdout
+
+
+def test_check_with_staging_down_is_incomplete_and_changes_nothing(project: GitRepo, run: Any) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    before = file_hashes(project.root / "tests")
+    hosts = ["auth", "payments", "users", "catalog"]
+    maps = [f"--map={h}.example.com=http://127.0.0.1:{closed}/{h}" for h in hosts]
+    result = run("check", *maps, "--timeout", "2", cwd=project.root)
+    assert result.exit_code == 3, result.output
+    assert "INCOMPLETE" in result.stdout and "connection refused" in result.stdout.lower()
+    assert file_hashes(project.root / "tests") == before
+
+
+def test_check_reports_lint_problems(project: GitRepo, record_cassette: Any, run: Any) -> None:
+    record_cassette(
+        "leaky.yaml",
+        "login",
+        root=project.root / "tests" / "cassettes",
+        filter_headers=[],
+        filter_post_data_parameters=[],
+        before_record_response=None,
+    )
+    result = run("check", "--offline", cwd=project.root)
+    assert result.exit_code == 1
+    assert "tests/cassettes/leaky.yaml:" in result.stdout and "S101 bearer-token" in result.stdout
+
+
+def test_shards_cover_every_cassette_once_and_merge_to_the_whole(
+    project: GitRepo, run: Any, tmp_path: Path
+) -> None:
+    whole = json.loads(run("check", "--offline", "--format", "json", cwd=project.root).stdout)
+    shard_files = []
+    seen: list[str] = []
+    for k in (1, 2, 3):
+        out = tmp_path / f"shard-{k}.json"
+        done = run(
+            "check", "--offline", "--shard", f"{k}/3", "--format", "json", "--output", out, cwd=project.root
+        )
+        assert done.exit_code == 0, done.output
+        seen += [c["path"] for c in json.loads(out.read_text())["cassettes"]]
+        shard_files.append(out)
+    assert sorted(seen) == sorted(c["path"] for c in whole["cassettes"])  # each exactly once
+    merged = run("report", "merge", "--format", "json", *shard_files, cwd=project.root)
+    assert merged.exit_code == 0, merged.output
+    assert json.loads(merged.stdout) == whole
+    markdown = run("report", "merge", "--format", "markdown", *shard_files, cwd=project.root)
+    assert markdown.stdout.startswith("### cassettes check: 4 cassettes")
+
+
+def test_merge_refuses_what_is_not_a_report(tmp_path: Path, run: Any) -> None:
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"hello": 1}')
+    result = run("report", "merge", bogus)
+    assert result.exit_code == 2
+    assert "bogus.json: not a cassettes-report/1 report" in result.stderr
+
+
+def test_bad_shard_is_a_usage_error(project: GitRepo, run: Any) -> None:
+    result = run("check", "--offline", "--shard", "4/3", cwd=project.root)
+    assert result.exit_code == 2 and "--shard '4/3'" in result.stderr
+
+
+def test_demo_from_an_installed_package_outside_the_checkout(run_installed: Any, tmp_path: Path) -> None:
+    done = run_installed("demo", cwd=tmp_path, timeout=180)
+    assert done.returncode == 1, done.stderr  # the drift is breaking: the gate fails, as it should
+    out = done.stdout
+    assert out.startswith("cassettes check: 5 cassettes against demo-staging")
+    assert "additive  field_added  $.session_context" in out
+    assert "breaking  type_changed  $.amount" in out
+    assert "frozen 187 days" in out
+    assert "On your own cassettes:" in out
