@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -433,21 +433,19 @@ class _Changes:
         new: Any = None,
         detail: str | None = None,
     ) -> None:
-        key = (severity, kind, where, path)
+        self._fold(Change(severity, kind, where, path, old, new, detail))
+
+    def _fold(self, change: Change) -> None:
+        key = (change.severity, change.kind, change.where, change.path)
         seen = self._by_key.get(key)
-        if seen is None:
-            self._by_key[key] = Change(severity, kind, where, path, old, new, detail)
-        else:
-            self._by_key[key] = Change(
-                seen.severity,
-                seen.kind,
-                seen.where,
-                seen.path,
-                seen.old,
-                seen.new,
-                seen.detail,
-                seen.count + 1,
-            )
+        self._by_key[key] = change if seen is None else replace(seen, count=seen.count + change.count)
+
+    def only_volatile(self) -> bool:
+        return all(c.severity is Severity.VOLATILE for c in self._by_key.values())
+
+    def absorb(self, other: _Changes) -> None:
+        for change in other._by_key.values():
+            self._fold(change)
 
     def freeze(self) -> tuple[Change, ...]:
         return tuple(
@@ -651,6 +649,8 @@ class _Walker:
             self._scalar_multiset(old, new, path)
             return
         item_path = (*path, WILD)
+        if self._in_recorded_order(old, new, item_path):
+            return
         pairs, extra_old, extra_new = _pair_items(old, new)
         for a, b in pairs:
             self.compare(a, b, item_path)
@@ -664,6 +664,19 @@ class _Walker:
                 len(new),
                 f"{len(old)} -> {len(new)} items",
             )
+
+    def _in_recorded_order(self, old: list[Any], new: list[Any], item_path: tuple[Any, ...]) -> bool:
+        """The common case first: the same items in the same order, differing only in volatile
+        values. Walk them pairwise on trial; keep the result only if nothing but volatile changed."""
+        if len(old) != len(new):
+            return False
+        trial = _Walker(self.rules, _Changes())
+        for a, b in zip(old, new, strict=True):
+            trial.compare(a, b, item_path)
+        if not trial.changes.only_volatile():
+            return False
+        self.changes.absorb(trial.changes)
+        return True
 
     def _shape_of_extras(
         self,

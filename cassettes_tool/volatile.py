@@ -7,6 +7,7 @@ The diff, and later `show --textconv`, ask this module what a value looks like.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -55,8 +56,14 @@ def format_of(value: Any) -> str | None:
         return _epoch(float(value))
     if not isinstance(value, str):
         return None
+    return _format_of_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _format_of_text(value: str) -> str | None:
+    """Cached: the same ids and dates come back in every item of every list."""
     text = value.strip()
-    if not text or len(text) > 4096:
+    if len(text) < 8 or len(text) > 4096:  # no volatile format is shorter than 8 characters
         return None
     if _NUMERIC.match(text):
         return _epoch(float(text))
