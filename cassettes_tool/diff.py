@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cassettes_tool import volatile
-from cassettes_tool.body import Body, BodyKind
+from cassettes_tool.body import Body, BodyKind, parse_media_type
 from cassettes_tool.cassette import Cassette, Headers, Interaction
 from cassettes_tool.config import Config
 
@@ -490,8 +490,6 @@ def _compare_headers(old: Headers, new: Headers, rules: DiffRules, changes: _Cha
 
 
 def _compare_content_type(was: str, now: str, changes: _Changes) -> None:
-    from cassettes_tool.body import parse_media_type
-
     old_media, old_charset = parse_media_type(was)
     new_media, new_charset = parse_media_type(now)
     if old_media != new_media:
@@ -633,14 +631,7 @@ class _Walker:
             for index, (a, b) in enumerate(zip(old, new, strict=False)):
                 self.compare(a, b, (*path, index))
             if len(old) != len(new):
-                self.add(
-                    Severity.VALUE,
-                    ChangeKind.ITEMS_CHANGED,
-                    path,
-                    len(old),
-                    len(new),
-                    f"{len(old)} -> {len(new)} items",
-                )
+                self._count_changed(old, new, path)
             return
         containers = any(isinstance(v, dict | list) for v in old) or any(
             isinstance(v, dict | list) for v in new
@@ -656,14 +647,11 @@ class _Walker:
             self.compare(a, b, item_path)
         if extra_old or extra_new:
             self._shape_of_extras(old, new, extra_old, extra_new, item_path)
-            self.add(
-                Severity.VALUE,
-                ChangeKind.ITEMS_CHANGED,
-                path,
-                len(old),
-                len(new),
-                f"{len(old)} -> {len(new)} items",
-            )
+            self._count_changed(old, new, path)
+
+    def _count_changed(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
+        detail = f"{len(old)} -> {len(new)} items"
+        self.add(Severity.VALUE, ChangeKind.ITEMS_CHANGED, path, len(old), len(new), detail)
 
     def _in_recorded_order(self, old: list[Any], new: list[Any], item_path: tuple[Any, ...]) -> bool:
         """The common case first: the same items in the same order, differing only in volatile

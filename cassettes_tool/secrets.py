@@ -184,8 +184,15 @@ def _scan_uri(uri: str, idx: int, fields: frozenset[str]) -> Iterator[Finding]:
     parts = urlsplit(uri)
     if parts.password and looks_real(parts.password):
         yield Finding("url-password", idx, "request.uri", parts.password)
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        where = f"request.query.{name}"
+    yield from _parameters(parse_qsl(parts.query, keep_blank_values=True), "request.query.", idx, fields)
+
+
+def _parameters(
+    pairs: Iterable[tuple[str, str]], prefix: str, idx: int, fields: frozenset[str]
+) -> Iterator[Finding]:
+    """Query or form parameters: secret-named ones by name, all of them by shape."""
+    for name, value in pairs:
+        where = f"{prefix}{name}"
         if name.lower() in fields and looks_real(value):
             kinds = [k for k, _ in _shape_matches(value)]
             yield Finding(kinds[0] if kinds else "secret-parameter", idx, where, value)
@@ -199,13 +206,7 @@ def _scan_body(body: Body, side: str, idx: int, fields: frozenset[str]) -> Itera
     if kind is BodyKind.JSON:
         yield from _scan_json(body.value, "$", where, idx, fields)
     elif kind is BodyKind.FORM:
-        for name, value in body.value:
-            fwhere = f"{where} {name}"
-            if name.lower() in fields and looks_real(value):
-                kinds = [k for k, _ in _shape_matches(value)]
-                yield Finding(kinds[0] if kinds else "secret-parameter", idx, fwhere, value)
-            else:
-                yield from _shapes(value, fwhere, idx)
+        yield from _parameters(body.value, f"{where} ", idx, fields)
     elif kind is BodyKind.TEXT:
         yield from _shapes(body.value, where, idx)
 
