@@ -129,7 +129,9 @@ class DemoApp:
             creds = json.loads(request.body or b"{}")
         except ValueError:
             return _json(400, {"error": "invalid json"})
-        if creds != DEMO_USER and not (_staging_token(request) and creds.get("username") == DEMO_USER["username"]):
+        if creds != DEMO_USER and not (
+            _staging_token(request) and creds.get("username") == DEMO_USER["username"]
+        ):
             return _json(401, {"error": "invalid credentials"})
         token = "tok_" + uuid.uuid4().hex
         with self._lock:
