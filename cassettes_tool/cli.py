@@ -151,7 +151,8 @@ class CassettesGroup(click.Group):
 @click.group(cls=CassettesGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cassettes")
 def cli() -> None:
-    """Keep vcrpy cassettes honest: find them, lint them, and (soon) re-record and diff them."""
+    """Keep vcrpy cassettes honest: find them, lint them, re-record them against staging
+    into a scratch area, diff old against new by meaning, and gate releases on it."""
 
 
 @cli.command()
@@ -352,6 +353,13 @@ TEXT_RENDERERS: dict[str, Callable[..., Iterable[str]]] = {
     help="Compare a refresh run's copies with the originals (the latest run when RUN is not given).",
 )
 @click.option(
+    "--git",
+    "rev_range",
+    metavar="A..B",
+    help="Compare the cassettes a commit range changed, as in A against as in B (REV alone: REV~1..REV). "
+    "Read from git objects: the working tree and the index are not touched.",
+)
+@click.option(
     "--show-volatile", is_flag=True, help="Also show changes that are not drift (timestamps, ids...)."
 )
 @fail_on_option
@@ -360,6 +368,7 @@ def diff_command(
     old: Path | None,
     new: Path | None,
     scratch_run: str | None,
+    rev_range: str | None,
     show_volatile: bool,
     fail_on: str | None,
     config_file: Path | None,
@@ -375,7 +384,14 @@ def diff_command(
     """
     settings = config.load(config_file)
     threshold = Severity(fail_on or settings.fail_on)
-    if scratch_run is not None:
+    if rev_range is not None:
+        if old is not None or scratch_run is not None:
+            raise click.UsageError("give one of OLD NEW, --scratch or --git, not several")
+        pairs, notes = compare.pairs_of_git(rev_range, settings)
+        result = compare.report_of(
+            pairs, settings, fail_on=threshold, show_volatile=show_volatile, notes=notes
+        )
+    elif scratch_run is not None:
         if old is not None:
             raise click.UsageError("give either OLD NEW or --scratch, not both")
         from cassettes_tool import record
@@ -387,7 +403,7 @@ def diff_command(
             pairs, settings, target=manifest.target, fail_on=threshold, show_volatile=show_volatile, run=run
         )
     elif old is None or new is None:
-        raise click.UsageError("give OLD and NEW, or --scratch [RUN]")
+        raise click.UsageError("give OLD and NEW, --scratch [RUN] or --git A..B")
     else:
         pairs, notes = compare.pairs_of_paths(old, new, settings)
         result = compare.report_of(
@@ -404,11 +420,40 @@ def diff_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
 )
+@click.option(
+    "--apply", "apply_run", is_flag=True, help="Write the drifted cassettes back over the originals."
+)
+@click.option(
+    "--only",
+    type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),
+    default=None,
+    help="With --apply: only cassettes with a change of this severity or above (default: any drift).",
+)
+@click.option(
+    "--from-run",
+    metavar="RUN",
+    help="With --apply: apply an earlier run (`latest`, e.g. the one `check` made); nothing is re-recorded.",
+)
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="--apply, then commit the written cassettes on a new branch (never pushed).",
+)
+@click.option(
+    "--branch", metavar="NAME", help="With --commit: the new branch (default: cassettes/refresh-DATE-TIME)."
+)
+@click.option("--no-branch", is_flag=True, help="With --commit: commit on the current branch.")
 @common_options
 def refresh(
     paths: tuple[Path, ...],
     target: config.TargetFlags,
     scratch: Path | None,
+    apply_run: bool,
+    only: str | None,
+    from_run: str | None,
+    commit: bool,
+    branch: str | None,
+    no_branch: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -419,14 +464,46 @@ def refresh(
 
     Only mapped hosts are contacted and only GET, HEAD and OPTIONS are sent unless
     --allow-method says more. Exit 3 when an interaction could not be refreshed.
+    --apply writes the drifted ones back (atomically, after a last secret scan);
+    --commit also commits them, and refuses, changing nothing, over staged changes,
+    an existing branch or a merge or rebase in progress.
     """
-    from cassettes_tool import record  # only refresh pays for importing the HTTP client
+    from cassettes_tool import apply, record  # only refresh pays for importing the HTTP client
 
+    applying = apply_run or commit
+    if not applying and (only or from_run):
+        raise click.UsageError("--only and --from-run go with --apply or --commit")
+    if not commit and (branch or no_branch):
+        raise click.UsageError("--branch and --no-branch go with --commit")
+    if branch and no_branch:
+        raise click.UsageError("give --branch NAME or --no-branch, not both")
+    if from_run is not None and (paths or target.given):
+        raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
     settings = config.load(config_file)
-    chosen = config.resolve_target(settings, target)
-    progress = None if quiet else _progress()
-    run = record.refresh(settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress)
-    _emit(record.report_of(run), fmt, output, report.render_refresh_text, quiet=quiet, verbose=verbose)
+    options = None
+    if applying:
+        options = apply.ApplyOptions(
+            only=Severity(only or Severity.VALUE.value),
+            commit=apply.commit_options(branch, current_branch=no_branch) if commit else None,
+        )
+    if from_run is not None:
+        run_id = None if from_run == "latest" else from_run
+        manifest = record.load_manifest(scratch or settings.scratch, run_id)
+    else:
+        chosen = config.resolve_target(settings, target)
+        if options is not None and options.commit is not None:
+            apply.check_commit(settings.cassette_paths(paths), options.commit)
+        progress = None if quiet else _progress()
+        manifest = record.refresh(
+            settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress
+        )
+    if options is None:
+        _emit(
+            record.report_of(manifest), fmt, output, report.render_refresh_text, quiet=quiet, verbose=verbose
+        )
+        return
+    result = apply.apply_run(manifest, settings, options)
+    _emit(result, fmt, output, report.render_apply_text, quiet=quiet, verbose=verbose)
 
 
 def _progress() -> Callable[[Progress], None]:

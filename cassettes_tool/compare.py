@@ -6,17 +6,17 @@ writes the results in the shared report model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cassettes_tool import cassette, diff
-from cassettes_tool.cassette import Cassette
+from cassettes_tool import cassette, diff, gitrepo
+from cassettes_tool.cassette import Cassette, CustomSerializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
-from cassettes_tool.inventory import check_serializer, interaction_summary, read, unread
-from cassettes_tool.report import CassetteResult, Report, RunInfo, Status
+from cassettes_tool.inventory import check_serializer, custom_serializer, interaction_summary, read, unread
+from cassettes_tool.report import CassetteResult, Report, RunInfo, Status, display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.record import RunManifest
@@ -160,3 +160,70 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
         )
     return pairs
+
+
+def pairs_of_git(
+    rev_range: str, config: Config, paths: Sequence[Path] = ()
+) -> tuple[list[Pair], tuple[tuple[Path, str], ...]]:
+    """The cassettes a commit range changed: each as it was in A against as it is in B.
+
+    Read from git objects, never the working tree or the index (`gitrepo.range_files`).
+    `paths` (else the configured `paths`, else the whole repository: a commit is whole)
+    narrow it. A renamed cassette pairs across the rename when the two recordings share a
+    request: cassettes are so alike in layout that git's similarity alone pairs unrelated
+    ones (a deleted users cassette "renamed" to a new catalog one). An added cassette is skipped
+    ("added in B"), not compared with nothing: it has no recording to have drifted from,
+    and calling each of its interactions `interaction_added` would fail a gate on
+    additive drift for every new test. A deleted one is skipped ("deleted in B") alike.
+    """
+    check_serializer(config)
+    custom = custom_serializer(config.serializer)
+    changed = gitrepo.range_files(rev_range, Path.cwd(), paths or config.paths, keep=_cassette_name)
+    pairs = []
+    for file in changed.files:
+        name = file.new_name or file.old_name
+        assert name is not None
+        path = Path(display_path(changed.top / name))
+        if file.note is not None:
+            pairs.append(Pair(path, None, None, missing_reason=f"{file.note}: not compared"))
+        elif file.new is None:
+            pairs.append(Pair(path, None, None, missing_reason=f"deleted in {changed.new_rev}"))
+        elif file.old is None:
+            pairs.append(Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"))
+        else:
+            old_path = Path(display_path(changed.top / (file.old_name or name)))
+            old, new = _loads(file.old, old_path, custom), _loads(file.new, path, custom)
+            if file.status == "R" and not _same_recording(old, new):
+                pairs.append(Pair(old_path, None, None, missing_reason=f"deleted in {changed.new_rev}"))
+                pairs.append(Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"))
+            else:
+                pairs.append(Pair(path, old, new))
+    notes: tuple[tuple[Path, str], ...] = ()
+    if not pairs:
+        notes = ((changed.top, f"{rev_range} changes no cassette"),)
+    return pairs, notes
+
+
+def _cassette_name(name: str) -> bool:
+    """A name discovery would take for a cassette: its suffix, and no folder it never searches."""
+    folders = PurePosixPath(name).parts[:-1]
+    suffix_ok = name.lower().endswith(cassette.CASSETTE_SUFFIXES)
+    return suffix_ok and not cassette.SKIPPED_DIRS.intersection(folders)
+
+
+def _same_recording(old: Cassette | CassetteError, new: Cassette | CassetteError) -> bool:
+    """Two cassettes record the same thing when they share a request (method, host, path)."""
+    if not isinstance(old, Cassette) or not isinstance(new, Cassette):
+        return True  # the unreadable side is reported as such, under the new name
+
+    def requests(side: Cassette) -> set[tuple[str, str, str]]:
+        return {(i.request.method, i.request.host, i.request.path) for i in side.interactions}
+
+    return bool(requests(old) & requests(new))
+
+
+def _loads(raw: bytes, path: Path, custom: CustomSerializer | None) -> Cassette | CassetteError:
+    try:
+        return cassette.loads(raw, path, custom)
+    except CassetteError as exc:
+        return exc

@@ -1,10 +1,14 @@
-"""Every git call: cassette ages from one pass over history, and blame for interaction ages.
+"""Every git call: cassette ages from one pass over history, blame for interaction ages,
+the files of a commit range (`diff --git`), and the refresh commit.
 
 Git runs as a plain subprocess under `clean_env()`. GitPython's command layer copies
 `os.environ` and can only add to it, so it cannot drop the `GIT_DIR` / `GIT_INDEX_FILE`
 a hook leaks into our process; and importing GitPython fails outright when git is
-missing, where `age` must still list the cassettes. Output is read with `-z`, so names
-with spaces, quotes or non-ASCII characters arrive verbatim (no `core.quotepath`).
+missing, where `age` must still list the cassettes. The commit is git's own too:
+GitPython's `index.add` rewrites the whole index in Python (no clean filters such as
+LFS or eol, no index v4 or sparse index) and its `index.commit` ignores
+`commit.gpgSign`. Output is read with `-z`, so names with spaces, quotes or non-ASCII
+characters arrive verbatim (no `core.quotepath`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
+
+from cassettes_tool.errors import CassettesError, ConfigError
 
 SECONDS_PER_DAY = 86_400.0
 #: Above this many folders, ls-files lists the whole repository instead.
@@ -111,12 +117,13 @@ class _GitFailed(Exception):
     """A git command failed; carries git's first line of complaint for a note."""
 
 
-def _git(args: Sequence[str], cwd: Path) -> bytes:
+def _git(args: Sequence[str], cwd: Path, *, stdin: bytes | None = None) -> bytes:
     """Run one git command to completion and return its stdout."""
     done = subprocess.run(
         ["git", "--literal-pathspecs", *args],
         cwd=cwd,
         env=clean_env(),
+        input=stdin,
         capture_output=True,
         check=False,
     )
@@ -659,3 +666,365 @@ def record_history(folder: Path, message: str, when: datetime) -> bool:
     except (OSError, subprocess.CalledProcessError):
         return False
     return True
+
+
+# ---------------------------------------------------------------------------- files of a commit range
+
+#: git's empty tree, written by `hash-object` so that SHA-256 repositories get theirs
+_EMPTY_TREE_INPUT = b""
+#: modes of files whose blob is the file's content (not a symlink's target or a submodule's commit)
+_REGULAR_MODES = frozenset({b"100644", b"100755"})
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """One file a commit range changed, with its bytes at each end (None where it is absent).
+
+    `status` is git's letter: A added, M modified, R renamed, D deleted, T type changed.
+    Names are git's (from the top of the repository, `/`-separated).
+    """
+
+    status: str
+    old_name: str | None
+    new_name: str | None
+    old: bytes | None
+    new: bytes | None
+    #: why a side was not read (a symlink, a submodule): the file is listed, not compared
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RangeFiles:
+    """The files a range changed, and how to name them to the user."""
+
+    #: the repository's top as seen from the current folder (symlinks kept, so paths display short)
+    top: Path
+    #: the range's ends as the user named them (`HEAD~1`, `HEAD`)
+    old_rev: str
+    new_rev: str
+    files: tuple[ChangedFile, ...]
+
+
+def range_files(
+    rev_range: str,
+    cwd: Path,
+    paths: Sequence[Path] = (),
+    keep: Callable[[str], bool] | None = None,
+) -> RangeFiles:
+    """The files `A..B` (or one commit `REV`, meaning `REV~1..REV`) changed, read from git objects.
+
+    One `rev-parse`, one `diff-tree -M` (plumbing: a user's diff settings cannot change
+    what it says) and one `cat-file --batch` for every blob, whatever the number of
+    files: the working tree and the index are never read or written, so a reviewer can
+    diff a commit with edits in progress. `paths` narrow the diff (relative to `cwd`);
+    `keep` chooses files by name before any blob is read. Raises ConfigError with
+    git's complaint when the range or a path is wrong.
+    """
+    old_rev, new_rev = _range_ends(rev_range)
+    try:
+        top, old, new = _resolve_range(rev_range, old_rev, new_rev, cwd)
+        specs = [os.path.realpath(p) if p.is_absolute() else os.fspath(p) for p in paths]
+        raw = _git(["diff-tree", "-r", "-z", "-M", "--no-abbrev", old, new, "--", *specs], cwd)
+        changes = [c for c in _raw_changes(raw) if keep is None or any(map(keep, c.names))]
+        blobs = _read_blobs(cwd, {oid for c in changes for oid in c.blobs})
+    except FileNotFoundError:
+        raise ConfigError("git is not installed (or not on PATH)") from None
+    except _GitFailed as exc:
+        raise ConfigError(f"--git {rev_range}: {exc}") from None
+    files = tuple(c.read(blobs) for c in changes)
+    return RangeFiles(top=top, old_rev=old_rev, new_rev=new_rev, files=files)
+
+
+def _range_ends(rev_range: str) -> tuple[str, str]:
+    """`A..B` as (A, B), an empty side meaning HEAD as git reads it; `REV` as (REV~1, REV)."""
+    if "..." in rev_range:
+        raise ConfigError(
+            f"--git {rev_range}: give a range as A..B (for a branch's own changes: "
+            "`$(git merge-base A B)..B`)"
+        )
+    old, dots, new = rev_range.partition("..")
+    if not dots:
+        old, new = f"{rev_range}~1", rev_range
+    old, new = old or "HEAD", new or "HEAD"
+    if not rev_range.strip() or old.startswith("-") or new.startswith("-"):
+        raise ConfigError(f"--git {rev_range!r}: not a revision range")
+    return old, new
+
+
+def _resolve_range(rev_range: str, old_rev: str, new_rev: str, cwd: Path) -> tuple[Path, str, str]:
+    """The top as seen from `cwd`, and both ends as object names. The first commit of a
+    history, named alone, is compared with the empty tree."""
+    try:
+        lines = _git(["rev-parse", "--show-cdup", old_rev, new_rev, "--"], cwd).decode().splitlines()
+    except _GitFailed:
+        if ".." in rev_range:
+            raise
+        lines = _git(["rev-parse", "--show-cdup", new_rev, "--"], cwd).decode().splitlines()
+        empty = _git(["hash-object", "-t", "tree", "--stdin"], cwd, stdin=_EMPTY_TREE_INPUT).strip()
+        lines[1:1] = [empty.decode()]
+    top = Path(os.path.normpath(cwd.absolute() / lines[0])) if lines[0] else cwd.absolute()
+    return top, lines[1], lines[2]
+
+
+@dataclass(frozen=True, slots=True)
+class _RawChange:
+    status: str
+    old_mode: bytes
+    new_mode: bytes
+    old_oid: bytes
+    new_oid: bytes
+    old_name: str | None
+    new_name: str | None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.old_name, self.new_name) if n is not None)
+
+    @property
+    def blobs(self) -> tuple[bytes, ...]:
+        return tuple(
+            oid
+            for oid, mode, name in (
+                (self.old_oid, self.old_mode, self.old_name),
+                (self.new_oid, self.new_mode, self.new_name),
+            )
+            if name is not None and mode in _REGULAR_MODES
+        )
+
+    def read(self, blobs: Mapping[bytes, bytes]) -> ChangedFile:
+        note = None
+        for mode, name, side in (
+            (self.old_mode, self.old_name, "old"),
+            (self.new_mode, self.new_name, "new"),
+        ):
+            if name is not None and mode not in _REGULAR_MODES:
+                what = (
+                    "a symlink" if mode == b"120000" else "a submodule" if mode == b"160000" else "not a file"
+                )
+                note = f"{what} on the {side} side"
+        old = blobs.get(self.old_oid) if self.old_name is not None else None
+        new = blobs.get(self.new_oid) if self.new_name is not None else None
+        return ChangedFile(self.status, self.old_name, self.new_name, old, new, note)
+
+
+def _raw_changes(output: bytes) -> Iterator[_RawChange]:
+    """`diff-tree -r -z --raw`: `:mode mode oid oid STATUS\\0name\\0` (a rename: two names)."""
+    tokens = iter(output.split(b"\0"))
+    for token in tokens:
+        if not token.startswith(b":"):
+            continue
+        old_mode, new_mode, old_oid, new_oid, status = token[1:].split(b" ")
+        letter = status[:1].decode("ascii")
+        first = os.fsdecode(next(tokens, b""))
+        if letter in ("R", "C"):
+            old_name: str | None = first
+            new_name: str | None = os.fsdecode(next(tokens, b""))
+        else:
+            old_name = None if letter == "A" else first
+            new_name = None if letter == "D" else first
+        yield _RawChange(letter, old_mode, new_mode, old_oid, new_oid, old_name, new_name)
+
+
+def _read_blobs(cwd: Path, oids: Iterable[bytes]) -> dict[bytes, bytes]:
+    """Every blob at once through one `git cat-file --batch`, never a process per file."""
+    wanted = sorted(oids)
+    if not wanted:
+        return {}
+    output = _git(["cat-file", "--batch"], cwd, stdin=b"".join(oid + b"\n" for oid in wanted))
+    blobs: dict[bytes, bytes] = {}
+    pos = 0
+    while pos < len(output):
+        end = output.index(b"\n", pos)
+        header = output[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) != 3:  # `<oid> missing`: a partial clone without the blob
+            continue
+        size = int(header[2])
+        blobs[header[0]] = output[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+# ---------------------------------------------------------------------------- the refresh commit
+
+#: files git leaves while an operation waits for the user; committing then would join it
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge"),
+    ("rebase-merge", "a rebase"),
+    ("rebase-apply", "a rebase (or `git am`)"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick"),
+    ("REVERT_HEAD", "a revert"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPlan:
+    """A repository found fit for `refresh --commit`; nothing is written before one exists."""
+
+    root: Path
+    #: the commit HEAD names (full object name)
+    head: str
+    #: the branch HEAD is on (`refs/heads/...`), None when detached
+    branch: str | None
+    #: the branch to create and commit on, None to commit on the current one
+    new_branch: str | None
+    #: the files to stage and commit, as git names them
+    names: tuple[str, ...] = ()
+
+
+def prepare_commit(where: Path, files: Sequence[Path] = (), *, new_branch: str | None) -> CommitPlan:
+    """Check every reason `--commit` refuses, before any file is written; raise ConfigError naming it.
+
+    Refused: not in a repository, no commit yet, an operation in progress (merge, rebase,
+    cherry-pick, revert), anything already staged (it would ride along), a detached HEAD
+    without a branch to create, an existing or malformed branch name, no author identity
+    in git config, a file outside the repository or ignored by it. Only reads: `rev-parse`,
+    `diff-index --cached` and `ls-files` take no lock and write nothing.
+    """
+    try:
+        return _prepare_commit(where, files, new_branch)
+    except FileNotFoundError:
+        raise ConfigError("--commit: git is not installed (or not on PATH)") from None
+    except _GitFailed as exc:
+        raise ConfigError(f"--commit: {exc}") from None
+
+
+def _prepare_commit(where: Path, files: Sequence[Path], new_branch: str | None) -> CommitPlan:
+    folder = where if where.is_dir() else where.parent
+    try:
+        repo = _open_repo(folder)
+    except _GitFailed:
+        raise ConfigError(f"--commit: {folder} is not in a git repository") from None
+    if not repo.has_head:
+        raise ConfigError(f"--commit: {repo.root} has no commit yet: commit once, then refresh")
+    root = repo.root
+    asked = [arg for name, _ in _IN_PROGRESS for arg in ("--git-path", name)]
+    found = _git(["rev-parse", *asked], root).decode().splitlines()
+    for line, (_, what) in zip(found, _IN_PROGRESS, strict=True):
+        if (root / line).exists():
+            raise ConfigError(f"--commit: {what} is in progress in {root}: finish or abort it first")
+    head = _git(["rev-parse", "--verify", "HEAD^{commit}"], root).decode().strip()
+    branch = _symbolic_head(root)
+    if new_branch is None and branch is None:
+        raise ConfigError("--commit --no-branch: HEAD is detached: name a branch with --branch NAME")
+    if new_branch is not None:
+        _check_new_branch(root, new_branch)
+    staged = [
+        os.fsdecode(n)
+        for n in _git(["diff-index", "--cached", "--name-only", "-z", "HEAD", "--"], root).split(b"\0")
+        if n
+    ]
+    if staged:
+        shown = ", ".join(staged[:3]) + (f" and {len(staged) - 3} more" if len(staged) > 3 else "")
+        raise ConfigError(
+            f"--commit: changes are already staged ({shown}): commit or unstage them first, "
+            "so that the refresh commit holds only cassettes"
+        )
+    for kind in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        try:
+            _git(["var", kind], root)
+        except _GitFailed as exc:
+            raise ConfigError(
+                f"--commit: no identity in git config ({exc}): set user.name and user.email"
+            ) from None
+    names = _commit_names(repo, files)
+    return CommitPlan(root=root, head=head, branch=branch, new_branch=new_branch, names=names)
+
+
+def _symbolic_head(root: Path) -> str | None:
+    try:
+        return _git(["symbolic-ref", "-q", "HEAD"], root).decode().strip() or None
+    except _GitFailed:
+        return None  # exit 1 without a word: HEAD is detached
+
+
+def _check_new_branch(root: Path, name: str) -> None:
+    try:
+        _git(["check-ref-format", "--branch", name], root)
+    except _GitFailed:
+        raise ConfigError(f"--branch {name!r}: not a valid branch name") from None
+    try:
+        _git(["rev-parse", "--verify", "-q", f"refs/heads/{name}"], root)
+    except _GitFailed:
+        return
+    raise ConfigError(f"--commit: branch {name!r} already exists: name another with --branch NAME")
+
+
+def _commit_names(repo: _Repo, files: Sequence[Path]) -> tuple[str, ...]:
+    """The files' names in the repository; each must be inside it and not ignored by it."""
+    places = _places(files)
+    for path, place in places.items():
+        if place.root is None or Path(os.path.realpath(place.root)) != repo.root:
+            raise ConfigError(f"--commit: {path} is not in the repository at {repo.root}")
+    names = [os.fsdecode(name) for name in _names(repo, places)]
+    if not names:
+        return ()
+    listed = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *names], repo.root)
+    known = {os.fsdecode(n) for n in listed.split(b"\0") if n}
+    ignored = [name for name in names if name not in known]
+    if ignored:
+        raise ConfigError(f"--commit: {ignored[0]} is ignored by git: it cannot be committed")
+    return tuple(names)
+
+
+def commit_files(plan: CommitPlan, message: str) -> str:
+    """Commit exactly the plan's files, on a new branch unless told otherwise; never push.
+
+    The branch is created at HEAD and HEAD is pointed at it by reference only (same
+    commit: the working tree and the index stay as they are, other edits included).
+    Only the plan's files are staged (`git add -- names`) and committed (`git commit --
+    names`, so nothing else can ride along), with the author and committer from git
+    config (their GIT_* variables are cleaned away) and the user's hooks. When git
+    fails, HEAD, the branch and those index entries go back as they were and
+    CassettesError carries git's complaint; the caller restores the files it wrote.
+    """
+    root = plan.root
+    done: list[str] = []
+    try:
+        if plan.new_branch is not None:
+            ref = f"refs/heads/{plan.new_branch}"
+            # an empty old value: create, or fail if someone made the branch meanwhile
+            _git(["update-ref", "-m", "cassettes refresh: branch", ref, plan.head, ""], root)
+            done.append("branch")
+            _git(["symbolic-ref", "-m", "cassettes refresh: switch", "HEAD", ref], root)
+            done.append("switch")
+        done.append("stage")
+        _git(["add", "--", *plan.names], root)
+        _git(
+            ["commit", "-q", "--cleanup=whitespace", "-F", "-", "--", *plan.names],
+            root,
+            stdin=message.encode(),
+        )
+        done.append("commit")
+        return _git(["rev-parse", "HEAD"], root).decode().strip()
+    except (_GitFailed, FileNotFoundError) as exc:
+        _undo_commit(plan, done)
+        raise CassettesError(f"git could not commit the refresh: {exc}") from None
+    except BaseException:  # Ctrl-C while git works: the repository goes back all the same
+        _undo_commit(plan, done)
+        raise
+
+
+def _undo_commit(plan: CommitPlan, done: Sequence[str]) -> None:
+    """Best effort: a failing step must not hide why the commit failed.
+
+    HEAD goes back first, then the files' index entries to HEAD's. A commit already made
+    (Ctrl-C just after it) stays on its new branch, so nothing is lost; on the current
+    branch, the branch goes back and the commit stays in the reflog.
+    """
+    steps: list[list[str]] = []
+    if "commit" in done and plan.new_branch is None:
+        steps.append(["update-ref", "-m", "cassettes refresh: undo", "HEAD", plan.head])
+    if "switch" in done:
+        if plan.branch is not None:
+            steps.append(["symbolic-ref", "-m", "cassettes refresh: undo", "HEAD", plan.branch])
+        else:
+            steps.append(["update-ref", "--no-deref", "-m", "cassettes refresh: undo", "HEAD", plan.head])
+    if "stage" in done:
+        steps.append(["reset", "-q", "--", *plan.names])
+    if "branch" in done and plan.new_branch is not None:
+        # only while it still points where it was made: a branch holding a commit is kept
+        steps.append(["update-ref", "-d", f"refs/heads/{plan.new_branch}", plan.head])
+    for step in steps:
+        with contextlib.suppress(_GitFailed, FileNotFoundError):
+            _git(step, plan.root)

@@ -1,0 +1,263 @@
+"""Write a run back over the originals atomically, then hand the files to `gitrepo` to commit.
+
+The one module that writes to the user's working tree (SPEC.md, safety rules). Every
+check comes before the first write: which cassettes drifted, that each copy is still
+free of credentials, that no original changed since the run, and for `--commit` that
+the repository is fit for a commit. Each file is then replaced whole (a temporary file
+beside it, its mode copied, `os.replace`), and if a write or the commit fails, the
+files already written get their old bytes back: the originals end as they were, or
+as the run made them, never half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cassettes_tool import cassette, compare, gitrepo, lint
+from cassettes_tool.config import Config
+from cassettes_tool.diff import Severity
+from cassettes_tool.errors import CassetteError, CassettesError
+from cassettes_tool.inventory import custom_serializer
+from cassettes_tool.record import CassetteRun, Outcome, RunManifest
+from cassettes_tool.report import (
+    ApplyInfo,
+    CassetteResult,
+    Problem,
+    Report,
+    RunInfo,
+    Status,
+    render_commit_message,
+)
+
+BRANCH_PREFIX = "cassettes/refresh-"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitOptions:
+    """`--commit`: the branch to create, or None to commit on the current one (`--no-branch`)."""
+
+    branch: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    """`--apply`: which drifted cassettes to write back; `--commit` when they are also committed.
+
+    `only` keeps the cassettes holding at least one change of that severity or above
+    (as `--fail-on` counts): `--only breaking` writes the cassettes that broke, each with
+    all of its changes, since a cassette is replaced whole. The default, `value`, is
+    every cassette that drifted at all.
+    """
+
+    only: Severity = Severity.VALUE
+    commit: CommitOptions | None = None
+
+
+def commit_options(branch: str | None, *, current_branch: bool, now: datetime | None = None) -> CommitOptions:
+    """The branch named once, so that the checks before a refresh and the commit after it agree."""
+    if current_branch:
+        return CommitOptions(branch=None)
+    moment = now or datetime.now(timezone.utc)
+    return CommitOptions(branch=branch or f"{BRANCH_PREFIX}{moment:%Y%m%d-%H%M%S}")
+
+
+def check_commit(paths: Sequence[Path], options: CommitOptions) -> None:
+    """The repository's refusals (merge in progress, staged changes, existing branch...), asked
+    before a refresh sends anything to staging; `apply_run` asks again before it writes."""
+    gitrepo.prepare_commit(_common_folder(paths), new_branch=options.branch)
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """One original to replace: its copy's bytes (already scanned) and the original's, to undo."""
+
+    path: Path
+    data: bytes
+    previous: bytes
+    mode: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    writes: tuple[_Write, ...]
+    kept: tuple[tuple[Path, str], ...]
+    withheld: tuple[tuple[Path, str], ...]
+    problems: Mapping[Path, tuple[Problem, ...]]
+
+
+def apply_run(manifest: RunManifest, config: Config, options: ApplyOptions) -> Report:
+    """Write the run's drifted copies over their originals (and commit them), as a drift report.
+
+    Aligned, skipped and failed cassettes are left byte-identical, and so is every
+    cassette whose copy still holds a credential or whose original changed after the
+    run began (reported as withheld; the others are still written and committed, and the
+    report's verdict says the work is incomplete). Raises ConfigError when `--commit` must refuse,
+    CassettesError when the run was interrupted or a write or the commit failed; in
+    every such case no original is left changed.
+    """
+    if not manifest.complete:
+        raise CassettesError(
+            f"run {manifest.run_id} was interrupted: nothing applied; refresh again to finish it"
+        )
+    run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+    drift = compare.report_of(
+        compare.pairs_of_run(manifest, config),
+        config,
+        command="refresh",
+        target=manifest.target,
+        run=run_info,
+    )
+    plan = _plan(drift, manifest, config, options.only)
+    paths = [w.path for w in plan.writes]
+    ages = gitrepo.file_ages(paths).ages if paths else {}
+    results = tuple(
+        replace(r, age=ages.get(r.path, r.age), problems=r.problems + plan.problems.get(r.path, ()))
+        for r in drift.cassettes
+    )
+    commit_plan = None
+    if options.commit is not None:
+        where = _common_folder(paths) if paths else manifest.root
+        commit_plan = gitrepo.prepare_commit(where, paths, new_branch=options.commit.branch)
+    done = _write_all(plan.writes)
+    applied = ApplyInfo(written=tuple(paths), kept=plan.kept, withheld=plan.withheld)
+    if commit_plan is not None and done:
+        message = render_commit_message(_commit_report(drift, results, paths, commit_plan.root))
+        try:
+            sha = gitrepo.commit_files(commit_plan, message)
+        except BaseException:
+            _restore(done)
+            raise
+        applied = replace(applied, branch=commit_plan.new_branch, commit=sha)
+    return replace(drift, cassettes=results, applied=applied)
+
+
+def _plan(drift: Report, manifest: RunManifest, config: Config, only: Severity) -> _Plan:
+    """Choose and read everything before anything is written."""
+    runs = {manifest.original(run): run for run in manifest.cassettes}
+    writes: list[_Write] = []
+    kept: list[tuple[Path, str]] = []
+    withheld: list[tuple[Path, str]] = []
+    problems: dict[Path, tuple[Problem, ...]] = {}
+    started = manifest.started.timestamp()
+    for result in drift.cassettes:
+        changes = [c for c in drift.changes(result) if c.severity is not Severity.VOLATILE]
+        if result.status is not Status.DRIFTED or not changes:
+            continue
+        top = max((c.severity for c in changes), key=lambda s: s.rank)
+        run = runs[result.path]
+        copy = manifest.copy(run)
+        if run.outcome is not Outcome.REFRESHED or copy is None:
+            withheld.append((result.path, f"its refresh did not finish: {run.reason or run.outcome.value}"))
+            continue
+        if top.rank < only.rank:
+            kept.append((result.path, f"its drift is {top.value} at most, below --only {only.value}"))
+            continue
+        try:
+            write, why, found = _prepare(result, run, copy, config, started)
+        except OSError as exc:
+            write, why, found = None, f"cannot read it or its copy: {exc.strerror or exc}", ()
+        if found:
+            problems[result.path] = found
+        if write is None:
+            withheld.append((result.path, why))
+        else:
+            writes.append(write)
+    return _Plan(tuple(writes), tuple(kept), tuple(withheld), problems)
+
+
+def _prepare(
+    result: CassetteResult, run: CassetteRun, copy: Path, config: Config, started: float
+) -> tuple[_Write | None, str, tuple[Problem, ...]]:
+    """The write for one cassette, or why not (and the credentials found in its copy)."""
+    original = result.path
+    facts = os.lstat(original)
+    if stat.S_ISLNK(facts.st_mode):
+        return None, "a symlink: its target is not replaced", ()
+    if facts.st_mtime > started:
+        return None, "changed after the run began: refresh it again to apply it", ()
+    data = copy.read_bytes()
+    try:
+        loaded = cassette.loads(data, copy, custom_serializer(config.serializer))
+    except CassetteError as exc:
+        return None, f"its copy cannot be read back: {exc.reason}", ()
+    # the last guard: the copy passed redaction and masking when it was written
+    found = tuple(
+        Problem(p.code, p.kind, f"{p.message} (its copy {copy}, line {p.line or '?'}): not written back")
+        for p in lint.problems(loaded, headers=config.redact.headers, fields=tuple(config.redact.query))
+    )
+    if found:
+        return (
+            None,
+            "its copy still holds a credential: add a [tool.cassettes.redact] rule, refresh again",
+            found,
+        )
+    mode = stat.S_IMODE(facts.st_mode)
+    return _Write(original, data, original.read_bytes(), mode), "", ()
+
+
+def _write_all(writes: Sequence[_Write]) -> list[_Write]:
+    """Replace each original; on any failure (Ctrl-C included) put back those already replaced."""
+    done: list[_Write] = []
+    try:
+        for write in writes:
+            _replace(write.path, write.data, write.mode)
+            done.append(write)
+    except OSError as exc:
+        _restore(done)
+        raise CassettesError(
+            f"cannot write {exc.filename or 'a cassette'}: {exc.strerror or exc}; nothing was applied"
+        ) from None
+    except BaseException:
+        _restore(done)
+        raise
+    return done
+
+
+def _restore(done: Sequence[_Write]) -> None:
+    """Best effort: each file back to its old bytes, by the same atomic replace."""
+    for write in reversed(done):
+        try:
+            _replace(write.path, write.previous, write.mode)
+        except OSError:
+            continue
+
+
+def _replace(path: Path, data: bytes, mode: int) -> None:
+    """A temporary file beside `path`, flushed to disk, given `mode`, then `os.replace`d over it:
+    a reader sees the old file or the new one, never a part. `.tmp` keeps discovery off it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _commit_report(
+    drift: Report, results: Sequence[CassetteResult], written: Sequence[Path], root: Path
+) -> Report:
+    """The written cassettes only, named from the repository's top as a reviewer reads them."""
+    chosen = set(written)
+    top = os.path.realpath(root)
+    named = tuple(
+        replace(r, path=Path(os.path.relpath(os.path.realpath(r.path), top)))
+        for r in results
+        if r.path in chosen
+    )
+    return replace(drift, cassettes=named, notes=())
+
+
+def _common_folder(paths: Sequence[Path]) -> Path:
+    folders = [os.path.abspath(p if p.is_dir() else p.parent) for p in paths] or [os.getcwd()]
+    return Path(os.path.commonpath(folders))
