@@ -182,6 +182,25 @@ class Body:
         return self._decoded[0]
 
     @property
+    def apparent_kind(self) -> BodyKind:
+        """The kind by media type and first bytes, without parsing: what an inventory shows.
+
+        `kind` parses the body (a JSON body that does not parse is text); scanning
+        thousands of cassettes should not parse bodies it only lists.
+        """
+        if "_decoded" in self.__dict__ or not self.data:
+            return self.kind
+        media = self.media_type
+        head = self.data[:8192]
+        if is_json_media(media) or (head.lstrip()[:1] in (b"{", b"[") and media in (None, "text/plain")):
+            return BodyKind.JSON
+        if media == "application/x-www-form-urlencoded":
+            return BodyKind.FORM
+        if (media is None or is_text_media(media)) and b"\x00" not in head:
+            return BodyKind.TEXT
+        return BodyKind.BINARY
+
+    @property
     def value(self) -> Any:
         """Parsed JSON, form pairs, text, or None for empty and binary bodies."""
         return self._decoded[1]

@@ -57,9 +57,30 @@ class CustomSerializer:
 def _vcr_serializers() -> dict[str, Serializer]:
     """vcrpy's own serializers, imported on first use: importing vcrpy costs ~0.1 s that
     `cassettes age` (which reads no cassette) should not pay."""
-    from vcr.serializers import jsonserializer, yamlserializer
+    if "vcr" in sys.modules:  # already paid for: take the package's own modules
+        from vcr.serializers import jsonserializer, yamlserializer
 
-    return {"yaml": yamlserializer, "json": jsonserializer}
+        return {"yaml": yamlserializer, "json": jsonserializer}
+    return {name: _load_vcr_module(f"{name}serializer") for name in ("yaml", "json")}
+
+
+def _load_vcr_module(name: str) -> Serializer:
+    """vcrpy's serializer module, run from vcrpy's own file without `vcr/__init__`, which
+    imports every HTTP client it can patch (0.1 s per process, and per scan worker)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("vcr")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for folder in locations:
+        source = Path(folder) / "serializers" / f"{name}.py"
+        if source.is_file():
+            module_spec = importlib.util.spec_from_file_location(f"cassettes_tool._vcr_{name}", source)
+            if module_spec and module_spec.loader:
+                module = importlib.util.module_from_spec(module_spec)
+                module_spec.loader.exec_module(module)
+                return module
+    serializers = importlib.import_module("vcr.serializers")  # an unusual install: the slow way
+    return importlib.import_module(f"{serializers.__name__}.{name}")
 
 
 def import_serializer(spec: str, *, source: Path | None = None, root: Path | None = None) -> CustomSerializer:
@@ -216,24 +237,31 @@ def discover(paths: Iterable[Path]) -> Discovery:
     for root in paths:
         if not root.exists():
             walk.notes.append((root, "no such file or folder"))
-        elif root.is_dir():
-            walk.folder(root)
         else:
-            walk.file(root)
+            walk.root(root)
     return Discovery(tuple(sorted(walk.found.values())), tuple(walk.notes), tuple(walk.unreadable))
 
 
 class _Walk:
     def __init__(self) -> None:
-        self.found: dict[Path, Path] = {}  # real path -> the path it was first reached by
+        self.found: dict[str, Path] = {}  # where the file really is -> the path it was first reached by
         self.notes: list[tuple[Path, str]] = []
         self.unreadable: list[tuple[Path, str]] = []
         self.seen: set[tuple[int, int]] = set()
 
-    def file(self, path: Path) -> None:
-        self.found.setdefault(Path(os.path.realpath(path)), path)
+    def root(self, path: Path) -> None:
+        via_link = os.path.realpath(path) != os.path.abspath(path)
+        if path.is_dir():
+            self.folder(path, via_link)
+        else:
+            self.file(path, via_link)
 
-    def folder(self, folder: Path) -> None:
+    def file(self, path: Path, via_link: bool) -> None:
+        # realpath costs a syscall per path component: only a symlink on the way needs it
+        key = os.path.realpath(path) if via_link else os.path.abspath(path)
+        self.found.setdefault(key, path)
+
+    def folder(self, folder: Path, via_link: bool = False) -> None:
         try:
             stat = folder.stat()
         except OSError as exc:
@@ -254,21 +282,21 @@ class _Walk:
             return
         for entry in entries:
             path = Path(entry.path)
+            linked = via_link or entry.is_symlink()
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
             if is_dir:
                 if entry.name not in SKIPPED_DIRS:
-                    self.folder(path)
+                    self.folder(path, linked)
             elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
-                self.file(path)
+                self.file(path, linked)
 
 
 # ---------------------------------------------------------------------------- reading
 
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]+")
+_NODE_START = " \t\n[{,:-"  # what may stand before a YAML anchor (&a) or alias (*a)
 #: tags of cassettes written by vcrpy before 1.0 (Request objects, frozenset headers)
 _OLD_FORMAT_TAGS = ("vcr.request.Request", "frozenset", "requests.structures.CaseInsensitiveDict")
 
@@ -368,9 +396,25 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise CassetteError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise CassetteError(path, "invalid YAML: nested too deeply") from None
-    if _ANCHOR.search(text) and _ALIAS.search(text):
+    if _has_node_mark(text, "&") and _has_node_mark(text, "*"):
         _check_expansion(data, path, len(text))
     return data
+
+
+def _has_node_mark(text: str, mark: str) -> bool:
+    """Whether the text has an anchor or alias mark where YAML allows one (`&a`, `*a`).
+
+    str.find over the text, not a regex: this runs on every YAML cassette, and a
+    pattern with no fixed first character scans each one character by character.
+    """
+    at = text.find(mark)
+    while at >= 0:
+        before = text[at - 1] if at else "\n"
+        after = text[at + 1 : at + 2]
+        if before in _NODE_START and after and after not in " \t\n,[]{}":
+            return True
+        at = text.find(mark, at + 1)
+    return False
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None]:
@@ -524,8 +568,16 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-_YAML_ITEM = re.compile(r"^([ \t]*)- +(?:request|response)\s*:", re.MULTILINE)
-_JSON_ITEM = re.compile(r'^([ \t]*)"(?:request|response)"\s*:', re.MULTILINE)
+# Patterns with a fixed first character: the regex engine skips to candidates fast.
+_YAML_ITEM = re.compile(r"- +(?:request|response)\s*:")
+_JSON_ITEM = re.compile(r'"(?:request|response)"\s*:')
+
+
+def _indent_before(text: str, start: int) -> str | None:
+    """The whitespace from the line's start to `start`, or None when other text stands there."""
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = text[line_start:start]
+    return indent if not indent.strip(" \t") else None
 
 
 def interaction_lines(text: str, serializer: str, count: int) -> tuple[int, ...]:
@@ -541,9 +593,12 @@ def interaction_lines(text: str, serializer: str, count: int) -> tuple[int, ...]
     starts: list[int] = []
     indent: str | None = None
     for match in _YAML_ITEM.finditer(text):
+        here = _indent_before(text, match.start())
+        if here is None:
+            continue
         if indent is None:
-            indent = match.group(1)
-        elif match.group(1) != indent:
+            indent = here
+        elif here != indent:
             continue
         starts.append(match.start())
     if len(starts) != count:
@@ -556,9 +611,12 @@ def _json_lines(text: str, count: int) -> tuple[int, ...]:
     starts: list[int] = []
     indent: str | None = None
     for match in _JSON_ITEM.finditer(text):
+        here = _indent_before(text, match.start())
+        if here is None:
+            continue
         if indent is None:
-            indent = match.group(1)
-        if match.group(1) == indent:
+            indent = here
+        if here == indent:
             starts.append(match.start())
     if len(starts) != 2 * count:
         return ()

@@ -51,7 +51,7 @@ def interaction_summary(interaction: Interaction, **extra: Any) -> InteractionSu
         status_code=response.status,
         media_type=response.body.media_type,
         body_size=response.body.size,
-        body_kind=response.body.kind.value,
+        body_kind=response.body.apparent_kind.value,
         line=interaction.line,
         **extra,
     )
