@@ -83,6 +83,9 @@ def check(
     ages = gitrepo.file_ages(files)
     results = {r.path: replace(r, age=ages.ages.get(r.path)) for r in linted}
     notes = found.notes + ages.notes
+    if not found.files:
+        searched = ", ".join(str(p) for p in paths)
+        notes += ((Path(searched), "no cassette found here: set `paths` in [tool.cassettes] or give PATH"),)
     run_info = None
     if target is not None and files:
         from cassettes_tool import record  # only a check with a target pays for the HTTP client
