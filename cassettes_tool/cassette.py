@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -752,15 +752,23 @@ def vcr_response(response: Response) -> dict[str, Any]:
     }
 
 
-def dumps(pairs: Iterable[tuple[Any, Any]], serializer: Serializer) -> str:
-    """A cassette's text from `(vcr Request, response dict)` pairs, through `vcr.serialize.serialize`."""
+def dumps(
+    pairs: Iterable[tuple[Any, Any]], serializer: Serializer, *, metadata: Mapping[str, Any] | None = None
+) -> str:
+    """A cassette's text from `(vcr Request, response dict)` pairs, through `vcr.serialize.serialize`.
+
+    `metadata` is what a test stored with vcrpy's `get_metadata`: replay needs it back.
+    """
     requests, responses = [], []
     for request, response in pairs:
         requests.append(request)
         responses.append(response)
     from vcr import serialize as vcr_serialize
 
-    text: str = vcr_serialize.serialize({"requests": requests, "responses": responses}, serializer)
+    data: dict[str, Any] = {"requests": requests, "responses": responses}
+    if metadata:
+        data["metadata"] = dict(metadata)
+    text: str = vcr_serialize.serialize(data, serializer)
     return text
 
 

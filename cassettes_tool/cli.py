@@ -23,6 +23,7 @@ from cassettes_tool.report import Format, Report
 
 if TYPE_CHECKING:
     from cassettes_tool.record import Progress
+    from cassettes_tool.via_pytest import SuiteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +138,55 @@ def target_options(fn: F) -> F:
     return cast(F, wrapped)
 
 
+via_option = click.option(
+    "--via",
+    type=click.Choice(["replay", "pytest"]),
+    default="replay",
+    show_default=True,
+    help="replay: send the recorded requests again. pytest: run the test suite (`python -m pytest`, "
+    "in this folder, arguments after -- passed on) with vcrpy recording into the scratch run.",
+)
+
+
+class PassThroughCommand(click.Command):
+    """A command whose arguments after `--` go to pytest (`pytest_args`) instead of being PATHs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        passed: list[str] = []
+        if "--" in args:
+            cut = args.index("--")
+            args, passed = args[:cut], args[cut + 1 :]
+        rest = super().parse_args(ctx, args)
+        ctx.params["pytest_args"] = tuple(passed)
+        return rest
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "[-- PYTEST_ARGS]..."]
+
+
+def _suite(via: str, target: config.TargetFlags, pytest_args: tuple[str, ...]) -> SuiteOptions | None:
+    """`--via pytest` and the arguments for pytest; None for a replay."""
+    if via != "pytest":
+        if pytest_args:
+            raise click.UsageError("arguments after -- go to pytest: add --via pytest")
+        return None
+    if target.headers or target.methods or target.concurrency is not None or target.timeout is not None:
+        raise click.UsageError(
+            "--header, --allow-method, --concurrency and --timeout shape the requests a replay sends: "
+            "with --via pytest the tests send their own"
+        )
+    from cassettes_tool.via_pytest import SuiteOptions
+
+    return SuiteOptions(pytest_args)
+
+
+def _pytest_output(quiet: bool) -> Callable[[str], None] | None:
+    """pytest's output on stderr as it comes (stdout is the report's); none with --quiet."""
+    if quiet:
+        return None
+    return lambda line: click.echo(line, err=True, nl=False)
+
+
 class CassettesGroup(click.Group):
     """Turns our errors into one line on stderr and the exit code the error names."""
 
@@ -228,9 +278,10 @@ def age_command(
     _emit(result, fmt, output, report.render_age_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command()
+@cli.command(cls=PassThroughCommand)
 @paths_argument
 @target_options
+@via_option
 @click.option("--offline", is_flag=True, help="Lint and age only: do not re-record, even with a target.")
 @fail_on_option
 @click.option(
@@ -248,6 +299,8 @@ def age_command(
 def check(
     paths: tuple[Path, ...],
     target: config.TargetFlags,
+    via: str,
+    pytest_args: tuple[str, ...],
     offline: bool,
     fail_on: str | None,
     max_age: float | None,
@@ -264,9 +317,12 @@ def check(
     Exit 0 pass, 1 drift at or above --fail-on / older than --max-age / lint problems,
     2 usage, 3 incomplete. The scratch run stays: `cassettes diff --scratch` and
     `cassettes refresh --apply --from-run latest` use it without asking staging again.
+    With --via pytest the test suite re-records (a target is then optional); a failed
+    test makes the check incomplete.
     """
     from cassettes_tool import gate
 
+    suite = _suite(via, target, pytest_args)
     settings = config.load(config_file)
     options = gate.GateOptions(
         fail_on=Severity(fail_on or settings.fail_on),
@@ -276,7 +332,14 @@ def check(
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
     progress = None if quiet or chosen is None else _progress()
     result = gate.check(
-        settings.cassette_paths(paths), settings, options, target=chosen, scratch=scratch, progress=progress
+        settings.cassette_paths(paths),
+        settings,
+        options,
+        target=chosen,
+        scratch=scratch,
+        progress=progress,
+        suite=None if offline else suite,
+        output=_pytest_output(quiet),
     )
     _emit(result, fmt, output, report.render_check_text, quiet=quiet, verbose=verbose)
 
@@ -412,9 +475,10 @@ def diff_command(
     _emit(result, fmt, output, report.render_drift_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command()
+@cli.command(cls=PassThroughCommand)
 @paths_argument
 @target_options
+@via_option
 @click.option(
     "--scratch",
     type=click.Path(file_okay=False, path_type=Path),
@@ -447,6 +511,8 @@ def diff_command(
 def refresh(
     paths: tuple[Path, ...],
     target: config.TargetFlags,
+    via: str,
+    pytest_args: tuple[str, ...],
     scratch: Path | None,
     apply_run: bool,
     only: str | None,
@@ -467,6 +533,11 @@ def refresh(
     --apply writes the drifted ones back (atomically, after a last secret scan);
     --commit also commits them, and refuses, changing nothing, over staged changes,
     an existing branch or a merge or rebase in progress.
+
+    --via pytest re-records through the test suite instead, for flows replay cannot
+    repeat (a token from a login): `cassettes refresh --via pytest --map HOST=STAGING_URL
+    -- -k auth`, with the tests pointed at staging by their own settings. The map,
+    when given, writes what they send to staging under the recorded host.
     """
     from cassettes_tool import apply, record  # only refresh pays for importing the HTTP client
 
@@ -479,6 +550,9 @@ def refresh(
         raise click.UsageError("give --branch NAME or --no-branch, not both")
     if from_run is not None and (paths or target.given):
         raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
+    suite = _suite(via, target, pytest_args)
+    if from_run is not None and suite is not None:
+        raise click.UsageError("--from-run applies a run already made: --via pytest is not used")
     settings = config.load(config_file)
     options = None
     if applying:
@@ -489,6 +563,20 @@ def refresh(
     if from_run is not None:
         run_id = None if from_run == "latest" else from_run
         manifest = record.load_manifest(scratch or settings.scratch, run_id)
+    elif suite is not None:
+        from cassettes_tool import via_pytest
+
+        tests_target = config.resolve_target(settings, target) if target.given else None
+        if options is not None and options.commit is not None:
+            apply.check_commit(settings.cassette_paths(paths), options.commit)
+        manifest = via_pytest.refresh(
+            settings.cassette_paths(paths),
+            settings,
+            tests_target,
+            suite,
+            scratch=scratch,
+            output=_pytest_output(quiet),
+        )
     else:
         chosen = config.resolve_target(settings, target)
         if options is not None and options.commit is not None:

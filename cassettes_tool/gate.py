@@ -1,4 +1,5 @@
-"""`check`: the release gate. Lint and age offline; with a target, also refresh and diff.
+"""`check`: the release gate. Lint and age offline; with a target (or through the test
+suite, `--via pytest`), also refresh and diff.
 
 Combines the stages into one result per cassette and lets the report decide the
 verdict: drift at or above `--fail-on`, a cassette older than `--max-age` or a lint
@@ -22,7 +23,8 @@ from cassettes_tool.inventory import check_serializer, unsearched
 from cassettes_tool.report import CassetteResult, Report, RunInfo, Status
 
 if TYPE_CHECKING:
-    from cassettes_tool.record import Progress
+    from cassettes_tool.record import Progress, RunManifest
+    from cassettes_tool.via_pytest import SuiteOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,11 @@ def check(
     target: Target | None = None,
     scratch: Path | None = None,
     progress: Callable[[Progress], None] | None = None,
+    suite: SuiteOptions | None = None,
+    output: Callable[[str], None] | None = None,
 ) -> Report:
+    """`suite` re-records through the test suite (`target`, then optional, maps hosts back);
+    `output` gets its output."""
     check_serializer(config)
     found = cassette.discover(paths)
     files = select(found.files, options.shard)
@@ -87,21 +93,31 @@ def check(
         searched = ", ".join(str(p) for p in paths)
         notes += ((Path(searched), "no cassette found here: set `paths` in [tool.cassettes] or give PATH"),)
     run_info = None
-    if target is not None and files:
+    target_name = target.name if target else None
+    if (target is not None or suite is not None) and files:
         from cassettes_tool import record  # only a check with a target pays for the HTTP client
 
-        manifest = record.refresh(files, config, target, scratch=scratch, progress=progress)
+        if suite is not None:
+            from cassettes_tool import via_pytest
+
+            manifest = via_pytest.refresh(files, config, target, suite, scratch=scratch, output=output)
+        else:
+            assert target is not None
+            manifest = record.refresh(files, config, target, scratch=scratch, progress=progress)
+        target_name = manifest.target
         run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
         drift = compare.report_of(compare.pairs_of_run(manifest, config), config, fail_on=options.fail_on)
         by_path = {Path(_key(r.path)): r for r in drift.cassettes}
         results = {path: _combine(result, by_path.get(Path(_key(path)))) for path, result in results.items()}
+        if suite is not None:
+            results = _suite_errors(results, manifest)
     final = [_stale(r, options.max_age) for r in results.values()]
     final += [lint.failed(exc) for exc in unsearched(found)]
     return Report(
         command="check",
         cassettes=tuple(sorted(final, key=lambda r: str(r.path))),
         notes=notes,
-        target=target.name if target else None,
+        target=target_name,
         fail_on=options.fail_on,
         max_age=options.max_age,
         run=run_info,
@@ -110,6 +126,22 @@ def check(
 
 def _key(path: Path) -> str:
     return str(path.resolve())
+
+
+def _suite_errors(results: dict[Path, CassetteResult], manifest: RunManifest) -> dict[Path, CassetteResult]:
+    """What went wrong in a test-suite run (a failed test, a request past the map) over the
+    diff of the cassette it concerns, and a failed test that recorded none as its own entry:
+    the diff of a copy alone would not say that its test failed."""
+    by_key = {_key(path): path for path in results}
+    merged = dict(results)
+    for run in manifest.cassettes:
+        if run.outcome.value != "error":
+            continue
+        original = manifest.original(run)
+        path = by_key.get(_key(original), original)
+        known = merged.get(path, CassetteResult(path=original, status=Status.ERROR))
+        merged[path] = replace(known, status=Status.ERROR, error=run.reason)
+    return merged
 
 
 def _combine(linted: CassetteResult, drift: CassetteResult | None) -> CassetteResult:

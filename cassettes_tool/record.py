@@ -23,7 +23,7 @@ import os
 import queue
 import ssl
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,7 +35,7 @@ import httpx
 from cassettes_tool import cassette, secrets
 from cassettes_tool.body import decode
 from cassettes_tool.cassette import Cassette, CustomSerializer, Headers, Interaction, NotACassette, Response
-from cassettes_tool.config import Config, Target
+from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.errors import CassetteError, ConfigError
 from cassettes_tool.inventory import check_serializer, custom_serializer, read
 from cassettes_tool.report import CassetteResult, InteractionSummary, Report, RunInfo, Status
@@ -169,17 +169,12 @@ def refresh(
     usage problem (a bad redact rule, an unusable scratch folder) raises. Ctrl-C stops
     the run: what was finished is kept, and the manifest says the run is incomplete.
     """
-    check_serializer(config)
-    for rule in config.redact.body:
-        try:
-            secrets.parse_json_path(rule)
-        except ValueError as exc:
-            raise ConfigError(str(exc), source=config.source, key="redact.body") from None
+    check_settings(config)
     verify = _ssl_context(target.verify)
     scratch_root = scratch if scratch is not None else config.scratch
-    files = [f for f in cassette.discover(paths).files if not _is_under(f, scratch_root)]
-    root = _common_root(paths, files)
-    manifest = _start(scratch_root, target.name, root)
+    files = [f for f in cassette.discover(paths).files if not is_under(f, scratch_root)]
+    root = common_root(paths, files)
+    manifest = start_run(scratch_root, target.name, root)
     runner = _Runner(manifest, config, target, limits, progress, verify)
     jobs = [(file, Path(os.path.relpath(os.path.abspath(file), root))) for file in files]
     try:
@@ -194,30 +189,37 @@ def refresh(
         done.get(i) or CassetteRun(relative, Outcome.ERROR, "not refreshed: the run was interrupted")
         for i, (_, relative) in enumerate(jobs)
     )
-    manifest = replace(manifest, cassettes=cassettes, finished=_now(), complete=complete)
-    write_manifest(manifest)
-    cassette.write_atomic(scratch_root / LATEST, manifest.run_id + "\n")
-    return manifest
+    return finish_run(manifest, cassettes, complete=complete)
+
+
+def check_settings(config: Config) -> None:
+    """Settings a run cannot do without, checked before it starts: the serializer, the redact rules."""
+    check_serializer(config)
+    for rule in config.redact.body:
+        try:
+            secrets.parse_json_path(rule)
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=config.source, key="redact.body") from None
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _is_under(path: Path, folder: Path) -> bool:
+def is_under(path: Path, folder: Path) -> bool:
     return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
 
 
-def _common_root(paths: Sequence[Path], files: Sequence[Path]) -> Path:
+def common_root(paths: Sequence[Path], files: Sequence[Path]) -> Path:
     """The current folder when every cassette is under it, else the PATHs' common folder."""
     cwd = Path.cwd().absolute()
-    if all(_is_under(f, cwd) for f in files):
+    if all(is_under(f, cwd) for f in files):
         return cwd
     folders = [os.path.abspath(p if p.is_dir() else p.parent) for p in paths]
     return Path(os.path.commonpath(folders))
 
 
-def _start(scratch: Path, target: str, root: Path) -> RunManifest:
+def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     """The run's folder, the scratch area's `.gitignore`, and a manifest saying `incomplete`
     from the first moment, so that a run killed outright is still recognisable."""
     try:
@@ -231,6 +233,14 @@ def _start(scratch: Path, target: str, root: Path) -> RunManifest:
         raise ConfigError(f"cannot use scratch folder {scratch}: {exc.strerror or exc}") from None
     manifest = RunManifest(run_id, target, root, (scratch / run_id).absolute(), started)
     write_manifest(manifest)
+    return manifest
+
+
+def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:
+    """The run's final manifest, written, and the run made the scratch area's `LATEST`."""
+    manifest = replace(manifest, cassettes=cassettes, finished=_now(), complete=complete)
+    write_manifest(manifest)
+    cassette.write_atomic(manifest.folder.parent / LATEST, manifest.run_id + "\n")
     return manifest
 
 
@@ -497,28 +507,52 @@ class _Runner:
         everything the original did. Whatever redaction left untouched is written from
         vcrpy's own reading of the original, byte for byte what it recorded.
         """
-        rules = self.config.redact
-        recorded = cassette.recorded_pairs(loaded, custom)
-        pairs: list[tuple[Any, Any]] = []
-        masked: list[secrets.Masked] = []
-        for interaction in loaded.interactions:
-            answer = answers.get(interaction.index)
-            written = replace(interaction, response=answer) if answer is not None else interaction
-            clean, found = secrets.mask_interaction(
-                secrets.redact_interaction(written, rules),
-                headers=rules.headers,
-                fields=rules.query,
-                known=self.known,
-            )
-            masked += found
-            raw_request, raw_response = recorded[interaction.index] if recorded else (None, None)
-            if raw_request is None or clean.request != interaction.request:
-                raw_request = cassette.vcr_request(clean.request, like=raw_request)
-            if raw_response is None or answer is not None or clean.response != interaction.response:
-                raw_response = cassette.vcr_response(clean.response)
-            pairs.append((raw_request, raw_response))
-        serializer = cassette.serializer_for(loaded.serializer, custom)
-        return cassette.dumps(pairs, serializer), tuple(masked)
+        return scrub(
+            loaded,
+            cassette.serializer_for(loaded.serializer, custom),
+            self.config.redact,
+            known=self.known,
+            recorded=cassette.recorded_pairs(loaded, custom),
+            answers=answers,
+        )
+
+
+def scrub(
+    loaded: Cassette,
+    serializer: cassette.Serializer,
+    rules: RedactRules,
+    *,
+    known: Iterable[str] = (),
+    recorded: Sequence[tuple[Any, Any]] | None = None,
+    answers: Mapping[int, Response] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> tuple[str, tuple[secrets.Masked, ...]]:
+    """A cassette's text as the scratch area may hold it: each interaction (with its new
+    answer, when `answers` has one) redacted by the rules, then masked by the scanner.
+
+    `recorded` is vcrpy's own `(Request, response dict)` per interaction: what redaction
+    and masking leave untouched is written from it, byte for byte. `known` values (a
+    target's tokens) are masked wherever they appear.
+    """
+    pairs: list[tuple[Any, Any]] = []
+    masked: list[secrets.Masked] = []
+    for interaction in loaded.interactions:
+        answer = (answers or {}).get(interaction.index)
+        written = replace(interaction, response=answer) if answer is not None else interaction
+        clean, found = secrets.mask_interaction(
+            secrets.redact_interaction(written, rules),
+            headers=rules.headers,
+            fields=rules.query,
+            known=known,
+        )
+        masked += found
+        raw_request, raw_response = recorded[interaction.index] if recorded else (None, None)
+        if raw_request is None or clean.request != interaction.request:
+            raw_request = cassette.vcr_request(clean.request, like=raw_request)
+        if raw_response is None or answer is not None or clean.response != interaction.response:
+            raw_response = cassette.vcr_response(clean.response)
+        pairs.append((raw_request, raw_response))
+    return cassette.dumps(pairs, serializer, metadata=metadata), tuple(masked)
 
 
 @dataclass(frozen=True, slots=True)

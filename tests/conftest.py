@@ -22,6 +22,9 @@ from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
 from cassettes_tool.gitrepo import clean_env
 
+#: the project `refresh --via pytest` is tested on: its tests run only inside those tests
+collect_ignore = ["sample_project"]
+
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.is_dir():  # CI clones main beside shared/; a developer may run from elsewhere
     CORPUS = Path(os.environ.get("CASSETTES_CORPUS", "/work/shared/corpus"))

@@ -1,0 +1,305 @@
+"""Inside the user's pytest: record every vcrpy cassette into a scratch run, never over the original.
+
+pytest loads this module in every session through the `pytest11` entry point
+(`cassettes`); it does nothing unless `cassettes refresh --via pytest` started the
+session, which sets `CASSETTES_SCRATCH_RUN` to the run's folder and writes the plan there.
+It imports nothing heavy until then.
+
+The seam is `vcr.cassette.Cassette.__init__`: every route to a cassette ends there
+(`vcr.use_cassette`, a `VCR(...).use_cassette`, pytest-recording's `vcr` mark,
+pytest-vcr, `VCRTestCase`), after vcrpy has resolved the path (library folder, path
+transformer, serializer suffix). Each new cassette is pointed at the same relative path
+in the run folder, set to record mode `all`, and given a persister that loads only from
+the run folder (nothing, the first time) and saves through redaction and masking,
+atomically. vcrpy never opens the original.
+
+Requests the tests send to a staging base URL are written under the host the originals
+recorded (the target's map in reverse) before the project's own `before_record_request`
+filters see them, as they saw them when the originals were recorded. pytest-recording's
+network blocking is lifted, and its record mode `rewrite`, which deletes the cassette
+before recording it, is turned into `all`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import inspect
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from cassettes_tool.secrets import Masked
+    from cassettes_tool.via_pytest import Plan
+
+#: Set on a recorded request the tests sent to no staging base URL of the target.
+_UNMAPPED = "_cassettes_unmapped"
+
+
+class _Session:
+    """The run this pytest session records into, and how to undo what was patched for it."""
+
+    def __init__(self, plan: Plan, rootpath: Path):
+        self.plan = plan
+        self.rootpath = rootpath
+        #: the node id of the test running now, for the cassettes it opens
+        self.test: str | None = None
+        self.undo: list[Callable[[], None]] = []
+
+    def event(self, **fields: Any) -> None:
+        from cassettes_tool.via_pytest import append_event
+
+        append_event(self.plan.folder, fields)
+
+    def adopt(self, cassette: Any) -> None:
+        """Point a cassette vcrpy just made at the run folder, recording everything afresh."""
+        from vcr.record_mode import RecordMode
+
+        original = Path(os.path.abspath(os.fspath(cassette._path)))
+        relative, copy_path = self.plan.copy_of(original)
+        cassette._path = str(copy_path)
+        cassette.record_mode = RecordMode.ALL
+        cassette._persister = _ScratchPersister(self, relative)
+        if self.plan.bases:
+            cassette._before_record_request = _recorded_first(
+                cassette._before_record_request, self.plan.bases
+            )
+        if relative is not None:
+            self.event(event="opened", path=relative, test=self.test)
+
+    def where(self, nodeid: str, location: tuple[str, int | None, str]) -> str:
+        """The node id with its file relative to the run's root, as the manifest names paths."""
+        file = Path(os.path.relpath(self.rootpath / location[0], self.plan.root)).as_posix()
+        _, sep, name = nodeid.partition("::")
+        return f"{file}{sep}{name}"
+
+
+class _ScratchPersister:
+    """vcrpy's persister interface, confined to the run folder.
+
+    Saving redacts and masks the interactions (SPEC.md, safety rules) and replaces the
+    file atomically; a cassette that cannot be made safe is not written, and the log says
+    so. It never raises into the test: the test's outcome stays the test's own.
+    """
+
+    def __init__(self, session: _Session, relative: str | None):
+        self.session = session
+        self.relative = relative
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import FilesystemPersister
+
+        return FilesystemPersister.load_cassette(cassette_path, serializer)
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
+        from cassettes_tool.cassette import write_atomic
+        from cassettes_tool.record import is_under
+        from cassettes_tool.via_pytest import origin_of
+
+        session = self.session
+        path = Path(cassette_path)
+        if not is_under(path, session.plan.folder):
+            self._failed(f"refused to write {path}: outside the run folder")
+            return
+        try:
+            text, masked = _scrubbed(path, cassette_dict, serializer, session.plan)
+            write_atomic(path, text)
+        except Exception as exc:  # a test's cassette must not fail the test: it is the cassette's entry
+            self._failed(f"its recording could not be made safe to keep ({type(exc).__name__}): not written")
+            return
+        if self.relative is not None:
+            unmapped = sorted(
+                {origin_of(r.uri) for r in cassette_dict["requests"] if getattr(r, _UNMAPPED, False)}
+            )
+            session.event(
+                event="saved",
+                path=self.relative,
+                test=session.test,
+                masked=[{"kind": m.kind, "interaction": m.interaction, "where": m.where} for m in masked],
+                unmapped=unmapped,
+            )
+
+    def _failed(self, reason: str) -> None:
+        if self.relative is not None:
+            self.session.event(event="failed", path=self.relative, test=self.session.test, reason=reason)
+
+
+def _scrubbed(
+    path: Path, cassette_dict: Mapping[str, Any], serializer: Any, plan: Plan
+) -> tuple[str, tuple[Masked, ...]]:
+    """The cassette's text after redaction and masking, and what was masked."""
+    from vcr import serialize as vcr_serialize
+    from vcr.serializers import jsonserializer, yamlserializer
+
+    from cassettes_tool import cassette, record
+
+    custom = None
+    if serializer not in (yamlserializer, jsonserializer):
+        spec = plan.serializer or str(getattr(serializer, "__name__", type(serializer).__name__))
+        custom = cassette.CustomSerializer(spec, serializer)
+    raw = vcr_serialize.serialize(cassette_dict, serializer)
+    loaded = cassette.loads(raw.encode("utf-8"), path, custom)
+    pairs = list(zip(cassette_dict["requests"], cassette_dict["responses"], strict=True))
+    return record.scrub(
+        loaded,
+        serializer,
+        plan.redact,
+        recorded=pairs if len(pairs) == len(loaded.interactions) else None,
+        metadata=cassette_dict.get("metadata"),
+    )
+
+
+def _recorded_first(before: Callable[[Any], Any], bases: Sequence[tuple[str, str]]) -> Callable[[Any], Any]:
+    """A cassette's request filter that first writes a staging request under its recorded host."""
+    from cassettes_tool.via_pytest import recorded_uri
+
+    def before_record_request(request: Any) -> Any:
+        request = copy.deepcopy(request)  # the client's own request is not ours to change
+        uri = recorded_uri(request.uri, bases)
+        if uri is None:
+            setattr(request, _UNMAPPED, True)
+        else:
+            request.uri = uri
+            if "host" in request.headers:
+                request.headers["host"] = urlsplit(uri).netloc
+        return before(request)
+
+    return before_record_request
+
+
+# ---------------------------------------------------------------------------- patches
+
+
+def _patch_cassettes(session: _Session) -> None:
+    from vcr.cassette import Cassette
+
+    original = Cassette.__init__
+
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        session.adopt(self)
+
+    Cassette.__init__ = __init__
+
+    def undo() -> None:
+        Cassette.__init__ = original
+
+    session.undo.append(undo)
+
+
+def _patch_pytest_recording(session: _Session) -> None:
+    """Lift pytest-recording's network blocking (`--block-network`, the `block_network` mark),
+    and record in mode `all` whatever its options say: its `rewrite` deletes the original."""
+    try:
+        from pytest_recording import _vcr, network
+    except ImportError:
+        return
+    use_cassette = _vcr.use_cassette
+    blocking_context = network.blocking_context
+    signature = inspect.signature(use_cassette)
+    if not {"record_mode", "markers", "config"} <= signature.parameters.keys():
+        raise pytest.UsageError(
+            "cassettes: this pytest-recording version is not supported by `refresh --via pytest`: "
+            "its record mode could not be set, and `rewrite` deletes the original cassettes"
+        )
+
+    @functools.wraps(use_cassette)
+    def recording_all(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.arguments["record_mode"] = "all"
+        bound.arguments["config"] = _without_record_mode(bound.arguments["config"])
+        bound.arguments["markers"] = [_without_record_mode_mark(m) for m in bound.arguments["markers"]]
+        return use_cassette(*bound.args, **bound.kwargs)
+
+    @contextlib.contextmanager
+    def unblocked(*args: Any, **kwargs: Any) -> Iterator[None]:
+        yield
+
+    _vcr.use_cassette = recording_all
+    network.blocking_context = unblocked
+
+    def undo() -> None:
+        _vcr.use_cassette = use_cassette
+        network.blocking_context = blocking_context
+
+    session.undo.append(undo)
+
+
+def _without_record_mode(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in options.items() if key != "record_mode"}
+
+
+def _without_record_mode_mark(mark: Any) -> Any:
+    """A `vcr` mark without its `record_mode` (made through pytest's public mark API)."""
+    if not isinstance(mark, pytest.Mark) or "record_mode" not in mark.kwargs:
+        return mark
+    return getattr(pytest.mark, mark.name).with_args(*mark.args, **_without_record_mode(mark.kwargs)).mark
+
+
+# ---------------------------------------------------------------------------- hooks
+
+_active: _Session | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _active
+    folder = os.environ.get("CASSETTES_SCRATCH_RUN")
+    if not folder:
+        return
+    from cassettes_tool.via_pytest import RUN_ENV, read_plan
+
+    try:
+        plan = read_plan(Path(folder))
+    except (OSError, ValueError) as exc:
+        raise pytest.UsageError(f"cassettes: {RUN_ENV}={folder}: no plan to record by ({exc})") from None
+    session = _Session(plan, config.rootpath)
+    _patch_pytest_recording(session)
+    _patch_cassettes(session)
+    _active = session
+    session.event(event="configured", pid=os.getpid())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _active
+    if _active is not None:
+        for undo in reversed(_active.undo):
+            undo()
+        _active = None
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if _active is not None:
+        _active.test = nodeid
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    if _active is not None:
+        _active.test = None
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test's outcome, for the cassettes it opened: a failure is never hidden."""
+    if _active is None:
+        return
+    if report.failed:
+        outcome = "failed"
+    elif report.skipped:
+        outcome = "skipped"
+    elif report.when == "call":
+        outcome = "passed"
+    else:
+        return
+    _active.event(
+        event="test",
+        test=report.nodeid,
+        where=_active.where(report.nodeid, report.location),
+        outcome=outcome,
+        when=report.when,
+    )
