@@ -32,7 +32,9 @@ class Pair:
     #: said when a side is missing: "not refreshed", "not in NEW"...
     missing_reason: str | None = None
     missing_status: Status = Status.SKIPPED
-    #: what a refresh did with each interaction (by index): skipped or failed ones say why
+    #: what the run said of the cassette as a whole (a test that failed while recording it)
+    note: str | None = None
+    #: what a refresh did with each interaction (by index in the copy): skipped or failed ones say why
     outcomes: Mapping[int, tuple[Status, str | None, tuple[tuple[str, str], ...]]] = field(
         default_factory=dict
     )
@@ -48,19 +50,19 @@ def compare_pair(pair: Pair, rules: diff.DiffRules) -> CassetteResult:
             failed = unread(side)
             return CassetteResult(path=pair.path, status=failed.status, error=f"{side.path}: {failed.error}")
     assert isinstance(pair.old, Cassette) and isinstance(pair.new, Cassette)
-    result = result_of(pair.path, pair.old, pair.new, rules)
-    if not pair.outcomes:
-        return result
-    interactions = []
-    for item in result.interactions:
-        status, reason, masked = pair.outcomes.get(item.index, (None, None, ()))
-        if status in (Status.SKIPPED, Status.ERROR):
-            item = replace(item, status=status, reason=reason)
-        interactions.append(replace(item, masked=masked) if masked else item)
-    return replace(result, interactions=tuple(interactions))
+    result = result_of(pair.path, pair.old, pair.new, rules, pair.outcomes)
+    return replace(result, note=pair.note) if pair.note else result
 
 
-def result_of(path: Path, old: Cassette, new: Cassette, rules: diff.DiffRules) -> CassetteResult:
+def result_of(
+    path: Path,
+    old: Cassette,
+    new: Cassette,
+    rules: diff.DiffRules,
+    outcomes: Mapping[int, tuple[Status, str | None, tuple[tuple[str, str], ...]]] | None = None,
+) -> CassetteResult:
+    """The diff as a result; `outcomes` (by index in the NEW cassette: a refresh's copy, whose
+    interactions a test suite may have made in another order) say what the run did to each."""
     compared = diff.diff(old, new, rules)
     interactions = []
     for item in compared.interactions:
@@ -69,8 +71,16 @@ def result_of(path: Path, old: Cassette, new: Cassette, rules: diff.DiffRules) -
             source = old.interactions[item.old_index]
         else:
             source = new.interactions[item.new_index or 0]
-        status = Status.DRIFTED if item.drifted else Status.ALIGNED
-        interactions.append(interaction_summary(source, status=status, changes=item.changes))
+        summary = interaction_summary(
+            source, status=Status.DRIFTED if item.drifted else Status.ALIGNED, changes=item.changes
+        )
+        if outcomes and item.new_index is not None:
+            status, reason, masked = outcomes.get(item.new_index, (None, None, ()))
+            if status in (Status.SKIPPED, Status.ERROR):
+                summary = replace(summary, status=status, reason=reason)
+            if masked:
+                summary = replace(summary, masked=masked)
+        interactions.append(summary)
     return CassetteResult(
         path=path,
         status=Status.DRIFTED if compared.drifted else Status.ALIGNED,
@@ -154,9 +164,14 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
             for i in run.interactions
         }
+        note = run.reason if run.outcome.value == "error" else None
         pairs.append(
             Pair(
-                original, read(original, config.serializer), read(copy, config.serializer), outcomes=outcomes
+                original,
+                read(original, config.serializer),
+                read(copy, config.serializer),
+                note=note,
+                outcomes=outcomes,
             )
         )
     return pairs

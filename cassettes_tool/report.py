@@ -471,6 +471,8 @@ def render_drift_text(
                 aligned.append(result)
             continue
         yield f"{path}  {result.status.value}: {_counts_text(changes)}"
+        if result.note:
+            yield f"  note: {result.note}"
         for interaction in result.interactions:
             shown = _visible(report, interaction.changes)
             if not shown:

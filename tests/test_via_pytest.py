@@ -8,6 +8,7 @@ staging: a login whose second request carries the token the first answer gave, a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -146,6 +147,13 @@ def test_refresh_rerecords_through_the_suite_into_scratch(
     assert re.search(r"additive\s+field_added\s+\$\.session_context", drift.output)
     assert re.search(r"additive\s+interaction_added\s+interaction", drift.output)
     assert re.search(r"breaking\s+field_removed\s+\$\.users\[\*\]\.phone", drift.output)
+    # the copy a failing test wrote is diffed, and the failure is said beside its drift
+    assert f"note: test {FAILING_TEST} failed" in drift.output
+    # the masked login token is noted on the interaction it came from (by the copy's order)
+    report = json.loads(run("diff", "--scratch", "--format", "json", cwd=project).stdout)
+    (auth_result,) = [c for c in report["cassettes"] if c["path"].endswith("test_login_then_me.yaml")]
+    noted = [i["method"] for i in auth_result["interactions"] if i.get("masked")]
+    assert noted == ["POST"]
 
 
 def test_commit_through_the_suite_replays_where_the_originals_did(
