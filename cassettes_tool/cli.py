@@ -18,7 +18,7 @@ import click
 from cassettes_tool import __version__, compare, config, inventory, lint, report
 from cassettes_tool import age as drift_age
 from cassettes_tool.diff import Severity
-from cassettes_tool.errors import CassettesError
+from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.report import Format, Report
 
 if TYPE_CHECKING:
@@ -356,8 +356,18 @@ def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, v
         )
     demo_run = runner.run()
     guide = runner.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
+    # The drift is the demonstration: finding it is success (the quick start must exit 0);
+    # a demo that could not check its samples exits as check would.
+    found_drift = demo_run.report.verdict is ExitCode.FINDINGS
     _emit(
-        demo_run.report, fmt, output, report.render_check_text, quiet=quiet, verbose=verbose, epilogue=guide
+        demo_run.report,
+        fmt,
+        output,
+        report.render_check_text,
+        quiet=quiet,
+        verbose=verbose,
+        epilogue=guide,
+        exit_code=ExitCode.OK if found_drift else None,
     )
 
 
@@ -635,6 +645,7 @@ def _emit(
     quiet: bool,
     verbose: bool,
     epilogue: Iterable[str] = (),
+    exit_code: ExitCode | None = None,
 ) -> None:
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = report.render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
@@ -644,7 +655,7 @@ def _emit(
         click.echo(rendered, nl=False)
     for line in epilogue:
         click.echo(line)
-    sys.exit(int(result.verdict))
+    sys.exit(int(result.verdict if exit_code is None else exit_code))
 
 
 def main() -> None:

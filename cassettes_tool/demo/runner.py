@@ -80,6 +80,8 @@ def guide(demo: DemoRun) -> list[str]:
         "Each cassette was replayed against staging into a scratch run (the originals are untouched),",
         "then old and new were compared by meaning: `breaking` changes fail the gate, `additive` ones",
         "(like auth's new `session_context`) are what your code ignores today, volatile values are hidden.",
+        "`cassettes check` exits 1 on this drift (a CI job would fail); the demo exits 0: finding it",
+        "is what it was built to show.",
         "",
         f"The demo project is kept in {demo.project}; try there:",
         "  cassettes diff --scratch --show-volatile     # the same drift, with the noise",
