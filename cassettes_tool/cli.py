@@ -226,11 +226,28 @@ def scan(
     _emit(result, fmt, output, report.render_scan_text, quiet=quiet, verbose=verbose)
 
 
+def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """`S,C008,jwt` as a tuple; None when the flag was not given (the config's list holds)."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 @cli.command(name="lint")
 @paths_argument
+@click.option(
+    "--select", metavar="CODE,...", callback=_codes, help="Only these codes, prefixes (S) or kinds."
+)
+@click.option("--ignore", metavar="CODE,...", callback=_codes, help="Not these codes, prefixes or kinds.")
+@click.option(
+    "--fix", "fix_it", is_flag=True, help="Mask the credentials found in place (exit 1 if a file changed)."
+)
 @common_options
 def lint_command(
     paths: tuple[Path, ...],
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    fix_it: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -239,10 +256,11 @@ def lint_command(
 ) -> None:
     """Problems only: unparseable files, old formats, unsafe YAML tags, credentials left in cassettes.
 
-    One line each, `path:line: CODE kind: message`; exit 1 when there is any.
+    One line each, `path:line: CODE kind: message`; exit 1 when there is any. With --fix,
+    credentials and values the redact rules cover become `<REDACTED:kind>` in place.
     """
     settings = config.load(config_file)
-    result = lint.lint(settings.cassette_paths(paths), settings)
+    result = lint.lint(settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it)
     _emit(result, fmt, output, report.render_lint_text, quiet=quiet, verbose=verbose)
 
 
@@ -410,7 +428,74 @@ TEXT_RENDERERS: dict[str, Callable[..., Iterable[str]]] = {
     "diff": report.render_drift_text,
     "check": report.render_check_text,
     "refresh": report.render_refresh_text,
+    "unused": report.render_unused_text,
 }
+
+
+@cli.command(name="show")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--interaction",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Show only interaction N (numbered from 0, as scan numbers them).",
+)
+@click.option(
+    "--textconv",
+    is_flag=True,
+    help="The stable form for git's diff driver: volatile values as their kind; a file it cannot "
+    "read is printed as it is, after a line saying why, and the exit code stays 0.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Settings file (default: the nearest pyproject.toml with [tool.cassettes]).",
+)
+def show_command(file: Path, interaction: int | None, textconv: bool, config_file: Path | None) -> None:
+    """One cassette made readable: requests, statuses, sorted headers, bodies decoded.
+
+    gzip, deflate, brotli and !!binary are undone, JSON is pretty-printed with sorted
+    keys, form bodies are `key = value` lines. For `git diff` of cassettes, in
+    .gitattributes `tests/cassettes/** diff=cassettes` and
+    `git config diff.cassettes.textconv "cassettes show --textconv"`.
+    """
+    from cassettes_tool import cassette, show
+    from cassettes_tool.diff import DiffRules
+
+    try:
+        settings = config.load(config_file)
+        custom = inventory.custom_serializer(settings.serializer)
+    except CassettesError:
+        if not textconv:
+            raise
+        settings, custom = config.Config(), None  # git's diff must work even under a broken config
+    try:
+        loaded = cassette.load(file, custom)
+        if interaction is not None and interaction >= len(loaded.interactions):
+            count = len(loaded.interactions)
+            raise click.BadParameter(
+                f"{file} has {count} interaction{'' if count == 1 else 's'} (numbered from 0)",
+                param_hint="--interaction",
+            )
+        lines = show.render(
+            loaded, interaction=interaction, textconv=textconv, rules=DiffRules.from_config(settings)
+        )
+    except click.ClickException:
+        raise
+    except Exception as exc:
+        # A textconv that fails stops `git diff` itself: show the raw file instead, and say why.
+        if not textconv:
+            raise
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            raw = b""
+        lines = show.fallback(raw, show.reason_of(exc))
+    # Bytes, not click.echo: git reads them whatever the locale, and JSON keeps its non-ASCII text.
+    out = sys.stdout.buffer
+    out.write(("\n".join(lines) + "\n").encode("utf-8", errors="backslashreplace"))
+    out.flush()
 
 
 @cli.command(name="diff")
@@ -602,6 +687,36 @@ def refresh(
         return
     result = apply.apply_run(manifest, settings, options)
     _emit(result, fmt, output, report.render_apply_text, quiet=quiet, verbose=verbose)
+
+
+@cli.command(name="unused", cls=PassThroughCommand)
+@paths_argument
+@common_options
+def unused_command(
+    paths: tuple[Path, ...],
+    pytest_args: tuple[str, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Cassette files no test opens and interactions no test plays, from one replay run of the suite.
+
+    Runs `python -m pytest` in this folder (arguments after -- passed on) with every
+    cassette replayed read-only in record mode `none` and, where pytest-recording is
+    installed, its network blocking on (`-- --allowed-hosts=127.0.0.1` lets a local
+    service through). Exit 1 when something is unused; 3 when a test failed or the run
+    did not finish: nothing is claimed unused then.
+    """
+    from cassettes_tool import unused
+    from cassettes_tool.via_pytest import SuiteOptions
+
+    settings = config.load(config_file)
+    result = unused.unused(
+        settings.cassette_paths(paths), settings, SuiteOptions(pytest_args), output=_pytest_output(quiet)
+    )
+    _emit(result, fmt, output, report.render_unused_text, quiet=quiet, verbose=verbose)
 
 
 def _progress() -> Callable[[Progress], None]:

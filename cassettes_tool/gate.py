@@ -83,6 +83,7 @@ def check(
             serializer=config.serializer,
             headers=config.redact.headers,
             fields=config.redact.query,
+            rules=lint.lint_rules(config, None, None),  # the project's [tool.cassettes.lint] choices
         ),
         files,
     )

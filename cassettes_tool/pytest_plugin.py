@@ -18,6 +18,12 @@ recorded (the target's map in reverse) before the project's own `before_record_r
 filters see them, as they saw them when the originals were recorded. pytest-recording's
 network blocking is lifted, and its record mode `rewrite`, which deletes the cassette
 before recording it, is turned into `all`.
+
+`cassettes unused` starts a session with a plan in the `unused` mode instead: each cassette
+keeps its original path, is forced to record mode `none` and given a persister that can
+load but never save, and the plugin logs, per test, the files vcrpy loaded and the
+interactions it played (by their index in the file), so that what no test used shows.
+pytest-recording's network blocking stays as the run asked for it.
 """
 
 from __future__ import annotations
@@ -51,6 +57,14 @@ class _Session:
         #: the node id of the test running now, for the cassettes it opens
         self.test: str | None = None
         self.undo: list[Callable[[], None]] = []
+        #: unused mode: (cassette path, interaction index) played since the last flush
+        self.played: dict[tuple[str, int], None] = {}
+
+    @property
+    def unused_mode(self) -> bool:
+        from cassettes_tool.via_pytest import UNUSED_MODE
+
+        return self.plan.mode == UNUSED_MODE
 
     def event(self, **fields: Any) -> None:
         from cassettes_tool.via_pytest import append_event
@@ -61,6 +75,9 @@ class _Session:
         """Point a cassette vcrpy just made at the run folder, recording everything afresh."""
         from vcr.record_mode import RecordMode
 
+        if self.unused_mode:
+            self.watch(cassette)
+            return
         original = Path(os.path.abspath(os.fspath(cassette._path)))
         relative, copy_path = self.plan.copy_of(original)
         cassette._path = str(copy_path)
@@ -72,6 +89,33 @@ class _Session:
             )
         if relative is not None:
             self.event(event="opened", path=relative, test=self.test)
+
+    def watch(self, cassette: Any) -> None:
+        """Unused mode: replay only, the original read and never written, each play logged."""
+        from vcr.record_mode import RecordMode
+
+        cassette.record_mode = RecordMode.NONE
+        cassette.drop_unused_requests = False  # it would rewrite the original with what was played
+        cassette._persister = _ReadOnlyPersister(self, cassette._persister)
+        play_response = cassette.play_response
+
+        def counted(request: Any) -> Any:
+            before = dict(cassette.play_counts)
+            response = play_response(request)
+            for index, count in cassette.play_counts.items():
+                if count != before.get(index, 0):
+                    origin = getattr(cassette.data[index][0], _ORIGIN, None)
+                    if origin is not None:
+                        self.played[origin] = None
+            return response
+
+        cassette.play_response = counted
+
+    def flush(self) -> None:
+        """Log what was played since the last flush, under the test running now."""
+        if self.played:
+            self.event(event="played", test=self.test, interactions=[list(o) for o in self.played])
+            self.played = {}
 
     def where(self, nodeid: str, location: tuple[str, int | None, str]) -> str:
         """The node id with its file relative to the run's root, as the manifest names paths."""
@@ -128,6 +172,53 @@ class _ScratchPersister:
     def _failed(self, reason: str) -> None:
         if self.relative is not None:
             self.session.event(event="failed", path=self.relative, test=self.session.test, reason=reason)
+
+
+#: Set on each request an unused-mode cassette loads: (file, index in the file). vcrpy's
+#: request filters copy requests with `copy`, which keeps it.
+_ORIGIN = "_cassettes_origin"
+
+
+class _ReadOnlyPersister:
+    """Unused mode: loads through the cassette's own persister, tags each request with the
+    file and index it came from, logs the file as opened, and never saves."""
+
+    def __init__(self, session: _Session, inner: Any):
+        self.session = session
+        self.inner = inner
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import FilesystemPersister
+
+        extra = list(getattr(self.inner, "extra_paths", None) or ())  # pytest-recording's `vcr("a.yaml")`
+        if not extra:
+            loaded = self.inner.load_cassette(cassette_path, serializer=serializer)
+            self._opened(cassette_path, loaded[0])
+            return loaded
+        from vcr.persisters.filesystem import CassetteNotFoundError
+
+        requests: list[Any] = []
+        responses: list[Any] = []
+        for path in dict.fromkeys([cassette_path, *extra]):
+            try:
+                more, answers, *_ = FilesystemPersister.load_cassette(path, serializer=serializer)
+            except CassetteNotFoundError:
+                continue
+            self._opened(path, more)
+            requests += more
+            responses += answers
+        if not requests:
+            raise CassetteNotFoundError("No cassettes found.")
+        return requests, responses
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
+        """Replay must not write: record mode `none` never asks, and if it does, nothing is written."""
+
+    def _opened(self, cassette_path: str, requests: Sequence[Any]) -> None:
+        path = os.path.realpath(cassette_path)
+        for index, request in enumerate(requests):
+            setattr(request, _ORIGIN, (path, index))
+        self.session.event(event="opened", path=path, test=self.session.test)
 
 
 def _scrubbed(
@@ -210,10 +301,12 @@ def _patch_pytest_recording(session: _Session) -> None:
             "its record mode could not be set, and `rewrite` deletes the original cassettes"
         )
 
+    mode = "none" if session.unused_mode else "all"
+
     @functools.wraps(use_cassette)
     def recording_all(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs)
-        bound.arguments["record_mode"] = "all"
+        bound.arguments["record_mode"] = mode
         bound.arguments["config"] = _without_record_mode(bound.arguments["config"])
         bound.arguments["markers"] = [_without_record_mode_mark(m) for m in bound.arguments["markers"]]
         return use_cassette(*bound.args, **bound.kwargs)
@@ -223,7 +316,8 @@ def _patch_pytest_recording(session: _Session) -> None:
         yield
 
     _vcr.use_cassette = recording_all
-    network.blocking_context = unblocked
+    if not session.unused_mode:
+        network.blocking_context = unblocked
 
     def undo() -> None:
         _vcr.use_cassette = use_cassette
@@ -269,6 +363,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     global _active
     if _active is not None:
+        _active.flush()  # plays outside any test (a session fixture's teardown)
         for undo in reversed(_active.undo):
             undo()
         _active = None
@@ -281,7 +376,14 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
     if _active is not None:
+        _active.flush()
         _active.test = None
+
+
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
+    """Counted for `unused`: a deselected test's cassettes are never opened."""
+    if _active is not None and items:
+        _active.event(event="deselected", count=len(items))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

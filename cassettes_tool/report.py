@@ -38,6 +38,7 @@ class Format(str, enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"
     JUNIT = "junit"
+    HTML = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ class CassetteResult:
     problems: tuple[Problem, ...] = ()
     #: how long the cassette has been frozen, from git history; None when not asked for
     age: Age | None = None
+    #: what `lint --fix` masked in the file (a changed file is a finding, as pre-commit fixers say)
+    fixed: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,7 @@ class Report:
         drifted cassette withheld from it leaves the work incomplete.
         """
         drift_fails = self.applied is None and any(self.failing(c) for c in self.cassettes)
-        if self.problems or drift_fails:
+        if self.problems or drift_fails or any(c.fixed for c in self.cassettes):
             return ExitCode.FINDINGS
         if (self.applied is not None and self.applied.withheld) or any(
             c.status is Status.ERROR or any(i.status is Status.ERROR for i in c.interactions)
@@ -264,6 +267,16 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
         "problems": [
             {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line} for p in result.problems
         ],
+        **(
+            {
+                "fixed": [
+                    {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line}
+                    for p in result.fixed
+                ]
+            }
+            if result.fixed
+            else {}
+        ),
     }
 
 
@@ -377,7 +390,14 @@ def problem_lines(report: Report) -> Iterator[str]:
 
 
 def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
-    """`path:line: CODE kind: message`, one line each, then a count (as ruff does)."""
+    """`path:line: CODE kind: message`, one line each, then a count (as ruff does).
+
+    After `lint --fix`, first what it masked: `path:line: kind: masked (CODE, placeholder in where)`.
+    """
+    for result in report.cassettes:
+        for fixed in result.fixed:
+            where = f"{display_path(result.path)}:{fixed.line}" if fixed.line else display_path(result.path)
+            yield f"{where}: {fixed.kind}: masked ({fixed.code}, {fixed.message})"
     yield from problem_lines(report)
     if verbose:
         for result in report.cassettes:
@@ -387,6 +407,10 @@ def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
     if quiet:
         return
     checked = len(report.cassettes) - report.count(Status.SKIPPED)
+    masked = sum(len(c.fixed) for c in report.cassettes)
+    if masked:
+        changed = sum(1 for c in report.cassettes if c.fixed)
+        yield f"Masked {masked} value{'s' if masked != 1 else ''} in {changed} of {checked} cassettes."
     if report.problems:
         files = sum(1 for c in report.cassettes if c.problems)
         noun = "problem" if report.problems == 1 else "problems"
@@ -662,6 +686,10 @@ def render(
     """The report in the asked format; `text` is the command's own human renderer."""
     if fmt is Format.JSON:
         return render_json(report)
+    if fmt is Format.HTML:
+        from cassettes_tool.html_report import render_html  # it imports this module
+
+        return render_html(report)
     renderer: Callable[..., Iterable[str]] = {
         Format.MARKDOWN: render_markdown,
         Format.JUNIT: render_junit,
@@ -912,3 +940,42 @@ def render_apply_text(
             yield f"summary: wrote {len(applied.written)} of {drifted} drifted cassettes back"
         else:
             yield "summary: nothing to write back: no cassette drifted"
+
+
+# ---------------------------------------------------------------------------- unused
+
+
+def render_unused_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+    """What no test used (`path:line: CODE kind: message`), the failed tests, then a summary."""
+    yield from problem_lines(report)
+    for result in report.cassettes:
+        if result.status is Status.ERROR:
+            yield f"error    {located(result)}: {result.error}"
+        elif result.status is Status.SKIPPED and (verbose or not quiet):
+            yield f"skipped  {display_path(result.path)}: {result.error}"
+    if verbose:
+        for result in report.cassettes:
+            if result.status is Status.OK and result.note and result.note != "no test opened it":
+                yield f"used     {display_path(result.path)}: {result.note}"
+    yield from _notes(report)
+    if not quiet:
+        yield unused_summary(report)
+
+
+def unused_summary(report: Report) -> str:
+    """One line: how many cassettes and interactions no test used, or why none is claimed."""
+    cassettes = [c for c in report.cassettes if c.status is Status.OK]
+    orphans = sum(1 for c in cassettes if any(p.kind == "unused-cassette" for p in c.problems))
+    unplayed = sum(1 for c in cassettes for p in c.problems if p.kind == "unused-interaction")
+    if report.verdict is ExitCode.INCOMPLETE:
+        return (
+            "INCOMPLETE: the test run was not green, so no cassette or interaction is claimed unused "
+            "(a failed test may stop before it opens its cassette)"
+        )
+    total = f"{len(cassettes)} cassette{'s' if len(cassettes) != 1 else ''}"
+    if not orphans and not unplayed:
+        return f"summary: {total}: every cassette opened, every interaction played"
+    return (
+        f"summary: {total}: {orphans} no test opened, "
+        f"{unplayed} interaction{'s' if unplayed != 1 else ''} no test played"
+    )

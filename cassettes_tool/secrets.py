@@ -48,7 +48,12 @@ SECRET_FIELDS = frozenset(DEFAULT_REDACT_QUERY) | {
 }
 
 _SHAPES: tuple[tuple[str, str], ...] = (
-    ("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    # the whole block, so that masking it leaves no key material behind
+    (
+        "private-key",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+        r"(?:[A-Za-z0-9+/=\s\\n]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
+    ),
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
     ("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b"),
@@ -390,6 +395,67 @@ def _redact_body(message: Message, fields: frozenset[str], paths: list[tuple[Jso
         if text != body.text:
             return with_body(message, text.encode(body.charset or "utf-8"))
     return message
+
+
+def covered_values(interaction: Interaction, rules: RedactRules) -> list[Finding]:
+    """The values `[tool.cassettes.redact]` would replace, as findings, for masking in place.
+
+    The rules name what a project never wants kept, real-looking or not, so unlike the
+    scanner this takes short values too; placeholders stay, and only string JSON values
+    count (a number cannot be masked without changing its type).
+    """
+    idx = interaction.index
+    headers = frozenset(h.lower() for h in rules.headers)
+    fields = frozenset(q.lower() for q in rules.query)
+    found: list[Finding] = []
+    for side, message in (("request", interaction.request), ("response", interaction.response)):
+        for name, value in message.headers:
+            lname = name.lower()
+            if lname not in headers:
+                continue
+            where = f"{side}.header.{name}"
+            if lname in ("cookie", "set-cookie"):
+                parts = value.split(";")[:1] if lname == "set-cookie" else value.split(";")
+                for part in parts:
+                    _, eq, cookie = part.strip().partition("=")
+                    if eq and not is_placeholder(cookie):
+                        found.append(Finding("cookie", idx, where, cookie.strip()))
+                continue
+            scheme = _AUTH_SCHEME.match(value.strip())
+            token = value.strip()[scheme.end() :] if scheme else value.strip()
+            if not is_placeholder(token):
+                kind = {"basic": "basic-auth", "bearer": "bearer-token"}.get(
+                    scheme.group(1).lower() if scheme else "", "credential-header"
+                )
+                found.append(Finding(kind, idx, where, token))
+        body = message.body
+        if body.kind is BodyKind.FORM:
+            for name, value in body.value:
+                if name.lower() in fields and not is_placeholder(value):
+                    found.append(Finding("secret-parameter", idx, f"{side}.body {name}", value))
+        elif body.kind is BodyKind.JSON and rules.body:
+            for path in rules.body:
+                kind = "password" if _PASSWORD_FIELD.search(path) else "token-in-body"
+                found += [
+                    Finding(kind, idx, f"{side}.body {path}", v)
+                    for v in _values_at(body.value, parse_json_path(path))
+                    if isinstance(v, str) and not is_placeholder(v)
+                ]
+    for name, value in interaction.request.query:
+        if name.lower() in fields and not is_placeholder(value):
+            found.append(Finding("secret-parameter", idx, f"request.query.{name}", value))
+    return _dedupe(found)
+
+
+def _values_at(node: Any, steps: tuple[JsonStep, ...]) -> list[Any]:
+    seen: list[Any] = []
+
+    def keep(value: Any) -> Any:
+        seen.append(value)
+        return value
+
+    _at_path(node, steps, keep)
+    return seen
 
 
 def _redacted(value: Any) -> Any:

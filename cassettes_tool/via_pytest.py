@@ -40,6 +40,9 @@ RUN_ENV = "CASSETTES_SCRATCH_RUN"
 PLUGIN = "cassettes_tool.pytest_plugin"
 #: The manifest's `target` when no target was given: the tests reach what their environment names.
 NO_TARGET = "pytest"
+#: The plan's modes: record every cassette into the run (`refresh --via pytest`), or replay
+#: the originals read-only and log what each test opened and played (`cassettes unused`).
+RECORD_MODE, UNUSED_MODE = "record", "unused"
 #: Where the plan, the event log and the copies of cassettes outside the root go in a run.
 PRIVATE = ".via-pytest"
 PLAN_SCHEMA = "cassettes-pytest-plan/1"
@@ -71,6 +74,8 @@ class Plan:
     redact: RedactRules = field(default_factory=RedactRules)
     #: the project's own serializer (`[tool.cassettes] serializer`), to read what it wrote
     serializer: str | None = None
+    #: RECORD_MODE or UNUSED_MODE
+    mode: str = RECORD_MODE
 
     def copy_of(self, original: Path) -> tuple[str | None, Path]:
         """Where the run records a cassette vcrpy opened at `original` (absolute), and the path
@@ -93,6 +98,7 @@ def write_plan(plan: Plan) -> None:
         "bases": [list(pair) for pair in plan.bases],
         "redact": {"headers": plan.redact.headers, "query": plan.redact.query, "body": plan.redact.body},
         "serializer": plan.serializer,
+        "mode": plan.mode,
     }
     cassette.write_atomic(plan.folder / PRIVATE / _PLAN, json.dumps(data, indent=2) + "\n")
 
@@ -112,6 +118,7 @@ def read_plan(folder: Path) -> Plan:
                 headers=tuple(redact["headers"]), query=tuple(redact["query"]), body=tuple(redact["body"])
             ),
             serializer=data["serializer"],
+            mode=str(data.get("mode", RECORD_MODE)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{folder / PRIVATE / _PLAN}: {type(exc).__name__}: {exc}") from None
@@ -228,6 +235,10 @@ class SuiteLog:
     active: bool
     recordings: Mapping[str, Recording]
     tests: Mapping[str, CaseResult]
+    #: UNUSED_MODE: (cassette path, interaction index) -> the tests that played it
+    played: Mapping[tuple[str, int], tuple[str | None, ...]] = field(default_factory=dict)
+    #: tests deselected (`-k`, `-m`, `--deselect`): their cassettes went unseen
+    deselected: int = 0
 
 
 def read_log(folder: Path) -> SuiteLog:
@@ -240,6 +251,8 @@ def read_log(folder: Path) -> SuiteLog:
     active = False
     recordings: dict[str, Recording] = {}
     tests: dict[str, CaseResult] = {}
+    played: dict[tuple[str, int], tuple[str | None, ...]] = {}
+    deselected = 0
     for line in lines:
         try:
             event = json.loads(line)
@@ -253,7 +266,12 @@ def read_log(folder: Path) -> SuiteLog:
             recordings[path] = _recorded(recordings.get(path, Recording()), event)
         elif kind == "test":
             tests[event["test"]] = _test_result(tests.get(event["test"]), event)
-    return SuiteLog(active, recordings, tests)
+        elif kind == "played":
+            for path, index in event["interactions"]:
+                played[(path, index)] = (*played.get((path, index), ()), event["test"])
+        elif kind == "deselected":
+            deselected += event["count"]
+    return SuiteLog(active, recordings, tests, played, deselected)
 
 
 def _recorded(known: Recording, event: Mapping[str, Any]) -> Recording:

@@ -22,8 +22,8 @@ from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
 from cassettes_tool.gitrepo import clean_env
 
-#: the project `refresh --via pytest` is tested on: its tests run only inside those tests
-collect_ignore = ["sample_project"]
+#: the projects `refresh --via pytest` and `unused` are tested on: their tests run only inside those tests
+collect_ignore = ["sample_project", "unused_project"]
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.is_dir():  # CI clones main beside shared/; a developer may run from elsewhere

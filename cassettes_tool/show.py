@@ -1,0 +1,191 @@
+"""`show`: one cassette made readable, and the stable form git's diff driver reads (`--textconv`).
+
+Pure: a Cassette in, lines out. Bodies come decoded from the Body model (gzip, deflate,
+brotli, `!!binary` undone); JSON is pretty-printed with sorted keys so that key order
+never shows as a change. With `textconv`, what the diff calls volatile is written as its
+kind (`<iso-8601>`, `<uuid>`, `<volatile>` for a `Date` header): two recordings of the
+same service then read the same, and `git diff` shows only the lines that matter. The
+volatile rules are the diff's own (`volatile.py`, `DiffRules`), so `show --textconv` and
+`cassettes diff` never disagree on what is noise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+from cassettes_tool import volatile
+from cassettes_tool.body import Body, BodyKind
+from cassettes_tool.cassette import Cassette, Headers, Interaction
+from cassettes_tool.diff import DiffRules
+from cassettes_tool.errors import CassetteError
+
+VOLATILE = "<volatile>"
+IGNORED = "<ignored>"
+_INDENT = "    "
+#: what separates the parts of a URI or a header value: each part is judged on its own,
+#: so that `/charges/ch_3f2c1e0a9b8c` keeps its path and loses only its id
+_URI_DELIMITERS = re.compile(r"([/?&=#;,\s<>\"])")
+#: a volatile number is written as its kind without quotes, so that a number becoming a
+#: string stays visible; it travels through json.dumps as this NUL-fenced string
+_BARE = "\x00"
+_BARE_IN_JSON = re.compile(r'"\\u0000([\w:-]+)\\u0000"')
+
+
+def render(
+    cassette: Cassette,
+    *,
+    interaction: int | None = None,
+    textconv: bool = False,
+    rules: DiffRules | None = None,
+) -> list[str]:
+    """The cassette (or its interaction number `interaction`) as lines of text.
+
+    The caller checks that `interaction` exists: choosing what to do about a wrong
+    number (a usage error) is the command's business, not the renderer's.
+    """
+    shower = _Shower(textconv, rules or DiffRules())
+    chosen = cassette.interactions if interaction is None else (cassette.interactions[interaction],)
+    if not chosen:
+        return ["(no interactions)"]
+    lines: list[str] = []
+    for number, item in enumerate(chosen):
+        if number:
+            lines.append("")
+        lines.extend(shower.interaction(item))
+    return lines
+
+
+def fallback(raw: bytes, reason: str) -> list[str]:
+    """What `--textconv` prints for a file it cannot show: why, then the file as text.
+
+    git's diff of the file must keep working (a textconv that fails stops `git diff`),
+    and a broken cassette's own lines are the most useful thing to see changing.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    return [f"# cassettes show: not shown as a cassette: {reason}", *text.splitlines()]
+
+
+def reason_of(exc: Exception) -> str:
+    """A reason without the file's path: git hands textconv a temporary path that differs per run."""
+    if isinstance(exc, CassetteError):
+        return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Shower:
+    """The rendering of one run: textconv or not, and the rules that say what is volatile."""
+
+    def __init__(self, textconv: bool, rules: DiffRules):
+        self.textconv = textconv
+        self.rules = rules
+        self.ignores_paths = textconv and bool(rules.ignore_body)
+
+    def interaction(self, item: Interaction) -> Iterator[str]:
+        request, response = item.request, item.response
+        status = "(no status)" if response.status is None else str(response.status)
+        reason = f" {response.reason}" if response.reason else ""
+        yield f"[{item.index}] {request.method} {self.uri(request.uri)} -> {status}{reason}"
+        yield from self.headers("request", request.headers)
+        yield from self.body("request", request.body)
+        yield from self.headers("response", response.headers)
+        yield from self.body("response", response.body)
+
+    # -- headers --------------------------------------------------------------------------
+
+    def headers(self, side: str, headers: Headers) -> Iterator[str]:
+        if not headers:
+            yield f"  {side} headers: none"
+            return
+        yield f"  {side} headers:"
+        # sorted by name regardless of case; a repeated header keeps its recorded order
+        for name, value in sorted(headers, key=lambda pair: pair[0].lower()):
+            yield f"{_INDENT}{name}: {self.header_value(name, value)}"
+
+    def header_value(self, name: str, value: str) -> str:
+        if not self.textconv:
+            return value
+        if self.rules.header_is_volatile(name.lower()):
+            return VOLATILE
+        return self.uri(value)
+
+    def uri(self, text: str) -> str:
+        """A URI or header value with each id-like part written as its kind (textconv only)."""
+        if not self.textconv:
+            return text
+        return "".join(self.part(piece) for piece in _URI_DELIMITERS.split(text))
+
+    @staticmethod
+    def part(piece: str) -> str:
+        kind = volatile.format_of(unquote(piece)) if len(piece) >= 8 else None
+        return f"<{kind}>" if kind else volatile.mask_text(piece)
+
+    # -- bodies ---------------------------------------------------------------------------
+
+    def body(self, side: str, body: Body) -> Iterator[str]:
+        kind = body.kind
+        if kind is BodyKind.EMPTY:
+            yield f"  {side} body: empty"
+            return
+        yield f"  {side} body: {self.describe(body, kind)}"
+        if kind is BodyKind.BINARY:
+            return
+        if kind is BodyKind.JSON:
+            if self.textconv:
+                text = json.dumps(self.scalars(body.value, ()), sort_keys=True, ensure_ascii=False, indent=2)
+                text = _BARE_IN_JSON.sub(r"<\1>", text)
+            else:
+                text = json.dumps(body.value, sort_keys=True, ensure_ascii=False, indent=2)
+        elif kind is BodyKind.FORM:
+            text = "\n".join(f"{key} = {self.scalar_text(value)}" for key, value in body.value)
+        else:
+            text = volatile.mask_text(body.value) if self.textconv else body.value
+        for line in text.splitlines():
+            yield f"{_INDENT}{line}" if line else ""
+
+    def describe(self, body: Body, kind: BodyKind) -> str:
+        """Media type, size and how it was decoded; textconv leaves out the size of a text body,
+        which moves with every timestamp and id of another length."""
+        parts = [body.media_type or "no media type"]
+        if kind is BodyKind.BINARY:
+            return f"<binary: {parts[0]}, {body.size} bytes, sha256 {body.sha256}>"
+        if not self.textconv:
+            parts.append(f"{body.size} bytes")
+        if body.decoded_from:
+            parts.append(f"{', '.join(body.decoded_from)} undone")
+        if body.note:
+            parts.append(body.note)
+        return ", ".join(parts)
+
+    def scalars(self, value: Any, path: tuple[Any, ...]) -> Any:
+        """The JSON value with each volatile scalar replaced by its kind, ignored paths by `<ignored>`,
+        and arrays of scalars sorted unless the rules keep their order."""
+        if self.ignores_paths and path and self.rules.ignores(path):
+            return IGNORED
+        if isinstance(value, dict):
+            return {key: self.scalars(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            items = [self.scalars(item, (*path, index)) for index, item in enumerate(value)]
+            if any(isinstance(item, dict | list) for item in items) or self.rules.is_ordered(path):
+                return items
+            # the diff compares arrays of scalars as multisets: a new order is not drift
+            return sorted(items, key=_scalar_order)
+        if isinstance(value, str):
+            kind = volatile.format_of(value)
+            return f"<{kind}>" if kind else volatile.mask_text(value)
+        kind = volatile.format_of(value)
+        return f"{_BARE}{kind}{_BARE}" if kind else value
+
+    def scalar_text(self, value: str) -> str:
+        if not self.textconv:
+            return value
+        kind = volatile.format_of(value)
+        return f"<{kind}>" if kind else volatile.mask_text(value)
+
+
+def _scalar_order(value: Any) -> tuple[str, str]:
+    """A total order over JSON scalars of mixed types (None, bools, numbers, strings)."""
+    return type(value).__name__, json.dumps(value, ensure_ascii=False)
