@@ -117,12 +117,14 @@ class _GitFailed(Exception):
     """A git command failed; carries git's first line of complaint for a note."""
 
 
-def _git(args: Sequence[str], cwd: Path, *, stdin: bytes | None = None) -> bytes:
-    """Run one git command to completion and return its stdout."""
+def _git(
+    args: Sequence[str], cwd: Path, *, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """Run one git command to completion and return its stdout; `env` adds to the cleaned one."""
     done = subprocess.run(
         ["git", "--literal-pathspecs", *args],
         cwd=cwd,
-        env=clean_env(),
+        env={**clean_env(), **(env or {})},
         input=stdin,
         capture_output=True,
         check=False,
@@ -650,7 +652,7 @@ def record_history(folder: Path, message: str, when: datetime) -> bool:
 
     The demo uses it so that ages have a history to come from; False when git is missing.
     """
-    env = {**clean_env(), "GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
+    dated = {"GIT_AUTHOR_DATE": when.isoformat(), "GIT_COMMITTER_DATE": when.isoformat()}
     identity = [
         "-c",
         "user.name=cassettes demo",
@@ -662,8 +664,8 @@ def record_history(folder: Path, message: str, when: datetime) -> bool:
     steps = (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", message])
     try:
         for step in steps:
-            subprocess.run(["git", *step], cwd=folder, env=env, capture_output=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
+            _git(step, folder, env=dated)
+    except (OSError, _GitFailed):
         return False
     return True
 
