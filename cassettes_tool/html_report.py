@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from cassettes_tool import __version__
 from cassettes_tool.diff import Change, Severity
@@ -24,10 +24,13 @@ from cassettes_tool.report import (
     describe,
     describe_age,
     display_path,
+    drift_order,
     human_size,
     located,
+    plural,
     unused_summary,
     verdict_line,
+    visible,
 )
 
 #: Bars drawn in the age chart; the rest are counted under it (a page, not a data dump).
@@ -181,30 +184,21 @@ def _summary_lines(report: Report) -> Iterator[str]:
         yield f"oldest: {display_path(oldest.path)}, {describe_age(oldest.age)}"
     hidden = sum(1 for c in report.changes() if c.severity is Severity.VOLATILE)
     if hidden and not report.show_volatile:
-        yield f"{hidden} volatile change{'s' if hidden != 1 else ''} not shown (--show-volatile)"
+        yield f"{plural(hidden, 'volatile change')} not shown (--show-volatile)"
 
 
 # ---------------------------------------------------------------------------- drift
 
 
-def _visible(report: Report, changes: Iterable[Change]) -> list[Change]:
-    return [c for c in changes if report.show_volatile or c.severity is not Severity.VOLATILE]
-
-
 def _drift(report: Report) -> Iterator[str]:
     """Per cassette, most severe first; within it, the changes grouped by severity."""
-    drifted = [c for c in report.cassettes if _visible(report, report.changes(c))]
+    drifted = [c for c in report.cassettes if visible(report, report.changes(c))]
     if not drifted:
         return
-    drifted.sort(
-        key=lambda c: (
-            -max(ch.severity.rank for ch in _visible(report, report.changes(c))),
-            display_path(c.path),
-        )
-    )
+    drifted.sort(key=lambda c: drift_order(report, c))
     yield '<section id="drift"><h2>Drift</h2>'
     for result in drifted:
-        changes = _visible(report, report.changes(result))
+        changes = visible(report, report.changes(result))
         counts = Counter(ch.severity for ch in changes)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in _SEVERITIES if counts.get(s))
         yield '<article class="card">'
@@ -220,7 +214,7 @@ def _drift(report: Report) -> Iterator[str]:
             rows = [
                 (i, ch)
                 for i in result.interactions
-                for ch in _visible(report, i.changes)
+                for ch in visible(report, i.changes)
                 if ch.severity is severity
             ]
             if rows:
@@ -285,9 +279,7 @@ def _ages(report: Report) -> Iterator[str]:
     if len(dated) > CHART_MAX_BARS:
         notes.append(f"the {CHART_MAX_BARS} oldest of {len(dated)} dated cassettes are drawn")
     if unknown:
-        notes.append(
-            f"{unknown} cassette{'s' if unknown != 1 else ''} of unknown age (not committed, or no git)"
-        )
+        notes.append(f"{plural(unknown, 'cassette')} of unknown age (not committed, or no git)")
     if notes:
         yield f'<p class="meta">{esc("; ".join(notes))}</p>'
     yield "</div></section>"

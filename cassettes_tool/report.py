@@ -174,6 +174,11 @@ class Report:
         return sum(1 for c in self.cassettes if c.status is status)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 cassette`, `2 cassettes`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def display_path(path: Path) -> str:
     """Paths in reports are relative to the current folder when they are under it."""
     try:
@@ -410,7 +415,7 @@ def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
     masked = sum(len(c.fixed) for c in report.cassettes)
     if masked:
         changed = sum(1 for c in report.cassettes if c.fixed)
-        yield f"Masked {masked} value{'s' if masked != 1 else ''} in {changed} of {checked} cassettes."
+        yield f"Masked {plural(masked, 'value')} in {changed} of {checked} cassettes."
     if report.problems:
         files = sum(1 for c in report.cassettes if c.problems)
         noun = "problem" if report.problems == 1 else "problems"
@@ -431,7 +436,8 @@ _COLORS = {
 _RESET = "\x1b[0m"
 
 
-def _visible(report: Report, changes: Iterable[Change]) -> list[Change]:
+def visible(report: Report, changes: Iterable[Change]) -> list[Change]:
+    """The changes a human renderer shows: volatile ones only with --show-volatile."""
     return [c for c in changes if report.show_volatile or c.severity is not Severity.VOLATILE]
 
 
@@ -470,8 +476,8 @@ def _counts_text(changes: list[Change]) -> str:
     return ", ".join(f"{counts[s]} {s.value}" for s in order)
 
 
-def _drift_order(report: Report, result: CassetteResult) -> tuple[int, str]:
-    top = max((c.severity.rank for c in _visible(report, report.changes(result))), default=-1)
+def drift_order(report: Report, result: CassetteResult) -> tuple[int, str]:
+    top = max((c.severity.rank for c in visible(report, report.changes(result))), default=-1)
     return (-top, display_path(result.path))
 
 
@@ -484,12 +490,12 @@ def render_drift_text(
         return f"{_COLORS[severity]}{text}{_RESET}" if color else text
 
     aligned: list[CassetteResult] = []
-    for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
+    for result in sorted(report.cassettes, key=lambda r: drift_order(report, r)):
         path = display_path(result.path)
         if result.status in (Status.ERROR, Status.SKIPPED):
             yield f"{result.status.value:<8} {located(result)}: {result.error}"
             continue
-        changes = _visible(report, report.changes(result))
+        changes = visible(report, report.changes(result))
         if not changes:
             if result.status is Status.ALIGNED:
                 aligned.append(result)
@@ -498,7 +504,7 @@ def render_drift_text(
         if result.note:
             yield f"  note: {result.note}"
         for interaction in result.interactions:
-            shown = _visible(report, interaction.changes)
+            shown = visible(report, interaction.changes)
             if not shown:
                 continue
             yield f"  {interaction.method} {interaction.uri}"
@@ -512,7 +518,7 @@ def render_drift_text(
                     yield from (f"        {line}" for line in change.detail.splitlines())
     if aligned:
         names = f": {', '.join(display_path(r.path) for r in aligned)}" if verbose else ""
-        yield f"{len(aligned)} cassette{'s' if len(aligned) != 1 else ''} aligned{names}"
+        yield f"{plural(len(aligned), 'cassette')} aligned{names}"
     yield from _notes(report)
     if not quiet:
         yield drift_summary(report)
@@ -535,9 +541,9 @@ def drift_summary(report: Report) -> str:
 def render_markdown(report: Report, **_: Any) -> Iterator[str]:
     """Fits a pull-request comment and a commit message body."""
     yield f"### cassettes {report.command}: {drift_summary(report).removeprefix('summary: ')}"
-    for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
+    for result in sorted(report.cassettes, key=lambda r: drift_order(report, r)):
         path = display_path(result.path)
-        changes = _visible(report, report.changes(result))
+        changes = visible(report, report.changes(result))
         if result.status in (Status.ERROR, Status.SKIPPED):
             yield ""
             yield f"- `{located(result)}`: {result.status.value}: {result.error}"
@@ -553,11 +559,11 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
             yield ""
         yield from _markdown_changes(report, result)
     aligned = [
-        r for r in report.cassettes if r.status is Status.ALIGNED and not _visible(report, report.changes(r))
+        r for r in report.cassettes if r.status is Status.ALIGNED and not visible(report, report.changes(r))
     ]
     if aligned:
         yield ""
-        yield f"{len(aligned)} cassette{'s' if len(aligned) != 1 else ''} aligned."
+        yield f"{plural(len(aligned), 'cassette')} aligned."
 
 
 def _markdown_changes(report: Report, result: CassetteResult) -> Iterator[str]:
@@ -566,7 +572,7 @@ def _markdown_changes(report: Report, result: CassetteResult) -> Iterator[str]:
         where = f"line {problem.line}: " if problem.line else ""
         yield f"- `{problem.code}` {problem.kind}: {where}{problem.message}"
     for interaction in result.interactions:
-        shown = _visible(report, interaction.changes)
+        shown = visible(report, interaction.changes)
         if not shown:
             continue
         yield f"- `{interaction.method} {interaction.uri}`"
@@ -590,7 +596,7 @@ def describe_age(age: Age) -> str:
     since = f", since {age.last_recorded.date().isoformat()}" if age.last_recorded else ""
     commit = f" ({age.commit})" if age.commit else ""
     shallow = " or longer (shallow clone)" if age.source is AgeSource.SHALLOW else ""
-    return f"frozen {int(age.days)} day{'s' if int(age.days) != 1 else ''}{shallow}{since}{commit}"
+    return f"frozen {plural(int(age.days), 'day')}{shallow}{since}{commit}"
 
 
 # ---------------------------------------------------------------------------- commit message
@@ -604,9 +610,9 @@ def render_commit_message(report: Report) -> str:
     """
     count = len(report.cassettes)
     against = f" against {report.target}" if report.target else ""
-    lines = [f"Refresh {count} drifted cassette{'s' if count != 1 else ''}{against}"]
-    for result in sorted(report.cassettes, key=lambda r: _drift_order(report, r)):
-        changes = _visible(report, report.changes(result))
+    lines = [f"Refresh {plural(count, 'drifted cassette')}{against}"]
+    for result in sorted(report.cassettes, key=lambda r: drift_order(report, r)):
+        changes = visible(report, report.changes(result))
         lines += ["", f"{display_path(result.path)} ({result.status.value}: {_counts_text(changes)})"]
         if result.age is not None:
             lines.append(describe_age(result.age))
@@ -806,11 +812,15 @@ def render_refresh_text(report: Report, *, quiet: bool = False, verbose: bool = 
         yield f"run {report.run.run_id}{state}: {display_path(report.run.folder)}"
 
 
+def skipped_reasons(interactions: Iterable[InteractionSummary]) -> Counter[str]:
+    """Skipped interactions grouped by what happened, without the per-line hint (`(--allow-method POST)`)."""
+    return Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
+
+
 def _refresh_totals(report: Report) -> str:
     interactions = [i for c in report.cassettes for i in c.interactions]
     refreshed = sum(1 for i in interactions if i.status is Status.OK)
-    # grouped by what happened, without the per-line hint (`(--allow-method POST)`)
-    skipped = Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
+    skipped = skipped_reasons(interactions)
     errors = sum(1 for i in interactions if i.status is Status.ERROR)
     errors += sum(1 for c in report.cassettes if c.status is Status.ERROR and not c.interactions)
     masked = sum(len(i.masked) for i in interactions)
@@ -820,11 +830,11 @@ def _refresh_totals(report: Report) -> str:
     if skipped:
         why = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
         count = sum(skipped.values())
-        parts.append(f"skipped {count} interaction{'s' if count != 1 else ''} ({why})")
+        parts.append(f"skipped {plural(count, 'interaction')} ({why})")
     if errors:
-        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+        parts.append(plural(errors, "error"))
     if masked:
-        parts.append(f"{masked} credential{'s' if masked != 1 else ''} masked")
+        parts.append(f"{plural(masked, 'credential')} masked")
     return "; ".join(parts)
 
 
@@ -851,7 +861,7 @@ def render_check_text(
 def check_summary(report: Report) -> Iterator[str]:
     checked = len(report.cassettes)
     against = f" against {report.target}" if report.target else " offline (lint and age)"
-    yield f"cassettes check: {checked} cassette{'s' if checked != 1 else ''}{against}"
+    yield f"cassettes check: {plural(checked, 'cassette')}{against}"
     drifted = [c for c in report.cassettes if c.status is Status.DRIFTED]
     changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
     counts = [
@@ -863,12 +873,7 @@ def check_summary(report: Report) -> Iterator[str]:
         f"lint problems {report.problems}",
     ]
     yield "  " + " · ".join(counts)
-    skipped = Counter(
-        (i.reason or "").partition(" (")[0]
-        for c in report.cassettes
-        for i in c.interactions
-        if i.status is Status.SKIPPED
-    )
+    skipped = skipped_reasons(i for c in report.cassettes for i in c.interactions)
     if skipped:
         yield "  skipped interactions: " + ", ".join(f"{n} {why}" for why, n in skipped.most_common())
     dated = [c for c in report.cassettes if c.age and c.age.days is not None and c.age.last_recorded]
@@ -905,7 +910,7 @@ def verdict_line(report: Report) -> str:
                 else f"{stale} stale"
             )
         if report.problems:
-            reasons.append(f"{report.problems} lint problem{'s' if report.problems != 1 else ''}")
+            reasons.append(plural(report.problems, "lint problem"))
         return "FAIL: " + "; ".join(reasons)
     return "INCOMPLETE: some cassettes or interactions could not be checked (see errors below)"
 
@@ -972,10 +977,7 @@ def unused_summary(report: Report) -> str:
             "INCOMPLETE: the test run was not green, so no cassette or interaction is claimed unused "
             "(a failed test may stop before it opens its cassette)"
         )
-    total = f"{len(cassettes)} cassette{'s' if len(cassettes) != 1 else ''}"
+    total = plural(len(cassettes), "cassette")
     if not orphans and not unplayed:
         return f"summary: {total}: every cassette opened, every interaction played"
-    return (
-        f"summary: {total}: {orphans} no test opened, "
-        f"{unplayed} interaction{'s' if unplayed != 1 else ''} no test played"
-    )
+    return f"summary: {total}: {orphans} no test opened, {plural(unplayed, 'interaction')} no test played"

@@ -23,7 +23,7 @@ from cassettes_tool import cassette, record, via_pytest
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.inventory import check_serializer, interaction_summary, read, unread, unsearched
-from cassettes_tool.report import CassetteResult, InteractionSummary, Problem, Report, Status
+from cassettes_tool.report import CassetteResult, InteractionSummary, Problem, Report, Status, plural
 from cassettes_tool.via_pytest import CaseResult, Plan, SuiteLog, SuiteOptions
 
 #: The problems `unused` reports, with codes of their own family (U).
@@ -98,7 +98,7 @@ def _doubt(failed: Sequence[CaseResult], unfinished: int | None) -> str | None:
     if unfinished is not None:
         return f"the test run did not finish (exit {unfinished})"
     if failed:
-        return f"{len(failed)} test{'s' if len(failed) != 1 else ''} failed"
+        return f"{plural(len(failed), 'test')} failed"
     return None
 
 
@@ -178,7 +178,7 @@ def _unseen(log: SuiteLog) -> tuple[tuple[Path, str], ...]:
         notes.append(
             (
                 Path("pytest"),
-                f"{count} test{'s' if count != 1 else ''} deselected (-k, -m, --deselect): "
+                f"{plural(count, 'test')} deselected (-k, -m, --deselect): "
                 "a cassette only they open shows as unused",
             )
         )
