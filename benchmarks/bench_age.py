@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cassettes_tool import age, config, gitrepo
+from cassettes_tool.model import Age
 
 FOLDER = "tests/cassettes"
 PER_FOLDER = 40
@@ -203,7 +204,7 @@ def ours_cli(root: Path) -> None:
     subprocess.run([*_cli(), "age", FOLDER, "-q"], cwd=root, capture_output=True, check=True)
 
 
-def ours_inprocess(root: Path) -> dict[str, gitrepo.Age]:
+def ours_inprocess(root: Path) -> dict[str, Age]:
     """The same without interpreter start-up and rendering: discovery, git, the report."""
     os.chdir(root)
     report = age.age((Path(FOLDER),), config.Config(root=root))
@@ -222,7 +223,7 @@ def best_of(runs: int, contenders: dict[str, Callable[[], object]]) -> dict[str,
     return best
 
 
-def check(history: History, ours: dict[str, gitrepo.Age], sample: dict[str, str]) -> list[str]:
+def check(history: History, ours: dict[str, Age], sample: dict[str, str]) -> list[str]:
     """Ours agrees with the naive loop where renames do not matter, and keeps ages across moves."""
     problems = []
     if len(ours) != history.cassettes:

@@ -46,7 +46,8 @@ from vcr.serialize import deserialize, serialize
 from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool import cassette, diff
-from cassettes_tool.cassette import Cassette
+from cassettes_tool.model import CassetteDiff, Change, Severity
+from cassettes_tool.model.cassette import Cassette
 
 T = TypeVar("T")
 TARGET_A = 5.0  # baseline / ours must be at least this
@@ -252,7 +253,7 @@ def load_pairs(old: list[Path], new: list[Path]) -> tuple[list[Cassette], list[C
     return [cassette.load(path) for path in old], [cassette.load(path) for path in new]
 
 
-def diff_all(old: list[Cassette], new: list[Cassette]) -> list[diff.CassetteDiff]:
+def diff_all(old: list[Cassette], new: list[Cassette]) -> list[CassetteDiff]:
     return [diff.diff(o, n) for o, n in zip(old, new, strict=True)]
 
 
@@ -426,7 +427,7 @@ def scenario_b(megabytes: float, seed: int, runs: int, workdir: Path | None) -> 
         old_value, new_value = json.loads(old_body), json.loads(new_body)
         ours_best = base_best = float("inf")
         load_s = 0.0
-        found: list[diff.Change] = []
+        found: list[Change] = []
         theirs: Any = None
         for _ in range(runs):
             load_s, ([old_c], [new_c]) = timed(partial(load_pairs, [old_path], [new_path]))
@@ -438,15 +439,15 @@ def scenario_b(megabytes: float, seed: int, runs: int, workdir: Path | None) -> 
             base_best = min(base_best, elapsed)
         print(f"  loading, not timed (cassette.load): {load_s:.3f} s")
         print(f"  ours: best of {runs} {ours_best:.3f} s (JSON decoding of both bodies included)", flush=True)
-        real = [c for c in found if c.severity is not diff.Severity.VOLATILE]
+        real = [c for c in found if c.severity is not Severity.VOLATILE]
         for change in real:
             print(
                 f"    {change.severity.value:<8} {change.kind.value:<14} {change.path}  "
                 f"{json.dumps(change.old)[:40]} -> {json.dumps(change.new)[:40]}  (x{change.count})"
             )
-        volatile_count = sum(c.count for c in found if c.severity is diff.Severity.VOLATILE)
+        volatile_count = sum(c.count for c in found if c.severity is Severity.VOLATILE)
         print(f"    + {volatile_count:,} volatile values moved, folded into "
-              f"{sum(c.severity is diff.Severity.VOLATILE for c in found)} changes")  # fmt: skip
+              f"{sum(c.severity is Severity.VOLATILE for c in found)} changes")  # fmt: skip
         reported = {(c.severity.value, c.kind.value, c.path) for c in real}
         planted_ok = reported == PLANTED
         print(

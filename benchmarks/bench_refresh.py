@@ -34,6 +34,7 @@ from vcr.serializers import yamlserializer
 
 from cassettes_tool import record
 from cassettes_tool.config import Config, Target
+from cassettes_tool.model import Outcome
 
 HOST = "api.example.com"
 SPEEDUP_TARGET = 10.0
@@ -110,7 +111,7 @@ def timed_refresh(root: Path, base_url: str, concurrency: int, expected: int) ->
         elapsed = time.perf_counter() - start
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    refreshed = sum(1 for c in run.cassettes for i in c.interactions if i.outcome is record.Outcome.REFRESHED)
+    refreshed = sum(1 for c in run.cassettes for i in c.interactions if i.outcome is Outcome.REFRESHED)
     if refreshed != expected:
         raise SystemExit(f"refreshed {refreshed} interactions, expected {expected}")
     return elapsed

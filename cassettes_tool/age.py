@@ -9,9 +9,10 @@ from pathlib import Path
 
 from cassettes_tool import cassette, gitrepo
 from cassettes_tool.config import Config
-from cassettes_tool.gitrepo import Age
 from cassettes_tool.inventory import check_serializer, summarize
-from cassettes_tool.report import CassetteResult, Report, Status
+from cassettes_tool.model import utc_now
+from cassettes_tool.model.age import Age
+from cassettes_tool.model.result import CassetteResult, Report, Status
 
 
 def age(
@@ -28,7 +29,7 @@ def age(
     for every pull request, so every file `discover` finds is listed. With it, the
     cassettes are read for their interactions' lines and non-cassettes are skipped.
     """
-    now = now or gitrepo.utc_now()
+    now = now or utc_now()
     found = cassette.discover(paths)
     history = gitrepo.file_ages(found.files, now=now)
     if per_interaction:

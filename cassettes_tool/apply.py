@@ -21,19 +21,12 @@ from pathlib import Path
 
 from cassettes_tool import cassette, compare, gitrepo, lint
 from cassettes_tool.config import Config
-from cassettes_tool.diff import Severity
 from cassettes_tool.errors import CassetteError, CassettesError
 from cassettes_tool.inventory import custom_serializer
-from cassettes_tool.record import CassetteRun, Outcome, RunManifest
-from cassettes_tool.report import (
-    ApplyInfo,
-    CassetteResult,
-    Problem,
-    Report,
-    RunInfo,
-    Status,
-    render_commit_message,
-)
+from cassettes_tool.model.change import Severity
+from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
+from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, RunInfo, Status
+from cassettes_tool.report import render_commit_message
 
 BRANCH_PREFIX = "cassettes/refresh-"
 

@@ -17,12 +17,14 @@ import click
 
 from cassettes_tool import __version__, compare, config, inventory, lint, report
 from cassettes_tool import age as drift_age
-from cassettes_tool.diff import Severity
 from cassettes_tool.errors import CassettesError, ExitCode
-from cassettes_tool.report import Format, Report
+from cassettes_tool.model import RunInfo
+from cassettes_tool.model.change import Severity
+from cassettes_tool.model.result import Report
+from cassettes_tool.report import Format
 
 if TYPE_CHECKING:
-    from cassettes_tool.record import Progress
+    from cassettes_tool.model.manifest import Progress
     from cassettes_tool.via_pytest import SuiteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -556,7 +558,7 @@ def diff_command(
 
         manifest = record.load_manifest(settings.scratch, None if scratch_run == "latest" else scratch_run)
         pairs = compare.pairs_of_run(manifest, settings)
-        run = report.RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+        run = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
         result = compare.report_of(
             pairs, settings, target=manifest.target, fail_on=threshold, show_volatile=show_volatile, run=run
         )

@@ -12,14 +12,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette, diff, gitrepo
-from cassettes_tool.cassette import Cassette, CustomSerializer
+from cassettes_tool.cassette import CustomSerializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.inventory import check_serializer, custom_serializer, interaction_summary, read, unread
-from cassettes_tool.report import CassetteResult, Report, RunInfo, Status, display_path
+from cassettes_tool.model import Severity
+from cassettes_tool.model.cassette import Cassette
+from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
+from cassettes_tool.report import display_path
 
 if TYPE_CHECKING:
-    from cassettes_tool.record import RunManifest
+    from cassettes_tool.model.manifest import RunManifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ def report_of(
     *,
     command: str = "diff",
     target: str | None = None,
-    fail_on: diff.Severity = diff.Severity.BREAKING,
+    fail_on: Severity = Severity.BREAKING,
     show_volatile: bool = False,
     notes: tuple[tuple[Path, str], ...] = (),
     run: RunInfo | None = None,

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette, compare, gitrepo, lint
 from cassettes_tool.config import Config, Target
-from cassettes_tool.diff import Severity
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.inventory import check_serializer, unsearched
-from cassettes_tool.report import CassetteResult, Report, RunInfo, Status
+from cassettes_tool.model.change import Severity
+from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
 
 if TYPE_CHECKING:
-    from cassettes_tool.record import Progress, RunManifest
+    from cassettes_tool.model.manifest import Progress, RunManifest
     from cassettes_tool.via_pytest import SuiteOptions
 
 

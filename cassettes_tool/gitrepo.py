@@ -14,7 +14,6 @@ characters arrive verbatim (no `core.quotepath`).
 from __future__ import annotations
 
 import contextlib
-import enum
 import os
 import queue
 import subprocess
@@ -28,8 +27,8 @@ from pathlib import Path
 from typing import IO
 
 from cassettes_tool.errors import CassettesError, ConfigError
+from cassettes_tool.model.age import Age, AgeSource, days_between, utc_now
 
-SECONDS_PER_DAY = 86_400.0
 #: Above this many folders, ls-files lists the whole repository instead.
 _MAX_PATHSPECS = 200
 #: Git variables that choose config, transport and credentials, never a repository.
@@ -55,43 +54,12 @@ _HEADER = b"\x1e"
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
 
 
-class AgeSource(str, enum.Enum):
-    """How far an age can be trusted (the spec's `age.source`)."""
-
-    GIT = "git"
-    UNCOMMITTED = "uncommitted"
-    UNTRACKED = "untracked"
-    SHALLOW = "shallow"
-    NO_GIT = "no-git"
-
-
-@dataclass(frozen=True, slots=True)
-class Age:
-    """When a cassette (or one interaction) was last recorded, and how we know."""
-
-    days: float | None
-    last_recorded: datetime | None
-    commit: str | None
-    subject: str | None
-    author: str | None
-    source: AgeSource
-
-
 @dataclass(frozen=True, slots=True)
 class FileAges:
     """The age of every file asked about, and what a user should hear once (shallow clone, no git)."""
 
     ages: Mapping[Path, Age]
     notes: tuple[tuple[Path, str], ...] = ()
-
-
-def days_between(then: datetime, now: datetime) -> float:
-    """The one place days are computed; a commit dated after `now` (clock skew) counts as 0, not negative."""
-    return max(0.0, (now - then).total_seconds() / SECONDS_PER_DAY)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def clean_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -14,13 +14,11 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from cassettes_tool import __version__
-from cassettes_tool.diff import Change, Severity
 from cassettes_tool.errors import ExitCode
+from cassettes_tool.model.change import Change, Severity
+from cassettes_tool.model.result import InteractionSummary, Report, Status
 from cassettes_tool.report import (
     SCHEMA,
-    InteractionSummary,
-    Report,
-    Status,
     describe,
     describe_age,
     display_path,

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import Cassette, CustomSerializer, Interaction, NotACassette
+from cassettes_tool.cassette import CustomSerializer, NotACassette
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
-from cassettes_tool.report import CassetteResult, InteractionSummary, Report, Status
+from cassettes_tool.model.cassette import Cassette, Interaction
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, Status
 
 
 @lru_cache(maxsize=4)

@@ -10,12 +10,15 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette, fix, secrets
-from cassettes_tool.cassette import Cassette, Interaction, NotACassette
+from cassettes_tool.cassette import NotACassette
 from cassettes_tool.config import Config, LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError, ConfigError
 from cassettes_tool.inventory import check_serializer, custom_serializer, read, unread, unsearched
-from cassettes_tool.report import CassetteResult, Problem, Report, Status, human_size
+from cassettes_tool.model import Finding, Headers
+from cassettes_tool.model.cassette import Cassette, Interaction
+from cassettes_tool.model.result import CassetteResult, Problem, Report, Status
+from cassettes_tool.report import human_size
 
 #: Problem kinds and their stable codes: C for the file, S for secrets.
 CODES: dict[str, str] = {
@@ -179,7 +182,7 @@ def _fix_file(
     redact: RedactRules | None,
     chosen: Selection,
 ) -> CassetteResult:
-    findings: list[secrets.Finding] = []
+    findings: list[Finding] = []
     for interaction in loaded.interactions:
         findings += secrets.scan_interaction(interaction, headers=headers, fields=fields)
         if redact is not None:
@@ -318,7 +321,7 @@ def _identity(interaction: Interaction) -> object:
     """What makes two recordings the same exchange; headers that change on every call aside."""
     request, response = interaction.request, interaction.response
 
-    def steady(headers: cassette.Headers) -> tuple[tuple[str, str], ...]:
+    def steady(headers: Headers) -> tuple[tuple[str, str], ...]:
         return tuple((n.lower(), v) for n, v in headers if not _STEADY.header_is_volatile(n.lower()))
 
     return (
@@ -355,7 +358,7 @@ def staging_host(host: str) -> str | None:
     return "a staging host" if _STAGING.search(host) else None
 
 
-def _line_of(loaded: Cassette, finding: secrets.Finding, start: int | None) -> int | None:
+def _line_of(loaded: Cassette, finding: Finding, start: int | None) -> int | None:
     """The line that holds the value; YAML folds long scalars, so try its head too."""
     for needle in (finding.value, finding.value[:24], finding.value[:12]):
         if len(needle) >= 8:

@@ -12,18 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cassettes_tool.diff import Change, ChangeKind, Severity, Where
 from cassettes_tool.errors import ConfigError
-from cassettes_tool.gitrepo import Age, AgeSource
-from cassettes_tool.report import (
-    SCHEMA,
-    CassetteResult,
-    InteractionSummary,
-    Problem,
-    Report,
-    RunInfo,
-    Status,
-)
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, RunInfo, Status
+from cassettes_tool.report import SCHEMA
 
 
 def read_report(path: Path) -> Report:

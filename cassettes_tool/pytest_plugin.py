@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from cassettes_tool.secrets import Masked
+    from cassettes_tool.model.secret import Masked
     from cassettes_tool.via_pytest import Plan
 
 #: Set on a recorded request the tests sent to no staging base URL of the target.

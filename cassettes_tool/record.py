@@ -16,7 +16,6 @@ sent, with its header.
 
 from __future__ import annotations
 
-import enum
 import errno
 import json
 import os
@@ -34,11 +33,14 @@ import httpx
 
 from cassettes_tool import cassette, secrets
 from cassettes_tool.body import decode
-from cassettes_tool.cassette import Cassette, CustomSerializer, Headers, Interaction, NotACassette, Response
+from cassettes_tool.cassette import CustomSerializer, NotACassette
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.errors import CassetteError, ConfigError
 from cassettes_tool.inventory import check_serializer, custom_serializer, read
-from cassettes_tool.report import CassetteResult, InteractionSummary, Report, RunInfo, Status
+from cassettes_tool.model import Masked
+from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Response
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, RunInfo, Status
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "cassettes-manifest/1"
@@ -70,12 +72,6 @@ _DECODABLE = frozenset({"gzip", "x-gzip", "deflate", "br", "identity", ""})
 _TICK = 0.1
 
 
-class Outcome(str, enum.Enum):
-    REFRESHED = "refreshed"
-    SKIPPED = "skipped"
-    ERROR = "error"
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How hard to try and how much to take, so one bad endpoint cannot stall or swamp a run."""
@@ -84,71 +80,6 @@ class Limits:
     attempts: int = 3
     #: seconds before the second attempt, doubled before each next one
     backoff: float = 0.25
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionRun:
-    """What happened to one interaction; the new answer's outline when it was refreshed."""
-
-    index: int
-    method: str
-    uri: str
-    outcome: Outcome
-    reason: str | None = None
-    status_code: int | None = None
-    media_type: str | None = None
-    body_kind: str | None = None
-    body_size: int | None = None
-    attempts: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class CassetteRun:
-    """One cassette of a run. `path` is relative to the run's root: the original is
-    `root / path`, its refreshed copy `folder / path` (when `written`)."""
-
-    path: Path
-    outcome: Outcome
-    reason: str | None = None
-    serializer: str | None = None
-    written: bool = False
-    interactions: tuple[InteractionRun, ...] = ()
-    masked: tuple[secrets.Masked, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RunManifest:
-    run_id: str
-    #: the target's name; its headers (tokens) are never recorded
-    target: str
-    #: the folder the cassettes' paths are relative to (absolute)
-    root: Path
-    #: the run's folder in the scratch area
-    folder: Path
-    started: datetime
-    finished: datetime | None = None
-    #: False while running, and for good when the run was interrupted
-    complete: bool = False
-    cassettes: tuple[CassetteRun, ...] = ()
-
-    def original(self, run: CassetteRun) -> Path:
-        return self.root / run.path
-
-    def copy(self, run: CassetteRun) -> Path | None:
-        return self.folder / run.path if run.written else None
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Sent to the caller's callback from the calling thread, after every interaction and cassette."""
-
-    root: Path
-    cassettes: int
-    cassettes_done: int
-    interactions_done: int
-    errors: int
-    #: the cassette just finished, when this update is for one
-    finished: CassetteRun | None = None
 
 
 # ---------------------------------------------------------------------------- the run
@@ -500,7 +431,7 @@ class _Runner:
 
     def _render(
         self, loaded: Cassette, answers: Mapping[int, Response], custom: CustomSerializer | None
-    ) -> tuple[str, tuple[secrets.Masked, ...]]:
+    ) -> tuple[str, tuple[Masked, ...]]:
         """The scratch cassette's text: redacted, then masked, then written through vcrpy.
 
         Interactions that were not refreshed are kept as recorded, so the copy replays
@@ -526,7 +457,7 @@ def scrub(
     recorded: Sequence[tuple[Any, Any]] | None = None,
     answers: Mapping[int, Response] | None = None,
     metadata: Mapping[str, Any] | None = None,
-) -> tuple[str, tuple[secrets.Masked, ...]]:
+) -> tuple[str, tuple[Masked, ...]]:
     """A cassette's text as the scratch area may hold it: each interaction (with its new
     answer, when `answers` has one) redacted by the rules, then masked by the scanner.
 
@@ -535,7 +466,7 @@ def scrub(
     target's tokens) are masked wherever they appear.
     """
     pairs: list[tuple[Any, Any]] = []
-    masked: list[secrets.Masked] = []
+    masked: list[Masked] = []
     for interaction in loaded.interactions:
         answer = (answers or {}).get(interaction.index)
         written = replace(interaction, response=answer) if answer is not None else interaction
@@ -794,7 +725,7 @@ def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
             )
             for i in data["interactions"]
         ),
-        masked=tuple(secrets.Masked(m["kind"], m["interaction"], m["where"]) for m in data["masked"]),
+        masked=tuple(Masked(m["kind"], m["interaction"], m["where"]) for m in data["masked"]),
     )
 
 

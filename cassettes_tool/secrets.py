@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-from cassettes_tool.body import Body, BodyKind
-from cassettes_tool.cassette import Headers, Interaction, Message, Request, Response, with_body
+from cassettes_tool.cassette import with_body
 from cassettes_tool.config import DEFAULT_REDACT_HEADERS, DEFAULT_REDACT_QUERY, RedactRules
+from cassettes_tool.model.body import Body, BodyKind
+from cassettes_tool.model.cassette import Headers, Interaction, Message, Request, Response
+from cassettes_tool.model.secret import Finding, Masked
 
 #: Header names that carry credentials even when the config does not list them.
 CREDENTIAL_HEADERS = frozenset(DEFAULT_REDACT_HEADERS) | {
@@ -77,32 +79,6 @@ _PLACEHOLDER = re.compile(
 )
 _PLACEHOLDER_WORD = re.compile(r"redacted|filtered|dummy|placeholder|<[^<>]*>|\*{3,}", re.IGNORECASE)
 _AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Digest|Bot|OAuth|AWS4-HMAC-SHA256|ApiKey)\s+", re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One credential: its kind, where it is, and its value (never printed whole)."""
-
-    kind: str
-    interaction: int
-    #: `request.header.Authorization`, `request.query.api_key`, `response.body $.token`
-    where: str
-    value: str
-
-    @property
-    def masked(self) -> str:
-        return mask(self.value)
-
-    @property
-    def placeholder(self) -> str:
-        return f"<REDACTED:{self.kind}>"
-
-
-def mask(value: str) -> str:
-    """Enough to recognise the value, not enough to use it."""
-    if len(value) <= 8:
-        return "*" * len(value) or "''"
-    return f"{value[:4]}…({len(value)} chars)"
 
 
 def is_placeholder(value: str) -> bool:
@@ -270,19 +246,6 @@ _JSON_STEP = re.compile(
     re.VERBOSE,
 )
 JsonStep = tuple[str, "str | int"]
-
-
-@dataclass(frozen=True, slots=True)
-class Masked:
-    """A credential no rule covered, masked in place: its kind and where it was, never the value."""
-
-    kind: str
-    interaction: int
-    where: str
-
-    @property
-    def placeholder(self) -> str:
-        return f"<REDACTED:{self.kind}>"
 
 
 def parse_json_path(path: str) -> tuple[JsonStep, ...]:

@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from cassettes_tool import volatile
-from cassettes_tool.body import Body, BodyKind
-from cassettes_tool.cassette import Cassette, Headers, Interaction
 from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError
+from cassettes_tool.model.body import Body, BodyKind
+from cassettes_tool.model.cassette import Cassette, Headers, Interaction
 
 VOLATILE = "<volatile>"
 IGNORED = "<ignored>"

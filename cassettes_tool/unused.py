@@ -23,7 +23,9 @@ from cassettes_tool import cassette, record, via_pytest
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.inventory import check_serializer, interaction_summary, read, unread, unsearched
-from cassettes_tool.report import CassetteResult, InteractionSummary, Problem, Report, Status, plural
+from cassettes_tool.model import Interaction
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
+from cassettes_tool.report import plural
 from cassettes_tool.via_pytest import CaseResult, Plan, SuiteLog, SuiteOptions
 
 #: The problems `unused` reports, with codes of their own family (U).
@@ -150,7 +152,7 @@ def _result(path: Path, config: Config, log: SuiteLog, doubt: str | None) -> Cas
 
 
 def _interaction(
-    interaction: cassette.Interaction, tests: Sequence[str | None], doubt: str | None
+    interaction: Interaction, tests: Sequence[str | None], doubt: str | None
 ) -> InteractionSummary:
     if tests:
         return interaction_summary(interaction, status=Status.OK)

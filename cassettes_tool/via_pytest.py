@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from cassettes_tool import cassette, record, secrets
-from cassettes_tool.cassette import Cassette, NotACassette
+from cassettes_tool import cassette, record
+from cassettes_tool.cassette import NotACassette
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.inventory import read
-from cassettes_tool.record import CassetteRun, InteractionRun, Outcome, RunManifest
+from cassettes_tool.model import Masked
+from cassettes_tool.model.cassette import Cassette
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
 
 #: Set by `refresh --via pytest` to the run's folder: the plugin is active only then.
 RUN_ENV = "CASSETTES_SCRATCH_RUN"
@@ -223,7 +225,7 @@ class Recording:
 
     tests: tuple[str, ...] = ()
     saved: bool = False
-    masked: tuple[secrets.Masked, ...] = ()
+    masked: tuple[Masked, ...] = ()
     #: origins requests went to that no staging base of the target holds
     unmapped: tuple[str, ...] = ()
     error: str | None = None
@@ -282,7 +284,7 @@ def _recorded(known: Recording, event: Mapping[str, Any]) -> Recording:
         return Recording(tests, known.saved, known.masked, known.unmapped, known.error)
     if event["event"] == "failed":
         return Recording(tests, known.saved, known.masked, known.unmapped, event["reason"])
-    masked = tuple(secrets.Masked(m["kind"], m["interaction"], m["where"]) for m in event["masked"])
+    masked = tuple(Masked(m["kind"], m["interaction"], m["where"]) for m in event["masked"])
     return Recording(
         tests,
         True,

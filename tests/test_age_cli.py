@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import GitRepo, splice_recording
 
-from cassettes_tool.gitrepo import utc_now
+from cassettes_tool.model.age import utc_now
 
 
 def ago(days: int) -> datetime:

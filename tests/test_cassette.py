@@ -13,8 +13,8 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool import cassette
-from cassettes_tool.body import BodyKind
 from cassettes_tool.demo.services import Answer, DemoServer
+from cassettes_tool.model.body import BodyKind
 
 
 def test_requests_yaml_cassette_reads_as_recorded(record_cassette: Any) -> None:

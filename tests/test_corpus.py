@@ -11,9 +11,9 @@ import pytest
 from conftest import CORPUS
 
 from cassettes_tool import cassette, inventory
-from cassettes_tool.body import BodyKind
 from cassettes_tool.config import Config
-from cassettes_tool.report import Status
+from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.result import Status
 
 pytestmark = [
     pytest.mark.corpus,

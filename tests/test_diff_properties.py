@@ -28,9 +28,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cassettes_tool import diff, volatile
-from cassettes_tool.body import Body, decode
-from cassettes_tool.cassette import Cassette, Headers, Interaction, Request, Response
-from cassettes_tool.diff import Change, ChangeKind, Severity, Where
+from cassettes_tool.body import decode
+from cassettes_tool.model.body import Body
+from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
+from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
 
 LAWS = settings(max_examples=100, deadline=None)
 FEW = settings(max_examples=40, deadline=None)

@@ -13,7 +13,8 @@ from conftest import GitRepo, splice_recording
 
 from cassettes_tool import cassette, gitrepo
 from cassettes_tool.demo.services import DemoServer
-from cassettes_tool.gitrepo import Age, AgeSource, days_between, file_ages, interaction_ages
+from cassettes_tool.gitrepo import file_ages, interaction_ages
+from cassettes_tool.model.age import Age, AgeSource, days_between
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -19,10 +19,11 @@ from click.testing import Result
 from conftest import GitRepo, Recorder
 
 from cassettes_tool.demo.services import DemoServer
-from cassettes_tool.diff import Change, ChangeKind, Severity, Where
-from cassettes_tool.gitrepo import Age, AgeSource
 from cassettes_tool.html_report import render_html
-from cassettes_tool.report import CassetteResult, Format, InteractionSummary, Problem, Report, Status, render
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
+from cassettes_tool.report import Format, render
 
 Run = Callable[..., Result]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -12,6 +12,7 @@ import pytest
 from vcr.cassette import Cassette as VcrCassette
 
 from cassettes_tool import cassette, pytest_plugin, via_pytest
+from cassettes_tool.model import Cassette
 from cassettes_tool.via_pytest import Plan, recorded_uri, reverse_bases
 
 BASES = (
@@ -44,7 +45,7 @@ def test_recorded_uri_undoes_the_map(sent: str, recorded: str | None) -> None:
     assert recorded_uri(sent, BASES) == recorded
 
 
-def _cassette(tmp_path: Path, *uris: str) -> cassette.Cassette:
+def _cassette(tmp_path: Path, *uris: str) -> Cassette:
     interactions = [
         {
             "request": {"method": "GET", "uri": uri, "body": None, "headers": {}},

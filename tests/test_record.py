@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 
 from cassettes_tool import cassette, cli, record, secrets
 from cassettes_tool.body import decode
-from cassettes_tool.cassette import Headers, Interaction, Request, Response
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.demo.recording import HttpClient
 from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.model import Outcome, Progress
+from cassettes_tool.model.cassette import Headers, Interaction, Request, Response
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 STAGING_TOKEN = "demo-staging-token"
@@ -342,12 +343,12 @@ def test_manifest_loads_back_as_records(record_cassette: Any, v2_server: DemoSer
     assert loaded.complete and loaded.target == "staging" and loaded.finished is not None
     assert loaded.started <= loaded.finished
     login, users = loaded.cassettes
-    assert login.outcome is record.Outcome.REFRESHED and login.written
+    assert login.outcome is Outcome.REFRESHED and login.written
     assert loaded.root == tmp_path / "cassettes"  # not under the current folder: from the PATH
     assert loaded.copy(login) == loaded.folder / "auth/login.yaml"
-    assert [i.outcome for i in login.interactions] == [record.Outcome.SKIPPED, record.Outcome.REFRESHED]
+    assert [i.outcome for i in login.interactions] == [Outcome.SKIPPED, Outcome.REFRESHED]
     assert login.interactions[1].status_code == 401  # no token: v2 says so, and that is the new answer
-    assert users.outcome is record.Outcome.SKIPPED and loaded.copy(users) is None
+    assert users.outcome is Outcome.SKIPPED and loaded.copy(users) is None
     assert {m.kind for m in login.masked} == {"password"}  # the recorded password, masked in the copy
     with pytest.raises(ConfigError, match="no refresh run 'nope'"):
         record.load_manifest(tmp_path / "scratch", "nope")
@@ -426,9 +427,9 @@ def test_progress_bar_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    show: Callable[[record.Progress], None] = cli._progress()
-    show(record.Progress(Path("."), cassettes=4, cassettes_done=1, interactions_done=3, errors=0))
-    show(record.Progress(Path("."), cassettes=4, cassettes_done=4, interactions_done=9, errors=2))
+    show: Callable[[Progress], None] = cli._progress()
+    show(Progress(Path("."), cassettes=4, cassettes_done=1, interactions_done=3, errors=0))
+    show(Progress(Path("."), cassettes=4, cassettes_done=4, interactions_done=9, errors=2))
     err = capsys.readouterr().err
     assert err.startswith("\r[######..................] 1/4 cassettes  3 interactions")
     assert err.endswith("\r[########################] 4/4 cassettes  9 interactions  2 errors\n")

@@ -30,6 +30,7 @@ from cassettes_tool import record
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo.recording import HttpClient
 from cassettes_tool.demo.services import Answer, DemoServer
+from cassettes_tool.model import Outcome
 
 Handler = Callable[[socket.socket, "RawServer"], None]
 
@@ -319,9 +320,9 @@ def test_a_stream_without_length_is_cut_off_at_the_limit(
         limits = record.Limits(max_bytes=256 * 1024)
         run = record.refresh([two_step], Config(), target, scratch=tmp_path / "s", limits=limits)
     fault = run.cassettes[0].interactions[0]
-    assert fault.outcome is record.Outcome.ERROR
+    assert fault.outcome is Outcome.ERROR
     assert fault.reason == "answer too large: more than 262,144 bytes, not stored"
-    assert run.cassettes[0].interactions[1].outcome is record.Outcome.REFRESHED
+    assert run.cassettes[0].interactions[1].outcome is Outcome.REFRESHED
 
 
 def test_an_unreadable_cassette_is_an_error_and_the_rest_goes_on(

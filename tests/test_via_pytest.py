@@ -24,7 +24,7 @@ from conftest import GitRepo
 
 from cassettes_tool import record
 from cassettes_tool.demo.services import HOSTS, DemoServer
-from cassettes_tool.record import Outcome
+from cassettes_tool.model.manifest import Outcome
 
 SAMPLE = Path(__file__).parent / "sample_project"
 CASSETTES = Path("tests/cassettes")

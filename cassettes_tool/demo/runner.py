@@ -20,7 +20,8 @@ from cassettes_tool import gate, gitrepo
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo import sample_cassettes_dir
 from cassettes_tool.demo.services import STAGING_TOKEN, DemoServer
-from cassettes_tool.report import Report
+from cassettes_tool.model import utc_now
+from cassettes_tool.model.result import Report
 
 #: how long ago the samples "were recorded" in the demo's history
 FROZEN_DAYS = 187
@@ -53,7 +54,7 @@ def run(*, keep: Path | None = None) -> DemoRun:
         shutil.rmtree(cassettes)
     shutil.copytree(sample_cassettes_dir(), cassettes)
     gitrepo.record_history(
-        project, "Record cassettes against the v1 services", gitrepo.utc_now() - timedelta(days=FROZEN_DAYS)
+        project, "Record cassettes against the v1 services", utc_now() - timedelta(days=FROZEN_DAYS)
     )
     with DemoServer("v2") as staging, _inside(project):
         target = Target(

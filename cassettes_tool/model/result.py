@@ -1,0 +1,155 @@
+"""What every command returns: a result per cassette and a report that decides its own verdict."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from cassettes_tool.errors import ExitCode
+from cassettes_tool.model.age import Age
+from cassettes_tool.model.change import Change, Severity
+
+
+class Status(str, enum.Enum):
+    """A cassette's state. `ok`: read without a comparison being asked for (scan, lint)."""
+
+    OK = "ok"
+    ALIGNED = "aligned"
+    DRIFTED = "drifted"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionSummary:
+    index: int
+    method: str
+    uri: str
+    host: str
+    path: str
+    status_code: int | None
+    media_type: str | None
+    body_size: int
+    body_kind: str
+    line: int | None = None
+    #: from `git blame` of the interaction's lines (`age --per-interaction`)
+    age: Age | None = None
+    #: after a diff: `aligned` or `drifted`, and what changed
+    status: Status | None = None
+    changes: tuple[Change, ...] = ()
+    #: after a refresh: why the interaction was skipped or failed
+    reason: str | None = None
+    #: after a refresh: credentials masked in its copy, as (where, kind)
+    masked: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One lint problem: a stable code, a kind name, a message; the line where known."""
+
+    code: str
+    kind: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CassetteResult:
+    path: Path
+    status: Status
+    serializer: str | None = None
+    #: why the cassette could not be read (status error) or was skipped (status skipped)
+    error: str | None = None
+    note: str | None = None
+    size: int = 0
+    interactions: tuple[InteractionSummary, ...] = ()
+    #: the line `error` is about, when known
+    line: int | None = None
+    problems: tuple[Problem, ...] = ()
+    #: how long the cassette has been frozen, from git history; None when not asked for
+    age: Age | None = None
+    #: what `lint --fix` masked in the file (a changed file is a finding, as pre-commit fixers say)
+    fixed: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Where a refresh wrote its copies: `diff --scratch` and the user go there next."""
+
+    run_id: str
+    folder: Path
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyInfo:
+    """What `refresh --apply` / `--commit` wrote over the originals, and what it would not."""
+
+    written: tuple[Path, ...] = ()
+    #: drifted cassettes left as they were by choice (below `--only`), and why
+    kept: tuple[tuple[Path, str], ...] = ()
+    #: drifted cassettes not safe to write (a credential in the copy, the original changed
+    #: since the run), and why: the work is incomplete until the user looks
+    withheld: tuple[tuple[Path, str], ...] = ()
+    branch: str | None = None
+    commit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    command: str
+    cassettes: tuple[CassetteResult, ...]
+    #: things found while searching that are not cassettes: symlink loops, missing paths
+    notes: tuple[tuple[Path, str], ...] = ()
+    target: str | None = None
+    #: drift at or above this severity is a finding (`--fail-on`)
+    fail_on: Severity = Severity.BREAKING
+    #: a cassette frozen longer than this many days is a finding (`--max-age`)
+    max_age: float | None = None
+    show_volatile: bool = False
+    #: the scratch run a refresh wrote
+    run: RunInfo | None = None
+    #: what `refresh --apply` / `--commit` did with the run
+    applied: ApplyInfo | None = None
+
+    @property
+    def problems(self) -> int:
+        return sum(len(c.problems) for c in self.cassettes)
+
+    def changes(self, cassette: CassetteResult | None = None) -> list[Change]:
+        results = [cassette] if cassette is not None else self.cassettes
+        return [ch for c in results for i in c.interactions for ch in i.changes]
+
+    def failing(self, cassette: CassetteResult) -> bool:
+        """True when the cassette holds drift at or above the threshold, or is stale."""
+        if self.stale(cassette):
+            return True
+        return any(ch.severity.rank >= self.fail_on.rank for ch in self.changes(cassette))
+
+    def stale(self, cassette: CassetteResult) -> bool:
+        if cassette.status is Status.STALE:
+            return True
+        days = cassette.age.days if cassette.age else None
+        return self.max_age is not None and days is not None and days > self.max_age
+
+    @property
+    def verdict(self) -> ExitCode:
+        """Findings fail (1); otherwise anything that could not be read makes it incomplete (3).
+
+        After `refresh --apply` the drift is what was written back, not a finding; a
+        drifted cassette withheld from it leaves the work incomplete.
+        """
+        drift_fails = self.applied is None and any(self.failing(c) for c in self.cassettes)
+        if self.problems or drift_fails or any(c.fixed for c in self.cassettes):
+            return ExitCode.FINDINGS
+        if (self.applied is not None and self.applied.withheld) or any(
+            c.status is Status.ERROR or any(i.status is Status.ERROR for i in c.interactions)
+            for c in self.cassettes
+        ):
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK
+
+    def count(self, status: Status) -> int:
+        return sum(1 for c in self.cassettes if c.status is status)
