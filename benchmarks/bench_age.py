@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cassettes_tool import age, config, gitrepo
+from cassettes_tool import age, config
+from cassettes_tool.git.runner import clean_env
 from cassettes_tool.model import Age
 
 FOLDER = "tests/cassettes"
@@ -86,7 +87,7 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
     """One fast-import stream: grow the suite, then re-record, move, and move-and-re-record."""
     rng = random.Random(seed)
     started = time.perf_counter()
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=gitrepo.clean_env())
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=clean_env())
     paths = {i: f"{FOLDER}/group_{i // PER_FOLDER:03d}/cassette_{i:05d}.yaml" for i in range(cassettes)}
     versions = dict.fromkeys(paths, 0)
     renamed: set[int] = set()
@@ -162,9 +163,9 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
         input=b"".join(stream),
         cwd=root,
         check=True,
-        env=gitrepo.clean_env(),
+        env=clean_env(),
     )
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True, env=gitrepo.clean_env())
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True, env=clean_env())
     return History(
         root=root,
         commits=commits,
@@ -180,7 +181,7 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
 
 
 def _git(root: Path, *args: str) -> bytes:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, check=True, env=gitrepo.clean_env())
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, check=True, env=clean_env())
     return done.stdout
 
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from cassettes_tool import cassette, gitrepo
+from cassettes_tool import cassette
 from cassettes_tool.config import Config
+from cassettes_tool.git.ages import file_ages
+from cassettes_tool.git.blame import interaction_ages
 from cassettes_tool.inventory import check_serializer, summarize
 from cassettes_tool.model import utc_now
 from cassettes_tool.model.age import Age
@@ -31,12 +33,12 @@ def age(
     """
     now = now or utc_now()
     found = cassette.discover(paths)
-    history = gitrepo.file_ages(found.files, now=now)
+    history = file_ages(found.files, now=now)
     if per_interaction:
         check_serializer(config)
         read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
         starts = {r.path: [i.line for i in r.interactions] for r in read if r.status is Status.OK}
-        blamed = gitrepo.interaction_ages(starts, history, now=now)
+        blamed = interaction_ages(starts, history, now=now)
         results = [_with_interaction_ages(r, history.ages[r.path], blamed.get(r.path, ())) for r in read]
     else:
         results = [

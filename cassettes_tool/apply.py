@@ -1,4 +1,4 @@
-"""Write a run back over the originals atomically, then hand the files to `gitrepo` to commit.
+"""Write a run back over the originals atomically, then hand the files to git to commit.
 
 The one module that writes to the user's working tree (SPEC.md, safety rules). Every
 check comes before the first write: which cassettes drifted, that each copy is still
@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cassettes_tool import cassette, compare, gitrepo, lint
+from cassettes_tool import cassette, compare, lint
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError
+from cassettes_tool.git.ages import file_ages
+from cassettes_tool.git.commit import commit_files, prepare_commit
 from cassettes_tool.inventory import custom_serializer
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
@@ -63,7 +65,7 @@ def commit_options(branch: str | None, *, current_branch: bool, now: datetime | 
 def check_commit(paths: Sequence[Path], options: CommitOptions) -> None:
     """The repository's refusals (merge in progress, staged changes, existing branch...), asked
     before a refresh sends anything to staging; `apply_run` asks again before it writes."""
-    gitrepo.prepare_commit(_common_folder(paths), new_branch=options.branch)
+    prepare_commit(_common_folder(paths), new_branch=options.branch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ def apply_run(manifest: RunManifest, config: Config, options: ApplyOptions) -> R
     )
     plan = _plan(drift, manifest, config, options.only)
     paths = [w.path for w in plan.writes]
-    ages = gitrepo.file_ages(paths).ages if paths else {}
+    ages = file_ages(paths).ages if paths else {}
     results = tuple(
         replace(r, age=ages.get(r.path, r.age), problems=r.problems + plan.problems.get(r.path, ()))
         for r in drift.cassettes
@@ -116,13 +118,13 @@ def apply_run(manifest: RunManifest, config: Config, options: ApplyOptions) -> R
     commit_plan = None
     if options.commit is not None:
         where = _common_folder(paths) if paths else manifest.root
-        commit_plan = gitrepo.prepare_commit(where, paths, new_branch=options.commit.branch)
+        commit_plan = prepare_commit(where, paths, new_branch=options.commit.branch)
     done = _write_all(plan.writes)
     applied = ApplyInfo(written=tuple(paths), kept=plan.kept, withheld=plan.withheld)
     if commit_plan is not None and done:
         message = render_commit_message(_commit_report(drift, results, paths, commit_plan.root))
         try:
-            sha = gitrepo.commit_files(commit_plan, message)
+            sha = commit_files(commit_plan, message)
         except BaseException:
             _restore(done)
             raise

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cassettes_tool import cassette, diff, gitrepo
+from cassettes_tool import cassette, diff
 from cassettes_tool.cassette import CustomSerializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
+from cassettes_tool.git.revisions import range_files
 from cassettes_tool.inventory import check_serializer, custom_serializer, interaction_summary, read, unread
 from cassettes_tool.model import Severity
 from cassettes_tool.model.cassette import Cassette
@@ -185,7 +186,7 @@ def pairs_of_git(
 ) -> tuple[list[Pair], tuple[tuple[Path, str], ...]]:
     """The cassettes a commit range changed: each as it was in A against as it is in B.
 
-    Read from git objects, never the working tree or the index (`gitrepo.range_files`).
+    Read from git objects, never the working tree or the index (`range_files`).
     `paths` (else the configured `paths`, else the whole repository: a commit is whole)
     narrow it. A renamed cassette pairs across the rename when the two recordings share a
     request: cassettes are so alike in layout that git's similarity alone pairs unrelated
@@ -196,7 +197,7 @@ def pairs_of_git(
     """
     check_serializer(config)
     custom = custom_serializer(config.serializer)
-    changed = gitrepo.range_files(rev_range, Path.cwd(), paths or config.paths, keep=_cassette_name)
+    changed = range_files(rev_range, Path.cwd(), paths or config.paths, keep=_cassette_name)
     pairs = []
     for file in changed.files:
         name = file.new_name or file.old_name

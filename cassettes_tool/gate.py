@@ -15,9 +15,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cassettes_tool import cassette, compare, gitrepo, lint
+from cassettes_tool import cassette, compare, lint
 from cassettes_tool.config import Config, Target
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.git.ages import file_ages
 from cassettes_tool.inventory import check_serializer, unsearched
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
@@ -87,7 +88,7 @@ def check(
         ),
         files,
     )
-    ages = gitrepo.file_ages(files)
+    ages = file_ages(files)
     results = {r.path: replace(r, age=ages.ages.get(r.path)) for r in linted}
     notes = found.notes + ages.notes
     if not found.files:

@@ -20,7 +20,7 @@ from cassettes_tool import cassette
 from cassettes_tool.cli import cli
 from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
-from cassettes_tool.gitrepo import clean_env
+from cassettes_tool.git.runner import clean_env
 
 #: the projects `refresh --via pytest` and `unused` are tested on: their tests run only inside those tests
 collect_ignore = ["sample_project", "unused_project"]

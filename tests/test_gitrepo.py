@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from conftest import GitRepo, splice_recording
 
-from cassettes_tool import cassette, gitrepo
+from cassettes_tool import cassette
 from cassettes_tool.demo.services import DemoServer
-from cassettes_tool.gitrepo import file_ages, interaction_ages
+from cassettes_tool.git.ages import file_ages
+from cassettes_tool.git.blame import interaction_ages
+from cassettes_tool.git.runner import clean_env
 from cassettes_tool.model.age import Age, AgeSource, days_between
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -133,7 +135,7 @@ def test_a_shallow_clone_says_which_ages_stop_at_its_edge_once_with_the_fix(
     subprocess.run(
         ["git", "clone", "-q", "--depth", "2", f"file://{repo.root}", str(clone)],
         check=True,
-        env=gitrepo.clean_env(),
+        env=clean_env(),
     )
     folder = clone / "tests" / "cassettes"
     result = file_ages([folder / "a.yaml", folder / "b.yaml", folder / "c.yaml"], now=NOW)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from cassettes_tool import gate, gitrepo
+from cassettes_tool import gate
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo import sample_cassettes_dir
 from cassettes_tool.demo.services import STAGING_TOKEN, DemoServer
+from cassettes_tool.git.commit import record_history
 from cassettes_tool.model import utc_now
 from cassettes_tool.model.result import Report
 
@@ -53,7 +54,7 @@ def run(*, keep: Path | None = None) -> DemoRun:
     if cassettes.exists():
         shutil.rmtree(cassettes)
     shutil.copytree(sample_cassettes_dir(), cassettes)
-    gitrepo.record_history(
+    record_history(
         project, "Record cassettes against the v1 services", utc_now() - timedelta(days=FROZEN_DAYS)
     )
     with DemoServer("v2") as staging, _inside(project):

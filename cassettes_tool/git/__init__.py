@@ -1,0 +1,1 @@
+"""Everything git: the one runner, cassette ages, blame, commit ranges and the refresh commit."""
