@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             f"cassette: {file_mb:.2f} MB file, body stored {stored}, JSON body {len(body) / 1_000_000:.2f} MB"
         )
 
-        serializers = cassette._vcr_serializers()
+        serializers = cassette.vcr_serializers()
         text = path.read_text(encoding="utf-8")
         baseline = best(args.runs, lambda: serializers["yaml"].deserialize(text))
 

@@ -8,10 +8,10 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette
+from cassettes_tool.cassette import check_serializer, summarize
 from cassettes_tool.config import Config
 from cassettes_tool.git.ages import file_ages
 from cassettes_tool.git.blame import interaction_ages
-from cassettes_tool.inventory import check_serializer, summarize
 from cassettes_tool.model import utc_now
 from cassettes_tool.model.age import Age
 from cassettes_tool.model.result import CassetteResult, Report, Status

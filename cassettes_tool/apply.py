@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cassettes_tool import cassette, compare, lint
+from cassettes_tool.cassette import custom_serializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError
 from cassettes_tool.git.ages import file_ages
 from cassettes_tool.git.commit import commit_files, prepare_commit
-from cassettes_tool.inventory import custom_serializer
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
 from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, RunInfo, Status

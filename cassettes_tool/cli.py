@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from cassettes_tool import __version__, compare, config, inventory, lint, report
+from cassettes_tool import __version__, cassette, compare, config, lint, report
 from cassettes_tool import age as drift_age
+from cassettes_tool.commands import scan as scan_command
 from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model import RunInfo
 from cassettes_tool.model.change import Severity
@@ -224,7 +225,7 @@ def scan(
     (default: the configured `paths`, else the current folder).
     """
     settings = config.load(config_file)
-    result = inventory.scan(settings.cassette_paths(paths), settings)
+    result = scan_command.scan(settings.cassette_paths(paths), settings)
     _emit(result, fmt, output, report.render_scan_text, quiet=quiet, verbose=verbose)
 
 
@@ -462,12 +463,12 @@ def show_command(file: Path, interaction: int | None, textconv: bool, config_fil
     .gitattributes `tests/cassettes/** diff=cassettes` and
     `git config diff.cassettes.textconv "cassettes show --textconv"`.
     """
-    from cassettes_tool import cassette, show
+    from cassettes_tool import show
     from cassettes_tool.diff import DiffRules
 
     try:
         settings = config.load(config_file)
-        custom = inventory.custom_serializer(settings.serializer)
+        custom = cassette.custom_serializer(settings.serializer)
     except CassettesError:
         if not textconv:
             raise

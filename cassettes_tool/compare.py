@@ -12,11 +12,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette, diff
-from cassettes_tool.cassette import CustomSerializer
+from cassettes_tool.cassette import (
+    CustomSerializer,
+    check_serializer,
+    custom_serializer,
+    interaction_summary,
+    read,
+    unread,
+)
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.git.revisions import range_files
-from cassettes_tool.inventory import check_serializer, custom_serializer, interaction_summary, read, unread
 from cassettes_tool.model import Severity
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status

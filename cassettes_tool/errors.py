@@ -51,3 +51,10 @@ class TargetError(CassettesError):
     def __init__(self, host: str, message: str):
         self.host = host
         super().__init__(f"{host}: {message}")
+
+
+class NotACassette(CassetteError):
+    """A YAML or JSON file that does not hold vcrpy interactions: skipped with a note."""
+
+    def __init__(self, path: Path, message: str):
+        super().__init__(path, message, kind="not-a-cassette")

@@ -20,8 +20,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import quote, quote_plus
 
 from cassettes_tool import cassette
-from cassettes_tool.body import decode
-from cassettes_tool.cassette import CustomSerializer
+from cassettes_tool.cassette import CustomSerializer, decode
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.model.body import Body
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Message, Request, Response

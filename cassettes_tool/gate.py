@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette, compare, lint
+from cassettes_tool.cassette import check_serializer, unsearched
 from cassettes_tool.config import Config, Target
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.git.ages import file_ages
-from cassettes_tool.inventory import check_serializer, unsearched
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
 

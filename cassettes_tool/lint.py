@@ -10,11 +10,10 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette, fix, secrets
-from cassettes_tool.cassette import NotACassette
+from cassettes_tool.cassette import check_serializer, custom_serializer, read, unread, unsearched
 from cassettes_tool.config import Config, LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
-from cassettes_tool.errors import CassetteError, ConfigError
-from cassettes_tool.inventory import check_serializer, custom_serializer, read, unread, unsearched
+from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
 from cassettes_tool.model import Finding, Headers
 from cassettes_tool.model.cassette import Cassette, Interaction
 from cassettes_tool.model.result import CassetteResult, Problem, Report, Status

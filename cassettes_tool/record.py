@@ -32,11 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from cassettes_tool import cassette, secrets
-from cassettes_tool.body import decode
-from cassettes_tool.cassette import CustomSerializer, NotACassette
+from cassettes_tool.cassette import CustomSerializer, check_serializer, custom_serializer, decode, read
 from cassettes_tool.config import Config, RedactRules, Target
-from cassettes_tool.errors import CassetteError, ConfigError
-from cassettes_tool.inventory import check_serializer, custom_serializer, read
+from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
 from cassettes_tool.model import Masked
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest

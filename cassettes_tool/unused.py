@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cassettes_tool import cassette, record, via_pytest
+from cassettes_tool.cassette import check_serializer, interaction_summary, read, unread, unsearched
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
-from cassettes_tool.inventory import check_serializer, interaction_summary, read, unread, unsearched
 from cassettes_tool.model import Interaction
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
 from cassettes_tool.report import plural

@@ -28,10 +28,9 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from cassettes_tool import cassette, record
-from cassettes_tool.cassette import NotACassette
+from cassettes_tool.cassette import read
 from cassettes_tool.config import Config, RedactRules, Target
-from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
-from cassettes_tool.inventory import read
+from cassettes_tool.errors import CassetteError, CassettesError, ConfigError, NotACassette
 from cassettes_tool.model import Masked
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cassettes_tool import cassette, inventory
+from cassettes_tool import cassette
+from cassettes_tool.commands import scan as scan_command
 from cassettes_tool.config import Config
 
 
@@ -62,10 +63,10 @@ def test_scan_reads_a_large_tree_in_parallel_with_the_same_result(
     for n in range(2, 40):
         shutil.copy(first if n % 2 == 0 else second, first.parent / f"{n}.{'yaml' if n % 2 == 0 else 'json'}")
     files = cassette.discover([first.parent]).files
-    serial = cassette.map_files(inventory.summarize, files, workers=1)
-    parallel = cassette.map_files(inventory.summarize, files, workers=2)
+    serial = cassette.map_files(cassette.summarize, files, workers=1)
+    parallel = cassette.map_files(cassette.summarize, files, workers=2)
     assert serial == parallel and len(parallel) == 40
-    report = inventory.scan((first.parent,), Config())
+    report = scan_command.scan((first.parent,), Config())
     assert [c.path for c in report.cassettes] == sorted(files)
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from conftest import CORPUS
 
-from cassettes_tool import cassette, inventory
+from cassettes_tool import cassette
+from cassettes_tool.commands import scan as scan_command
 from cassettes_tool.config import Config
 from cassettes_tool.model.body import BodyKind
 from cassettes_tool.model.result import Status
@@ -85,7 +86,5 @@ def test_aiohttp_json_bodies_stored_parsed() -> None:
 
 def test_parallel_scan_of_corpus_matches_serial() -> None:
     files = cassette.discover([CORPUS]).files
-    assert cassette.map_files(inventory.summarize, files, workers=2) == [
-        inventory.summarize(f) for f in files
-    ]
-    assert inventory.scan((CORPUS,), Config()).count(Status.OK) >= 370
+    assert cassette.map_files(cassette.summarize, files, workers=2) == [cassette.summarize(f) for f in files]
+    assert scan_command.scan((CORPUS,), Config()).count(Status.OK) >= 370

@@ -28,7 +28,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cassettes_tool import diff, volatile
-from cassettes_tool.body import decode
+from cassettes_tool.cassette import decode
 from cassettes_tool.model.body import Body
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where

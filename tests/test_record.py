@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cassettes_tool import cassette, cli, record, secrets
-from cassettes_tool.body import decode
+from cassettes_tool.cassette import decode
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.demo.recording import HttpClient
 from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest

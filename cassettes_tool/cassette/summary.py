@@ -1,29 +1,23 @@
-"""`scan`: what is in each cassette, read on all cores."""
+"""A cassette as the inventory lists it, and the read that returns an error as a value."""
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from cassettes_tool import cassette
-from cassettes_tool.cassette import CustomSerializer, NotACassette
+from cassettes_tool.cassette.discover import Discovery
+from cassettes_tool.cassette.formats.custom import custom_serializer, import_serializer
+from cassettes_tool.cassette.read import load
 from cassettes_tool.config import Config
-from cassettes_tool.errors import CassetteError
+from cassettes_tool.errors import CassetteError, NotACassette
 from cassettes_tool.model.cassette import Cassette, Interaction
-from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, Status
-
-
-@lru_cache(maxsize=4)
-def custom_serializer(spec: str | None) -> CustomSerializer | None:
-    """Imported once per process (workers re-import it: the object may not pickle)."""
-    return cassette.import_serializer(spec) if spec else None
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Status
 
 
 def read(path: Path, serializer: str | None) -> Cassette | CassetteError:
     """The cassette, or the error that says why it could not be read (a value, not a raise)."""
     try:
-        return cassette.load(path, custom_serializer(serializer))
+        return load(path, custom_serializer(serializer))
     except CassetteError as exc:
         return exc
 
@@ -35,7 +29,7 @@ def unread(exc: CassetteError) -> CassetteResult:
     return CassetteResult(path=exc.path, status=Status.ERROR, error=exc.reason, line=exc.line)
 
 
-def unsearched(found: cassette.Discovery) -> list[CassetteError]:
+def unsearched(found: Discovery) -> list[CassetteError]:
     """Folders that could not be searched: errors, since what they hold went unchecked."""
     return [CassetteError(folder, reason, kind="unreadable") for folder, reason in found.unreadable]
 
@@ -75,12 +69,4 @@ def summarize(path: Path, serializer: str | None = None) -> CassetteResult:
 def check_serializer(config: Config) -> None:
     """A bad `serializer` setting fails once, up front, as a ConfigError naming the file."""
     if config.serializer:
-        cassette.import_serializer(config.serializer, source=config.source, root=config.root)
-
-
-def scan(paths: tuple[Path, ...], config: Config) -> Report:
-    check_serializer(config)
-    found = cassette.discover(paths)
-    results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
-    results += [unread(exc) for exc in unsearched(found)]
-    return Report(command="scan", cassettes=tuple(results), notes=found.notes)
+        import_serializer(config.serializer, source=config.source, root=config.root)

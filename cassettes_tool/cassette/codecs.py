@@ -1,9 +1,4 @@
-"""Decode a recorded body into one model: stored bytes, decoded bytes, media type, parsed value.
-
-Real suites store bodies every way vcrpy ever wrote them: plain text, `!!binary` gzip,
-a `Content-Encoding: gzip` header over a body that a urllib3 upgrade already stored
-plain, `null`, empty. Everything downstream (scan, lint, diff) reads this one model.
-"""
+"""Undo what a body's Content-Encoding did, within bounds, and normalise what loaders hand back."""
 
 from __future__ import annotations
 
@@ -17,6 +12,7 @@ try:
     import brotli
 except ImportError:  # pragma: no cover - brotli is a declared dependency
     brotli = None
+
 
 #: Decompressed bodies larger than this are refused (a gzip bomb in a cassette).
 MAX_DECODED_BYTES = 256 * 1024 * 1024

@@ -1,0 +1,62 @@
+"""Cassette files: find them, read them through vcrpy's serializers, write them back atomically.
+
+The only package that knows vcrpy's file formats; everything after it works on the
+records of `cassettes_tool.model`.
+"""
+
+from __future__ import annotations
+
+from cassettes_tool.cassette.codecs import as_bytes, decode
+from cassettes_tool.cassette.discover import CASSETTE_SUFFIXES, SKIPPED_DIRS, Discovery, discover
+from cassettes_tool.cassette.formats import Serializer, serializer_for
+from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
+from cassettes_tool.cassette.lines import interaction_lines, line_of
+from cassettes_tool.cassette.parallel import map_files
+from cassettes_tool.cassette.read import load, loads
+from cassettes_tool.cassette.summary import (
+    check_serializer,
+    interaction_summary,
+    read,
+    summarize,
+    unread,
+    unsearched,
+)
+from cassettes_tool.cassette.write import (
+    dumps,
+    recorded_pairs,
+    vcr_request,
+    vcr_response,
+    with_body,
+    write_atomic,
+)
+
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "SKIPPED_DIRS",
+    "CustomSerializer",
+    "Discovery",
+    "Serializer",
+    "as_bytes",
+    "check_serializer",
+    "custom_serializer",
+    "decode",
+    "discover",
+    "dumps",
+    "import_serializer",
+    "interaction_lines",
+    "interaction_summary",
+    "line_of",
+    "load",
+    "loads",
+    "map_files",
+    "read",
+    "recorded_pairs",
+    "serializer_for",
+    "summarize",
+    "unread",
+    "unsearched",
+    "vcr_request",
+    "vcr_response",
+    "with_body",
+    "write_atomic",
+]

@@ -1,0 +1,91 @@
+"""Find the cassette files under the paths a user gives: every file reached once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+#: Folders never searched: VCS data, our own scratch area, virtual environments.
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".cassettes", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    files: tuple[Path, ...]
+    #: things a user should hear about that are not cassettes: symlinks met twice, missing paths
+    notes: tuple[tuple[Path, str], ...] = ()
+    #: folders that could not be searched: what they hold was not checked (the run is incomplete)
+    unreadable: tuple[tuple[Path, str], ...] = ()
+
+
+def discover(paths: Iterable[Path]) -> Discovery:
+    """Every `*.yaml`, `*.yml`, `*.json` under the given paths (a file given by name is taken as is).
+
+    A file or folder reached twice (overlapping PATHs, symlinks, a symlink loop) is read once.
+    """
+    walk = _Walk()
+    for root in paths:
+        if not root.exists():
+            walk.notes.append((root, "no such file or folder"))
+        else:
+            walk.root(root)
+    return Discovery(tuple(sorted(walk.found.values())), tuple(walk.notes), tuple(walk.unreadable))
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.found: dict[str, Path] = {}  # where the file really is -> the path it was first reached by
+        self.notes: list[tuple[Path, str]] = []
+        self.unreadable: list[tuple[Path, str]] = []
+        self.seen: set[tuple[int, int]] = set()
+
+    def root(self, path: Path) -> None:
+        via_link = os.path.realpath(path) != os.path.abspath(path)
+        if path.is_dir():
+            self.folder(path, via_link)
+        else:
+            self.file(path, via_link)
+
+    def file(self, path: Path, via_link: bool) -> None:
+        # realpath costs a syscall per path component: only a symlink on the way needs it
+        key = os.path.realpath(path) if via_link else os.path.abspath(path)
+        self.found.setdefault(key, path)
+
+    def folder(self, folder: Path, via_link: bool = False) -> None:
+        try:
+            stat = folder.stat()
+        except OSError as exc:
+            self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+            return
+        key = (stat.st_dev, stat.st_ino)
+        if key in self.seen:
+            real, parent = os.path.realpath(folder), os.path.realpath(folder.parent)
+            loop = parent == real or parent.startswith(real.rstrip(os.sep) + os.sep)
+            reason = "symlink loop" if loop else "reached again through another path (symlink)"
+            self.notes.append((folder, f"{reason}: folder already searched, skipped"))
+            return
+        self.seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            linked = via_link or entry.is_symlink()
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIPPED_DIRS:
+                    self.folder(path, linked)
+            elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
+                self.file(path, linked)

@@ -1,0 +1,19 @@
+"""`scan`: what is in each cassette, read on all cores."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from cassettes_tool import cassette
+from cassettes_tool.cassette import check_serializer, summarize, unread, unsearched
+from cassettes_tool.config import Config
+from cassettes_tool.model.result import Report
+
+
+def scan(paths: tuple[Path, ...], config: Config) -> Report:
+    check_serializer(config)
+    found = cassette.discover(paths)
+    results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+    results += [unread(exc) for exc in unsearched(found)]
+    return Report(command="scan", cassettes=tuple(results), notes=found.notes)
