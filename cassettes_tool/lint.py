@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from cassettes_tool import cassette, fix, secrets
+from cassettes_tool import cassette, secrets
 from cassettes_tool.cassette import check_serializer, custom_serializer, read, unread, unsearched
 from cassettes_tool.config import Config, LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
@@ -18,6 +18,7 @@ from cassettes_tool.model import Finding, Headers
 from cassettes_tool.model.cassette import Cassette, Interaction
 from cassettes_tool.model.result import CassetteResult, Problem, Report, Status
 from cassettes_tool.report import human_size
+from cassettes_tool.secrets import fix
 
 #: Problem kinds and their stable codes: C for the file, S for secrets.
 CODES: dict[str, str] = {

@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from cassettes_tool import volatile
-from cassettes_tool.diff import DiffRules
+from cassettes_tool.diff import DiffRules, volatile
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction

@@ -13,6 +13,7 @@ import pytest
 
 from cassettes_tool import cassette, diff
 from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest
+from cassettes_tool.jsonpath import WILD, parse_path, render_path
 
 Pair = Callable[..., tuple[Path, Path]]
 
@@ -299,9 +300,9 @@ def test_folders_pair_by_relative_path(
 
 
 def test_jsonpath_subset() -> None:
-    assert diff.parse_path("$.a..b[*][0]['c d']")[:1] == ("a",)
+    assert parse_path("$.a..b[*][0]['c d']")[:1] == ("a",)
     rules = diff.DiffRules(ignore_body=("$..updated_at", "$.meta"))
-    assert rules.ignores(("users", diff.WILD, "updated_at"))
+    assert rules.ignores(("users", WILD, "updated_at"))
     assert rules.ignores(("meta", "request_id"))
-    assert not rules.ignores(("users", diff.WILD, "name"))
-    assert diff.render_path(("users", diff.WILD, "a b", 0)) == "$.users[*]['a b'][0]"
+    assert not rules.ignores(("users", WILD, "name"))
+    assert render_path(("users", WILD, "a b", 0)) == "$.users[*]['a b'][0]"

@@ -27,8 +27,10 @@ from deepdiff import DeepDiff
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cassettes_tool import diff, volatile
+from cassettes_tool import diff
 from cassettes_tool.cassette import decode
+from cassettes_tool.diff import volatile
+from cassettes_tool.jsonpath import WILD, parse_path, render_path
 from cassettes_tool.model.body import Body
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
@@ -542,10 +544,10 @@ def test_deepdiff_finds_no_difference_that_we_miss(old: Any, edits: int, rnd: ra
 
 
 @LAWS
-@given(st.lists(st.text(max_size=10) | st.integers(0, 99) | st.just(diff.WILD), max_size=5))
+@given(st.lists(st.text(max_size=10) | st.integers(0, 99) | st.just(WILD), max_size=5))
 def test_a_reported_path_reads_back_as_the_same_path(path: list[Any]) -> None:
     """A path copied from a report into `[tool.cassettes.ignore]` names the same place."""
-    assert diff.parse_path(diff.render_path(path)) == tuple(path)
+    assert parse_path(render_path(path)) == tuple(path)
 
 
 # ---------------------------------------------------------------------------- bugs these laws found
@@ -627,7 +629,7 @@ KEYS_NEEDING_ESCAPES = st.builds(
 @given(KEYS_NEEDING_ESCAPES)
 def test_a_key_with_quotes_or_control_characters_reads_back(key: str) -> None:
     """Quotes, backslashes and a trailing newline once rendered paths parse_path misread."""
-    assert diff.parse_path(diff.render_path(["data", key, 0])) == ("data", key, 0)
+    assert parse_path(render_path(["data", key, 0])) == ("data", key, 0)
 
 
 # ---------------------------------------------------------------------------- sanity of the helpers

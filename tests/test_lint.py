@@ -11,6 +11,7 @@ import yaml
 
 from cassettes_tool import secrets
 from cassettes_tool.demo.services import Answer, DemoServer
+from cassettes_tool.secrets.rules import AUTH_SCHEME
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
@@ -126,7 +127,7 @@ def test_filtered_recordings_and_placeholders_are_clean(record_cassette: Any, ru
     ],
 )
 def test_placeholders_are_not_findings(value: str) -> None:
-    token = secrets._AUTH_SCHEME.sub("", value)
+    token = AUTH_SCHEME.sub("", value)
     assert not secrets.looks_real(token)
 
 
