@@ -30,9 +30,10 @@ from typing import Any
 import httpx
 import requests
 
-from cassettes_tool import cassette, show
+from cassettes_tool import cassette
 from cassettes_tool.demo.recording import record
 from cassettes_tool.demo.services import Answer, DemoServer
+from cassettes_tool.report import show
 
 TARGET_SECONDS = 1.0
 

@@ -28,7 +28,7 @@ from cassettes_tool.git.commit import commit_files, prepare_commit
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
 from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, RunInfo, Status
-from cassettes_tool.report import render_commit_message
+from cassettes_tool.report.markdown import render_commit_message
 
 BRANCH_PREFIX = "cassettes/refresh-"
 

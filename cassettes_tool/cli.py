@@ -22,7 +22,16 @@ from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model import RunInfo
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.result import Report
-from cassettes_tool.report import Format
+from cassettes_tool.report.common import Format
+from cassettes_tool.report.tables import (
+    render_age_text,
+    render_lint_text,
+    render_refresh_text,
+    render_scan_text,
+    render_unused_text,
+)
+from cassettes_tool.report.text import render_apply_text, render_check_text, render_drift_text
+from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
@@ -226,7 +235,7 @@ def scan(
     """
     settings = config.load(config_file)
     result = scan_command.scan(settings.cassette_paths(paths), settings)
-    _emit(result, fmt, output, report.render_scan_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
@@ -264,7 +273,7 @@ def lint_command(
     """
     settings = config.load(config_file)
     result = lint.lint(settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it)
-    _emit(result, fmt, output, report.render_lint_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
 
 
 @cli.command(name="age")
@@ -296,7 +305,7 @@ def age_command(
     result = drift_age.age(
         settings.cassette_paths(paths), settings, older_than=older_than, per_interaction=per_interaction
     )
-    _emit(result, fmt, output, report.render_age_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_age_text, quiet=quiet, verbose=verbose)
 
 
 @cli.command(cls=PassThroughCommand)
@@ -362,7 +371,7 @@ def check(
         suite=None if offline else suite,
         output=_pytest_output(quiet),
     )
-    _emit(result, fmt, output, report.render_check_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_check_text, quiet=quiet, verbose=verbose)
 
 
 @cli.command()
@@ -384,7 +393,7 @@ def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, v
         demo_run.report,
         fmt,
         output,
-        report.render_check_text,
+        render_check_text,
         quiet=quiet,
         verbose=verbose,
         epilogue=guide,
@@ -411,27 +420,28 @@ def report_merge(
     verbose: bool,
 ) -> None:
     """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code."""
-    from cassettes_tool import merge
+    from cassettes_tool.commands import merge
+    from cassettes_tool.report.json import read_report
 
-    merged = merge.merge([merge.read_report(path) for path in files])
+    merged = merge.merge([read_report(path) for path in files])
     _emit(
         merged,
         fmt,
         output,
-        TEXT_RENDERERS.get(merged.command, report.render_drift_text),
+        TEXT_RENDERERS.get(merged.command, render_drift_text),
         quiet=quiet,
         verbose=verbose,
     )
 
 
 TEXT_RENDERERS: dict[str, Callable[..., Iterable[str]]] = {
-    "scan": report.render_scan_text,
-    "lint": report.render_lint_text,
-    "age": report.render_age_text,
-    "diff": report.render_drift_text,
-    "check": report.render_check_text,
-    "refresh": report.render_refresh_text,
-    "unused": report.render_unused_text,
+    "scan": render_scan_text,
+    "lint": render_lint_text,
+    "age": render_age_text,
+    "diff": render_drift_text,
+    "check": render_check_text,
+    "refresh": render_refresh_text,
+    "unused": render_unused_text,
 }
 
 
@@ -463,8 +473,8 @@ def show_command(file: Path, interaction: int | None, textconv: bool, config_fil
     .gitattributes `tests/cassettes/** diff=cassettes` and
     `git config diff.cassettes.textconv "cassettes show --textconv"`.
     """
-    from cassettes_tool import show
     from cassettes_tool.diff import DiffRules
+    from cassettes_tool.report import show
 
     try:
         settings = config.load(config_file)
@@ -570,7 +580,7 @@ def diff_command(
         result = compare.report_of(
             pairs, settings, fail_on=threshold, show_volatile=show_volatile, notes=notes
         )
-    _emit(result, fmt, output, report.render_drift_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_drift_text, quiet=quiet, verbose=verbose)
 
 
 @cli.command(cls=PassThroughCommand)
@@ -684,12 +694,10 @@ def refresh(
             settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress
         )
     if options is None:
-        _emit(
-            record.report_of(manifest), fmt, output, report.render_refresh_text, quiet=quiet, verbose=verbose
-        )
+        _emit(record.report_of(manifest), fmt, output, render_refresh_text, quiet=quiet, verbose=verbose)
         return
     result = apply.apply_run(manifest, settings, options)
-    _emit(result, fmt, output, report.render_apply_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_apply_text, quiet=quiet, verbose=verbose)
 
 
 @cli.command(name="unused", cls=PassThroughCommand)
@@ -719,7 +727,7 @@ def unused_command(
     result = unused.unused(
         settings.cassette_paths(paths), settings, SuiteOptions(pytest_args), output=_pytest_output(quiet)
     )
-    _emit(result, fmt, output, report.render_unused_text, quiet=quiet, verbose=verbose)
+    _emit(result, fmt, output, render_unused_text, quiet=quiet, verbose=verbose)
 
 
 def _progress() -> Callable[[Progress], None]:
@@ -746,7 +754,7 @@ def _progress() -> Callable[[Progress], None]:
         if update.finished is not None:
             run = update.finished
             reason = f": {run.reason}" if run.reason else ""
-            path = report.display_path(update.root / run.path)
+            path = display_path(update.root / run.path)
             click.echo(
                 f"[{update.cassettes_done}/{update.cassettes}] {run.outcome.value} {path}{reason}", err=True
             )

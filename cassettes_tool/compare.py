@@ -26,7 +26,7 @@ from cassettes_tool.git.revisions import range_files
 from cassettes_tool.model import Severity
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
-from cassettes_tool.report import display_path
+from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import RunManifest

@@ -17,8 +17,8 @@ from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
 from cassettes_tool.model import Finding, Headers
 from cassettes_tool.model.cassette import Cassette, Interaction
 from cassettes_tool.model.result import CassetteResult, Problem, Report, Status
-from cassettes_tool.report import human_size
 from cassettes_tool.secrets import fix
+from cassettes_tool.words import human_size
 
 #: Problem kinds and their stable codes: C for the file, S for secrets.
 CODES: dict[str, str] = {

@@ -25,8 +25,8 @@ from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.model import Interaction
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
-from cassettes_tool.report import plural
 from cassettes_tool.via_pytest import CaseResult, Plan, SuiteLog, SuiteOptions
+from cassettes_tool.words import plural
 
 #: The problems `unused` reports, with codes of their own family (U).
 UNUSED_CASSETTE = ("U001", "unused-cassette")

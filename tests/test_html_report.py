@@ -19,11 +19,12 @@ from click.testing import Result
 from conftest import GitRepo, Recorder
 
 from cassettes_tool.demo.services import DemoServer
-from cassettes_tool.html_report import render_html
 from cassettes_tool.model.age import Age, AgeSource
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
-from cassettes_tool.report import Format, render
+from cassettes_tool.report import render
+from cassettes_tool.report.common import Format
+from cassettes_tool.report.html import render_html
 
 Run = Callable[..., Result]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -13,8 +13,9 @@ from typing import Any
 
 from click.testing import Result
 
-from cassettes_tool import cassette, show
+from cassettes_tool import cassette
 from cassettes_tool.demo.services import Answer, DemoServer
+from cassettes_tool.report import show
 
 Run = Callable[..., Result]
 

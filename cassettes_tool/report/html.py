@@ -17,19 +17,10 @@ from cassettes_tool import __version__
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Change, Severity
 from cassettes_tool.model.result import InteractionSummary, Report, Status
-from cassettes_tool.report import (
-    SCHEMA,
-    describe,
-    describe_age,
-    display_path,
-    drift_order,
-    human_size,
-    located,
-    plural,
-    unused_summary,
-    verdict_line,
-    visible,
-)
+from cassettes_tool.report.common import describe, describe_age, drift_order, located, verdict_line, visible
+from cassettes_tool.report.json import SCHEMA
+from cassettes_tool.report.tables import unused_summary
+from cassettes_tool.words import display_path, human_size, plural
 
 #: Bars drawn in the age chart; the rest are counted under it (a page, not a data dump).
 CHART_MAX_BARS = 150
@@ -111,7 +102,7 @@ def render_html(report: Report) -> str:
         *_unchecked(report),
         *_cassettes(report),
         *_run(report),
-        *_notes(report),
+        *notes_lines(report),
         f"<footer>cassettes-tool {esc(__version__)} · {esc(SCHEMA)} · "
         "the same report as JSON: <code>--format json</code></footer>",
     ]
@@ -413,7 +404,7 @@ def _run(report: Report) -> Iterator[str]:
         )
 
 
-def _notes(report: Report) -> Iterator[str]:
+def notes_lines(report: Report) -> Iterator[str]:
     if report.notes:
         items = "".join(
             f'<li><code class="path">{esc(display_path(p))}</code>: {esc(n)}</li>' for p, n in report.notes

@@ -1,0 +1,39 @@
+"""Render a Report in the format asked for. Renderers decide nothing and do no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cassettes_tool.model.result import Report
+from cassettes_tool.report.common import Format
+from cassettes_tool.report.json import render_json
+from cassettes_tool.report.junit import render_junit
+from cassettes_tool.report.markdown import render_markdown
+from cassettes_tool.report.text import render_drift_text
+
+
+def render(
+    report: Report,
+    fmt: Format,
+    text: Callable[..., Iterable[str]],
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    color: bool = False,
+) -> str:
+    """The report in the asked format; `text` is the command's own human renderer."""
+    if fmt is Format.JSON:
+        return render_json(report)
+    if fmt is Format.HTML:
+        from cassettes_tool.report.html import render_html
+
+        return render_html(report)
+    renderer: Callable[..., Iterable[str]] = {
+        Format.MARKDOWN: render_markdown,
+        Format.JUNIT: render_junit,
+    }.get(fmt, text)
+    kwargs: dict[str, Any] = {"quiet": quiet, "verbose": verbose}
+    if renderer is render_drift_text:
+        kwargs["color"] = color
+    return "".join(f"{line}\n" for line in renderer(report, **kwargs))

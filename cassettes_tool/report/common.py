@@ -1,0 +1,147 @@
+"""What every renderer says the same way: a change in one line, an age, the verdict, the notes."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cassettes_tool.errors import ExitCode
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, Severity
+from cassettes_tool.model.result import (
+    CassetteResult,
+    InteractionSummary,
+    Report,
+    Status,
+)
+from cassettes_tool.words import display_path, plural
+
+
+class Format(str, enum.Enum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
+    HTML = "html"
+
+
+def located(result: CassetteResult) -> str:
+    """`path:line` when the line is known."""
+    path = display_path(result.path)
+    return f"{path}:{result.line}" if result.line else path
+
+
+def notes_lines(report: Report) -> Iterator[str]:
+    for path, note in report.notes:
+        yield f"note     {display_path(path)}: {note}"
+
+
+def problem_lines(report: Report) -> Iterator[str]:
+    for result in report.cassettes:
+        path = display_path(result.path)
+        for problem in result.problems:
+            where = f"{path}:{problem.line}" if problem.line else path
+            yield f"{where}: {problem.code} {problem.kind}: {problem.message}"
+
+
+def visible(report: Report, changes: Iterable[Change]) -> list[Change]:
+    """The changes a human renderer shows: volatile ones only with --show-volatile."""
+    return [c for c in changes if report.show_volatile or c.severity is not Severity.VOLATILE]
+
+
+def short(value: Any, limit: int = 60) -> str:
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str)
+        if not isinstance(value, str)
+        else json.dumps(value)
+    )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(change: Change) -> str:
+    """One line a reviewer reads: what changed, from what to what."""
+    kind = change.kind.value
+    if kind == "field_added" or kind == "header_added" or kind == "deprecation_announced":
+        text = f"new: {short(change.new)}"
+    elif kind in ("field_removed", "header_removed"):
+        text = f"was: {short(change.old)}"
+    elif kind in ("interaction_added", "interaction_missing"):
+        text = "recorded only in the new cassette" if kind == "interaction_added" else "no longer recorded"
+    elif change.old is None and change.new is None:
+        text = ""
+    else:
+        text = f"{short(change.old)} -> {short(change.new)}"
+    if change.detail and "\n" not in change.detail:
+        text = f"{text} ({change.detail})" if text else change.detail
+    if change.count > 1:
+        text += f" (in {change.count} places)"
+    return text
+
+
+def counts_text(changes: list[Change]) -> str:
+    counts = Counter(c.severity for c in changes)
+    order = sorted(counts, key=lambda s: -s.rank)
+    return ", ".join(f"{counts[s]} {s.value}" for s in order)
+
+
+def drift_order(report: Report, result: CassetteResult) -> tuple[int, str]:
+    top = max((c.severity.rank for c in visible(report, report.changes(result))), default=-1)
+    return (-top, display_path(result.path))
+
+
+def describe_age(age: Age) -> str:
+    """How long a cassette had been frozen, as a reviewer reads it: `frozen 187 days, since
+    2026-05-21 (3f2c1e0)`."""
+    if age.source in (AgeSource.UNTRACKED, AgeSource.UNCOMMITTED):
+        return f"not frozen yet ({age.source.value})"
+    if age.days is None:
+        return f"frozen for an unknown time ({age.source.value})"
+    since = f", since {age.last_recorded.date().isoformat()}" if age.last_recorded else ""
+    commit = f" ({age.commit})" if age.commit else ""
+    shallow = " or longer (shallow clone)" if age.source is AgeSource.SHALLOW else ""
+    return f"frozen {plural(int(age.days), 'day')}{shallow}{since}{commit}"
+
+
+def skipped_reasons(interactions: Iterable[InteractionSummary]) -> Counter[str]:
+    """Skipped interactions grouped by what happened, without the per-line hint (`(--allow-method POST)`)."""
+    return Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
+
+
+def verdict_line(report: Report) -> str:
+    verdict = report.verdict
+    if verdict is ExitCode.OK:
+        return f"PASS: nothing at or above {report.fail_on.value}" + (
+            f", nothing older than {report.max_age:g} days" if report.max_age is not None else ""
+        )
+    if verdict is ExitCode.FINDINGS:
+        reasons = []
+        failing = [ch for ch in report.changes() if ch.severity.rank >= report.fail_on.rank]
+        if failing:
+            reasons.append(
+                f"{counts_text(failing)} change{'s' if len(failing) != 1 else ''} (--fail-on {report.fail_on.value})"
+            )
+        stale = sum(1 for c in report.cassettes if report.stale(c))
+        if stale:
+            reasons.append(
+                f"{stale} stale (--max-age {report.max_age:g})"
+                if report.max_age is not None
+                else f"{stale} stale"
+            )
+        if report.problems:
+            reasons.append(plural(report.problems, "lint problem"))
+        return "FAIL: " + "; ".join(reasons)
+    return "INCOMPLETE: some cassettes or interactions could not be checked (see errors below)"
+
+
+def drift_summary(report: Report) -> str:
+    drifted = [c for c in report.cassettes if c.status is Status.DRIFTED]
+    parts = [f"{len(report.cassettes)} cassettes", f"{report.count(Status.ALIGNED)} aligned"]
+    changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
+    parts.append(f"{len(drifted)} drifted" + (f" ({counts_text(changes)})" if changes else ""))
+    for status in (Status.SKIPPED, Status.ERROR, Status.STALE):
+        if report.count(status):
+            parts.append(f"{report.count(status)} {status.value}")
+    return "summary: " + ", ".join(parts) + f"; failing on {report.fail_on.value} and above"

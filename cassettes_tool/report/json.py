@@ -1,0 +1,250 @@
+"""The JSON report (`cassettes-report/1`, docs/report-schema.md): the one writer and the one reader."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cassettes_tool.errors import ConfigError
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
+from cassettes_tool.model.result import (
+    ApplyInfo,
+    CassetteResult,
+    InteractionSummary,
+    Problem,
+    Report,
+    RunInfo,
+    Status,
+)
+from cassettes_tool.words import display_path
+
+SCHEMA = "cassettes-report/1"
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    statuses = Counter(c.status.value for c in report.cassettes)
+    return {
+        "schema": SCHEMA,
+        "command": report.command,
+        "target": report.target,
+        "summary": {
+            "cassettes": len(report.cassettes),
+            "interactions": sum(len(c.interactions) for c in report.cassettes),
+            **{status.value: statuses.get(status.value, 0) for status in Status},
+            "errors": statuses.get(Status.ERROR.value, 0),
+            "problems": report.problems,
+            "changes": _severity_counts(report.changes()),
+        },
+        "fail_on": report.fail_on.value,
+        "max_age": report.max_age,
+        **({"run": _run_json(report.run)} if report.run else {}),
+        **({"apply": _apply_json(report.applied)} if report.applied else {}),
+        "cassettes": [_cassette_json(c) for c in report.cassettes],
+        "notes": [{"path": display_path(p), "note": n} for p, n in report.notes],
+    }
+
+
+def _severity_counts(changes: list[Change]) -> dict[str, int]:
+    counts = Counter(c.severity for c in changes)
+    return {severity.value: counts.get(severity, 0) for severity in sorted(Severity, key=lambda s: -s.rank)}
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "severity": change.severity.value,
+        "kind": change.kind.value,
+        "where": change.where.value,
+        "path": change.path,
+        "old": change.old,
+        "new": change.new,
+        "detail": change.detail,
+        "count": change.count,
+    }
+
+
+def _cassette_json(result: CassetteResult) -> dict[str, Any]:
+    """Complete, volatile changes included (each carries its severity): the human renderers
+    hide volatile ones unless --show-volatile, and shard reports merge back exactly."""
+    return {
+        "path": display_path(result.path),
+        "status": result.status.value,
+        "age": age_json(result.age),
+        "serializer": result.serializer,
+        "size": result.size,
+        "error": result.error,
+        "line": result.line,
+        "note": result.note,
+        "interactions": [
+            {
+                "index": i.index,
+                "method": i.method,
+                "uri": i.uri,
+                "host": i.host,
+                "path": i.path,
+                "status_code": i.status_code,
+                "media_type": i.media_type,
+                "body_kind": i.body_kind,
+                "body_size": i.body_size,
+                "line": i.line,
+                "age": age_json(i.age),
+                "status": i.status.value if i.status else None,
+                "changes": [_change_json(c) for c in i.changes],
+                **({"reason": i.reason} if i.reason else {}),
+                **({"masked": [{"where": w, "kind": k} for w, k in i.masked]} if i.masked else {}),
+            }
+            for i in result.interactions
+        ],
+        "problems": [
+            {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line} for p in result.problems
+        ],
+        **(
+            {
+                "fixed": [
+                    {"code": p.code, "kind": p.kind, "message": p.message, "line": p.line}
+                    for p in result.fixed
+                ]
+            }
+            if result.fixed
+            else {}
+        ),
+    }
+
+
+def _run_json(run: RunInfo) -> dict[str, Any]:
+    return {"id": run.run_id, "folder": display_path(run.folder), "complete": run.complete}
+
+
+def _apply_json(applied: ApplyInfo) -> dict[str, Any]:
+    return {
+        "written": [display_path(p) for p in applied.written],
+        "kept": [{"path": display_path(p), "reason": why} for p, why in applied.kept],
+        "withheld": [{"path": display_path(p), "reason": why} for p, why in applied.withheld],
+        "branch": applied.branch,
+        "commit": applied.commit,
+    }
+
+
+#: above this many cassettes, each is written on one line: `indent` makes json use its
+#: pure-Python encoder, which took 4 s of a 20,000-cassette scan
+_PRETTY_MAX = 500
+
+
+def render_json(report: Report) -> str:
+    data = to_json(report)
+    if len(report.cassettes) <= _PRETTY_MAX:
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    cassettes = data.pop("cassettes")
+    head = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    lines = ",\n    ".join(json.dumps(c, ensure_ascii=False, default=str) for c in cassettes)
+    return head[:-2] + ',\n  "cassettes": [\n    ' + lines + "\n  ]\n}\n"
+
+
+def age_json(age: Age | None) -> dict[str, Any] | None:
+    """The spec's `age` object: days to one decimal, UTC time last recorded, short sha, source."""
+    if age is None:
+        return None
+    return {
+        "days": None if age.days is None else round(age.days, 1),
+        "last_recorded": age.last_recorded.isoformat() if age.last_recorded else None,
+        "commit": age.commit,
+        "source": age.source.value,
+        "subject": age.subject,
+        "author": age.author,
+    }
+
+
+def read_report(path: Path) -> Report:
+    """A report written with `--format json`; a file that is not one is a usage error naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read a JSON report: {exc}", source=path) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ConfigError(f"not a {SCHEMA} report (schema: {found!r})", source=path)
+    try:
+        return _report(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"malformed report ({type(exc).__name__}: {exc})", source=path) from None
+
+
+def _report(data: dict[str, Any]) -> Report:
+    run = data.get("run")
+    return Report(
+        command=data["command"],
+        cassettes=tuple(_cassette(c) for c in data["cassettes"]),
+        notes=tuple((Path(n["path"]), n["note"]) for n in data.get("notes", [])),
+        target=data.get("target"),
+        fail_on=Severity(data.get("fail_on", "breaking")),
+        max_age=data.get("max_age"),
+        run=RunInfo(run["id"], Path(run["folder"]), run["complete"]) if run else None,
+    )
+
+
+def _cassette(data: dict[str, Any]) -> CassetteResult:
+    return CassetteResult(
+        path=Path(data["path"]),
+        status=Status(data["status"]),
+        serializer=data.get("serializer"),
+        error=data.get("error"),
+        note=data.get("note"),
+        size=data.get("size", 0),
+        line=data.get("line"),
+        age=_age(data.get("age")),
+        interactions=tuple(_interaction(i) for i in data.get("interactions", [])),
+        problems=tuple(
+            Problem(p["code"], p["kind"], p["message"], p.get("line")) for p in data.get("problems", [])
+        ),
+    )
+
+
+def _interaction(data: dict[str, Any]) -> InteractionSummary:
+    status = data.get("status")
+    return InteractionSummary(
+        index=data["index"],
+        method=data["method"],
+        uri=data["uri"],
+        host=data.get("host", ""),
+        path=data.get("path", ""),
+        status_code=data.get("status_code"),
+        media_type=data.get("media_type"),
+        body_size=data.get("body_size", 0),
+        body_kind=data.get("body_kind", ""),
+        line=data.get("line"),
+        status=Status(status) if status else None,
+        changes=tuple(_change(c) for c in data.get("changes", [])),
+        age=_age(data.get("age")),
+        reason=data.get("reason"),
+        masked=tuple((m["where"], m["kind"]) for m in data.get("masked", [])),
+    )
+
+
+def _change(data: dict[str, Any]) -> Change:
+    return Change(
+        severity=Severity(data["severity"]),
+        kind=ChangeKind(data["kind"]),
+        where=Where(data["where"]),
+        path=data.get("path"),
+        old=data.get("old"),
+        new=data.get("new"),
+        detail=data.get("detail"),
+        count=data.get("count", 1),
+    )
+
+
+def _age(data: dict[str, Any] | None) -> Age | None:
+    if data is None:
+        return None
+    recorded = data.get("last_recorded")
+    return Age(
+        days=data.get("days"),
+        last_recorded=datetime.fromisoformat(recorded) if recorded else None,
+        commit=data.get("commit"),
+        subject=data.get("subject"),
+        author=data.get("author"),
+        source=AgeSource(data["source"]),
+    )
