@@ -32,9 +32,9 @@ from vcr.request import Request
 from vcr.serialize import serialize
 from vcr.serializers import yamlserializer
 
-from cassettes_tool import record
 from cassettes_tool.config import Config, Target
 from cassettes_tool.model import Outcome
+from cassettes_tool.refresh import replay
 
 HOST = "api.example.com"
 SPEEDUP_TARGET = 10.0
@@ -107,7 +107,7 @@ def timed_refresh(root: Path, base_url: str, concurrency: int, expected: int) ->
     scratch = Path(tempfile.mkdtemp(prefix="bench_refresh_scratch_"))
     try:
         start = time.perf_counter()
-        run = record.refresh([root], Config(), target, scratch=scratch)
+        run = replay.refresh([root], Config(), target, scratch=scratch)
         elapsed = time.perf_counter() - start
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -35,7 +35,7 @@ from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
-    from cassettes_tool.via_pytest import SuiteOptions
+    from cassettes_tool.refresh.suite import SuiteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -187,7 +187,7 @@ def _suite(via: str, target: config.TargetFlags, pytest_args: tuple[str, ...]) -
             "--header, --allow-method, --concurrency and --timeout shape the requests a replay sends: "
             "with --via pytest the tests send their own"
         )
-    from cassettes_tool.via_pytest import SuiteOptions
+    from cassettes_tool.refresh.suite import SuiteOptions
 
     return SuiteOptions(pytest_args)
 
@@ -565,9 +565,9 @@ def diff_command(
     elif scratch_run is not None:
         if old is not None:
             raise click.UsageError("give either OLD NEW or --scratch, not both")
-        from cassettes_tool import record
+        from cassettes_tool.refresh.scratch import load_manifest
 
-        manifest = record.load_manifest(settings.scratch, None if scratch_run == "latest" else scratch_run)
+        manifest = load_manifest(settings.scratch, None if scratch_run == "latest" else scratch_run)
         pairs = compare.pairs_of_run(manifest, settings)
         run = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
         result = compare.report_of(
@@ -647,7 +647,11 @@ def refresh(
     -- -k auth`, with the tests pointed at staging by their own settings. The map,
     when given, writes what they send to staging under the recorded host.
     """
-    from cassettes_tool import apply, record  # only refresh pays for importing the HTTP client
+    from cassettes_tool import apply
+    from cassettes_tool.refresh import replay
+    from cassettes_tool.refresh import (
+        scratch as scratch_runs,  # only refresh pays for importing the HTTP client
+    )
 
     applying = apply_run or commit
     if not applying and (only or from_run):
@@ -670,9 +674,9 @@ def refresh(
         )
     if from_run is not None:
         run_id = None if from_run == "latest" else from_run
-        manifest = record.load_manifest(scratch or settings.scratch, run_id)
+        manifest = scratch_runs.load_manifest(scratch or settings.scratch, run_id)
     elif suite is not None:
-        from cassettes_tool import via_pytest
+        from cassettes_tool.refresh import suite as via_pytest
 
         tests_target = config.resolve_target(settings, target) if target.given else None
         if options is not None and options.commit is not None:
@@ -690,11 +694,13 @@ def refresh(
         if options is not None and options.commit is not None:
             apply.check_commit(settings.cassette_paths(paths), options.commit)
         progress = None if quiet else _progress()
-        manifest = record.refresh(
+        manifest = replay.refresh(
             settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress
         )
     if options is None:
-        _emit(record.report_of(manifest), fmt, output, render_refresh_text, quiet=quiet, verbose=verbose)
+        _emit(
+            scratch_runs.report_of(manifest), fmt, output, render_refresh_text, quiet=quiet, verbose=verbose
+        )
         return
     result = apply.apply_run(manifest, settings, options)
     _emit(result, fmt, output, render_apply_text, quiet=quiet, verbose=verbose)
@@ -721,7 +727,7 @@ def unused_command(
     did not finish: nothing is claimed unused then.
     """
     from cassettes_tool import unused
-    from cassettes_tool.via_pytest import SuiteOptions
+    from cassettes_tool.refresh.suite import SuiteOptions
 
     settings = config.load(config_file)
     result = unused.unused(

@@ -25,7 +25,7 @@ from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress, RunManifest
-    from cassettes_tool.via_pytest import SuiteOptions
+    from cassettes_tool.refresh.suite import SuiteOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +97,15 @@ def check(
     run_info = None
     target_name = target.name if target else None
     if (target is not None or suite is not None) and files:
-        from cassettes_tool import record  # only a check with a target pays for the HTTP client
+        from cassettes_tool.refresh import replay  # only a check with a target pays for the HTTP client
 
         if suite is not None:
-            from cassettes_tool import via_pytest
+            from cassettes_tool.refresh import suite as via_pytest
 
             manifest = via_pytest.refresh(files, config, target, suite, scratch=scratch, output=output)
         else:
             assert target is not None
-            manifest = record.refresh(files, config, target, scratch=scratch, progress=progress)
+            manifest = replay.refresh(files, config, target, scratch=scratch, progress=progress)
         target_name = manifest.target
         run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
         drift = compare.report_of(compare.pairs_of_run(manifest, config), config, fail_on=options.fail_on)

@@ -19,13 +19,15 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cassettes_tool import cassette, record, via_pytest
+from cassettes_tool import cassette
 from cassettes_tool.cassette import check_serializer, interaction_summary, read, unread, unsearched
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.model import Interaction
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
-from cassettes_tool.via_pytest import CaseResult, Plan, SuiteLog, SuiteOptions
+from cassettes_tool.refresh.scratch import is_under
+from cassettes_tool.refresh.suite import SuiteOptions, run_pytest
+from cassettes_tool.refresh.suite_log import UNUSED_MODE, CaseResult, Plan, SuiteLog, read_log, write_plan
 from cassettes_tool.words import plural
 
 #: The problems `unused` reports, with codes of their own family (U).
@@ -60,12 +62,12 @@ def unused(
     """
     check_serializer(config)
     found = cassette.discover(paths)
-    files = [f for f in found.files if not record.is_under(f, config.scratch)]
+    files = [f for f in found.files if not is_under(f, config.scratch)]
     with tempfile.TemporaryDirectory(prefix="cassettes-unused-") as folder:
         run = Path(folder)
-        via_pytest.write_plan(Plan(Path.cwd(), run, mode=via_pytest.UNUSED_MODE))
-        code, interrupted, said = via_pytest._run_pytest((*replay_args(), *options.args), run, output)
-        log = via_pytest.read_log(run)
+        write_plan(Plan(Path.cwd(), run, mode=UNUSED_MODE))
+        code, interrupted, said = run_pytest((*replay_args(), *options.args), run, output)
+        log = read_log(run)
     if code == _USAGE_ERROR and not interrupted:
         raise ConfigError(f"pytest could not start (exit {code}): {said}")
     if code == _NO_TESTS and not interrupted:

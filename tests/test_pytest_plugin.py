@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from vcr.cassette import Cassette as VcrCassette
 
-from cassettes_tool import cassette, pytest_plugin, via_pytest
+from cassettes_tool import cassette
 from cassettes_tool.model import Cassette
-from cassettes_tool.via_pytest import Plan, recorded_uri, reverse_bases
+from cassettes_tool.refresh import plugin as pytest_plugin
+from cassettes_tool.refresh.mapping import recorded_uri, reverse_bases
+from cassettes_tool.refresh.suite_log import PRIVATE, Plan, append_event, read_log, read_plan, write_plan
 
 BASES = (
     ("http://127.0.0.1:8080/auth", "https://auth.example.com"),
@@ -80,16 +82,16 @@ def test_a_cassette_is_recorded_at_its_relative_path_in_the_run(tmp_path: Path) 
     outside = tmp_path / "elsewhere" / "b.yaml"
     relative, copy = plan.copy_of(outside)
     assert relative is None
-    assert copy.is_relative_to(folder / via_pytest.PRIVATE) and copy.name == "b.yaml"
+    assert copy.is_relative_to(folder / PRIVATE) and copy.name == "b.yaml"
 
 
 def test_the_plan_round_trips(tmp_path: Path) -> None:
     plan = Plan(tmp_path, tmp_path / "run", BASES, serializer="project.serializers:compact")
-    via_pytest.write_plan(plan)
-    assert via_pytest.read_plan(tmp_path / "run") == plan
-    (tmp_path / "run" / via_pytest.PRIVATE / "plan.json").write_text('{"schema": "other/1"}')
+    write_plan(plan)
+    assert read_plan(tmp_path / "run") == plan
+    (tmp_path / "run" / PRIVATE / "plan.json").write_text('{"schema": "other/1"}')
     with pytest.raises(ValueError, match="not a cassettes-pytest-plan/1 plan"):
-        via_pytest.read_plan(tmp_path / "run")
+        read_plan(tmp_path / "run")
 
 
 def test_the_log_keeps_failures_and_passes_over_a_torn_line(tmp_path: Path) -> None:
@@ -111,11 +113,11 @@ def test_the_log_keeps_failures_and_passes_over_a_torn_line(tmp_path: Path) -> N
         },
     ]
     for event in events:
-        via_pytest.append_event(tmp_path, event)
-    with (tmp_path / via_pytest.PRIVATE / "events.jsonl").open("a") as log:
+        append_event(tmp_path, event)
+    with (tmp_path / PRIVATE / "events.jsonl").open("a") as log:
         log.write('{"event": "opened", "pa')  # a worker killed half-way through a line
 
-    read = via_pytest.read_log(tmp_path)
+    read = read_log(tmp_path)
 
     assert read.active
     assert read.tests["t.py::a"].outcome == "failed" and read.tests["t.py::a"].when == "teardown"

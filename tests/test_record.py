@@ -17,7 +17,7 @@ from conftest import file_hashes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cassettes_tool import cassette, cli, record, secrets
+from cassettes_tool import cassette, cli, secrets
 from cassettes_tool.cassette import decode
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.demo.recording import HttpClient
@@ -25,6 +25,8 @@ from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model import Outcome, Progress
 from cassettes_tool.model.cassette import Headers, Interaction, Request, Response
+from cassettes_tool.refresh import replay
+from cassettes_tool.refresh.scratch import load_manifest
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 STAGING_TOKEN = "demo-staging-token"
@@ -321,7 +323,7 @@ def test_paths_outside_the_current_folder_are_mirrored_from_their_common_folder(
         "auth/login.yaml",
         "users/list.yaml",
     ]
-    manifest = record.load_manifest(tmp_path / "out")
+    manifest = load_manifest(tmp_path / "out")
     assert manifest.root == tmp_path / "cassettes"
     assert manifest.original(manifest.cassettes[0]) == tmp_path / "cassettes/auth/login.yaml"
 
@@ -329,17 +331,17 @@ def test_paths_outside_the_current_folder_are_mirrored_from_their_common_folder(
     inside = run("refresh", tmp_path / "cassettes", *maps(v2_server), "--scratch", tmp_path / "cassettes/out")
     again = run("refresh", tmp_path / "cassettes", *maps(v2_server), "--scratch", tmp_path / "cassettes/out")
     assert inside.exit_code == again.exit_code == 0
-    assert len(record.load_manifest(tmp_path / "cassettes/out").cassettes) == 2
+    assert len(load_manifest(tmp_path / "cassettes/out").cassettes) == 2
 
 
 def test_manifest_loads_back_as_records(record_cassette: Any, v2_server: DemoServer, tmp_path: Path) -> None:
     record_cassette("auth/login.yaml", "login", filter_post_data_parameters=[])
     record_cassette("users/list.yaml", "users")
     target = Target("staging", hosts={"auth.example.com": v2_server.base_url("auth.example.com")})
-    made = record.refresh([tmp_path / "cassettes"], Config(), target, scratch=tmp_path / "scratch")
-    loaded = record.load_manifest(tmp_path / "scratch")
+    made = replay.refresh([tmp_path / "cassettes"], Config(), target, scratch=tmp_path / "scratch")
+    loaded = load_manifest(tmp_path / "scratch")
     assert loaded == made
-    assert loaded == record.load_manifest(tmp_path / "scratch", made.run_id)
+    assert loaded == load_manifest(tmp_path / "scratch", made.run_id)
     assert loaded.complete and loaded.target == "staging" and loaded.finished is not None
     assert loaded.started <= loaded.finished
     login, users = loaded.cassettes
@@ -351,9 +353,9 @@ def test_manifest_loads_back_as_records(record_cassette: Any, v2_server: DemoSer
     assert users.outcome is Outcome.SKIPPED and loaded.copy(users) is None
     assert {m.kind for m in login.masked} == {"password"}  # the recorded password, masked in the copy
     with pytest.raises(ConfigError, match="no refresh run 'nope'"):
-        record.load_manifest(tmp_path / "scratch", "nope")
+        load_manifest(tmp_path / "scratch", "nope")
     with pytest.raises(ConfigError, match="no refresh run in"):
-        record.load_manifest(tmp_path / "empty")
+        load_manifest(tmp_path / "empty")
 
 
 def test_json_report_carries_the_run_and_each_interaction_outcome(

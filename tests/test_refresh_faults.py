@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from conftest import cassettes_executable, file_hashes
 
-from cassettes_tool import record
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo.recording import HttpClient
 from cassettes_tool.demo.services import Answer, DemoServer
 from cassettes_tool.model import Outcome
+from cassettes_tool.refresh import http, replay
 
 Handler = Callable[[socket.socket, "RawServer"], None]
 
@@ -317,8 +317,8 @@ def test_a_stream_without_length_is_cut_off_at_the_limit(
                 "users.example.com": v2_server.base_url("users.example.com"),
             },
         )
-        limits = record.Limits(max_bytes=256 * 1024)
-        run = record.refresh([two_step], Config(), target, scratch=tmp_path / "s", limits=limits)
+        limits = http.Limits(max_bytes=256 * 1024)
+        run = replay.refresh([two_step], Config(), target, scratch=tmp_path / "s", limits=limits)
     fault = run.cassettes[0].interactions[0]
     assert fault.outcome is Outcome.ERROR
     assert fault.reason == "answer too large: more than 262,144 bytes, not stored"

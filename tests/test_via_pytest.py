@@ -22,9 +22,9 @@ import pytest
 from click.testing import Result
 from conftest import GitRepo
 
-from cassettes_tool import record
 from cassettes_tool.demo.services import HOSTS, DemoServer
 from cassettes_tool.model.manifest import Outcome
+from cassettes_tool.refresh.scratch import load_manifest
 
 SAMPLE = Path(__file__).parent / "sample_project"
 CASSETTES = Path("tests/cassettes")
@@ -118,7 +118,7 @@ def test_refresh_rerecords_through_the_suite_into_scratch(
     assert "1 failed, 3 passed" in result.stderr  # pytest's own output, on stderr
     assert _snapshot(project) == before  # originals byte-identical, mtimes unchanged
 
-    manifest = record.load_manifest(project / ".cassettes" / "scratch")
+    manifest = load_manifest(project / ".cassettes" / "scratch")
     assert manifest.complete
     runs = {run.path: run for run in manifest.cassettes}
     assert runs[CASSETTES / "direct" / "archived.yaml"].outcome is Outcome.SKIPPED

@@ -8,23 +8,23 @@ from typing import Any
 import pytest
 
 
-def _base_url(variable: str, default: str) -> str:
+def base_url(variable: str, default: str) -> str:
     return os.environ.get(variable, default).rstrip("/")
 
 
 @pytest.fixture
 def auth_url() -> str:
-    return _base_url("AUTH_BASE_URL", "https://auth.example.com")
+    return base_url("AUTH_BASE_URL", "https://auth.example.com")
 
 
 @pytest.fixture
 def users_url() -> str:
-    return _base_url("USERS_BASE_URL", "https://users.example.com")
+    return base_url("USERS_BASE_URL", "https://users.example.com")
 
 
 @pytest.fixture
 def payments_url() -> str:
-    return _base_url("PAYMENTS_BASE_URL", "https://payments.example.com")
+    return base_url("PAYMENTS_BASE_URL", "https://payments.example.com")
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ import pytest
 
 if TYPE_CHECKING:
     from cassettes_tool.model.secret import Masked
-    from cassettes_tool.via_pytest import Plan
+    from cassettes_tool.refresh.suite_log import Plan
 
 #: Set on a recorded request the tests sent to no staging base URL of the target.
 _UNMAPPED = "_cassettes_unmapped"
@@ -62,12 +62,12 @@ class _Session:
 
     @property
     def unused_mode(self) -> bool:
-        from cassettes_tool.via_pytest import UNUSED_MODE
+        from cassettes_tool.refresh.suite_log import UNUSED_MODE
 
         return self.plan.mode == UNUSED_MODE
 
     def event(self, **fields: Any) -> None:
-        from cassettes_tool.via_pytest import append_event
+        from cassettes_tool.refresh.suite_log import append_event
 
         append_event(self.plan.folder, fields)
 
@@ -143,8 +143,8 @@ class _ScratchPersister:
 
     def save_cassette(self, cassette_path: str, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
         from cassettes_tool.cassette import write_atomic
-        from cassettes_tool.record import is_under
-        from cassettes_tool.via_pytest import origin_of
+        from cassettes_tool.refresh.mapping import origin_of
+        from cassettes_tool.refresh.scratch import is_under
 
         session = self.session
         path = Path(cassette_path)
@@ -228,7 +228,8 @@ def _scrubbed(
     from vcr import serialize as vcr_serialize
     from vcr.serializers import jsonserializer, yamlserializer
 
-    from cassettes_tool import cassette, record
+    from cassettes_tool import cassette
+    from cassettes_tool.refresh.scrub import scrub
 
     custom = None
     if serializer not in (yamlserializer, jsonserializer):
@@ -237,7 +238,7 @@ def _scrubbed(
     raw = vcr_serialize.serialize(cassette_dict, serializer)
     loaded = cassette.loads(raw.encode("utf-8"), path, custom)
     pairs = list(zip(cassette_dict["requests"], cassette_dict["responses"], strict=True))
-    return record.scrub(
+    return scrub(
         loaded,
         serializer,
         plan.redact,
@@ -248,7 +249,7 @@ def _scrubbed(
 
 def _recorded_first(before: Callable[[Any], Any], bases: Sequence[tuple[str, str]]) -> Callable[[Any], Any]:
     """A cassette's request filter that first writes a staging request under its recorded host."""
-    from cassettes_tool.via_pytest import recorded_uri
+    from cassettes_tool.refresh.mapping import recorded_uri
 
     def before_record_request(request: Any) -> Any:
         request = copy.deepcopy(request)  # the client's own request is not ours to change
@@ -347,7 +348,7 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = os.environ.get("CASSETTES_SCRATCH_RUN")
     if not folder:
         return
-    from cassettes_tool.via_pytest import RUN_ENV, read_plan
+    from cassettes_tool.refresh.suite_log import RUN_ENV, read_plan
 
     try:
         plan = read_plan(Path(folder))

@@ -1,0 +1,366 @@
+"""Re-record cassettes against a staging target into a scratch run, with its manifest.
+
+The one module that speaks HTTP. The safety rules of SPEC.md are enforced here: only
+mapped hosts are contacted, only allowed methods are sent, a redirect is an answer,
+the originals are only read, and every file written has been through redaction and
+the secret scanner first.
+
+A refreshed cassette keeps each request exactly as recorded (a credential in it is
+masked all the same) and takes the new answer, stored as the client saw it: the body
+decoded, `Content-Encoding` dropped and `Content-Length` fixed, as vcrpy's
+`decode_compressed_response` stores it. That keeps redaction and masking on the text
+that is written, lets a JSON cassette hold a gzip answer, and replays under vcrpy with
+requests and httpx alike. A body in an encoding we cannot undo (`zstd`) is kept as
+sent, with its header.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import queue
+import ssl
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from cassettes_tool import cassette, secrets
+from cassettes_tool.cassette import CustomSerializer, custom_serializer, read
+from cassettes_tool.config import Config, Target
+from cassettes_tool.errors import CassetteError, NotACassette
+from cassettes_tool.model import Masked
+from cassettes_tool.model.cassette import Cassette, Interaction, Response
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
+from cassettes_tool.refresh.http import (
+    DEFAULT_LIMITS,
+    RETRY_STATUSES,
+    Answer,
+    Failure,
+    Limits,
+    base_url,
+    causes,
+    make_client,
+    mib,
+    origin,
+    outgoing_headers,
+    retryable,
+    ssl_context,
+    staging_url,
+    stored,
+)
+from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
+from cassettes_tool.refresh.scrub import scrub
+
+#: How often the waiting main thread looks up, so Ctrl-C is taken at once.
+_TICK = 0.1
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def refresh(
+    paths: Sequence[Path],
+    config: Config,
+    target: Target,
+    *,
+    scratch: Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> RunManifest:
+    """Replay every cassette under `paths` against `target` into a new scratch run.
+
+    Problems with a cassette or an interaction are entries in the manifest; only a
+    usage problem (a bad redact rule, an unusable scratch folder) raises. Ctrl-C stops
+    the run: what was finished is kept, and the manifest says the run is incomplete.
+    """
+    check_settings(config)
+    verify = ssl_context(target.verify)
+    scratch_root = scratch if scratch is not None else config.scratch
+    files = [f for f in cassette.discover(paths).files if not is_under(f, scratch_root)]
+    root = common_root(paths, files)
+    manifest = start_run(scratch_root, target.name, root)
+    runner = _Runner(manifest, config, target, limits, progress, verify)
+    jobs = [(file, Path(os.path.relpath(os.path.abspath(file), root))) for file in files]
+    try:
+        done = runner.run(jobs)
+        complete = True
+    except KeyboardInterrupt:
+        done = runner.stop()
+        complete = False
+    else:
+        runner.close()
+    cassettes = tuple(
+        done.get(i) or CassetteRun(relative, Outcome.ERROR, "not refreshed: the run was interrupted")
+        for i, (_, relative) in enumerate(jobs)
+    )
+    return finish_run(manifest, cassettes, complete=complete)
+
+
+class _Runner:
+    """Cassettes in parallel on daemon threads, interactions in order within each.
+
+    Daemon threads, because a worker waiting on a server that never answers must not
+    keep the process alive after Ctrl-C; the write lock makes sure none is half-way
+    through writing a file when the run is declared stopped.
+    """
+
+    def __init__(
+        self,
+        manifest: RunManifest,
+        config: Config,
+        target: Target,
+        limits: Limits,
+        progress: Callable[[Progress], None] | None,
+        verify: bool | ssl.SSLContext,
+    ):
+        self.manifest = manifest
+        self.config = config
+        self.target = target
+        self.limits = limits
+        self.progress = progress
+        self.stopping = threading.Event()
+        self.write_lock = threading.Lock()
+        self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
+        self.done: dict[int, CassetteRun] = {}
+        self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
+        origins = {origin(url) for url in target.hosts.values()}
+        self.clients = {origin: make_client(target, verify) for origin in origins}
+
+    def run(self, jobs: list[tuple[Path, Path]]) -> dict[int, CassetteRun]:
+        pending: queue.Queue[tuple[int, Path, Path]] = queue.Queue()
+        for i, (file, relative) in enumerate(jobs):
+            pending.put((i, file, relative))
+        workers = [
+            threading.Thread(target=self._work, args=(pending,), daemon=True, name=f"refresh-{n}")
+            for n in range(min(self.target.concurrency, len(jobs)))
+        ]
+        for worker in workers:
+            worker.start()
+        interactions = errors = 0
+        while len(self.done) < len(jobs):
+            try:
+                index, event = self.events.get(timeout=_TICK)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers) and self.events.empty():
+                    break
+                continue
+            finished = None
+            if isinstance(event, CassetteRun):
+                self.done[index] = finished = event
+                errors += event.outcome is Outcome.ERROR and not event.interactions  # unreadable
+            else:
+                interactions += 1
+                errors += event is Outcome.ERROR
+            if self.progress is not None:
+                self.progress(
+                    Progress(self.manifest.root, len(jobs), len(self.done), interactions, errors, finished)
+                )
+        return self.done
+
+    def stop(self) -> dict[int, CassetteRun]:
+        """Stop taking work; wait for a file being written, not for a server."""
+        with self.write_lock:
+            self.stopping.set()
+        while True:
+            try:
+                index, event = self.events.get_nowait()
+            except queue.Empty:
+                return self.done
+            if isinstance(event, CassetteRun):
+                self.done[index] = event
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def _work(self, pending: queue.Queue[tuple[int, Path, Path]]) -> None:
+        while not self.stopping.is_set():
+            try:
+                index, file, relative = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                result = self._cassette(file, relative, index)
+            except Exception as exc:  # one cassette's bug must not end the run: it is its entry
+                result = CassetteRun(relative, Outcome.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+            if result is not None:
+                self.events.put((index, result))
+
+    def _cassette(self, file: Path, relative: Path, index: int) -> CassetteRun | None:
+        loaded = read(file, self.config.serializer)
+        if isinstance(loaded, NotACassette):
+            return CassetteRun(relative, Outcome.SKIPPED, loaded.reason)
+        if isinstance(loaded, CassetteError):
+            where = f"line {loaded.line}: " if loaded.line else ""
+            return CassetteRun(relative, Outcome.ERROR, f"cannot read it: {where}{loaded.reason}")
+        runs: list[InteractionRun] = []
+        answers: dict[int, Response] = {}
+        for interaction in loaded.interactions:
+            if self.stopping.is_set():
+                return None
+            run, answer = self._interaction(interaction)
+            runs.append(run)
+            if answer is not None:
+                answers[interaction.index] = answer
+            self.events.put((index, run.outcome))
+        result = CassetteRun(
+            relative, Outcome.SKIPPED, serializer=loaded.serializer, interactions=tuple(runs)
+        )
+        if answers:
+            custom = custom_serializer(self.config.serializer)
+            try:
+                text, masked = self._render(loaded, answers, custom)
+            except Exception as exc:  # serializers (a project's own too) raise what they like
+                reason = f"cannot write it with the {loaded.serializer} serializer: {exc}"
+                return replace(result, outcome=Outcome.ERROR, reason=reason)
+            with self.write_lock:
+                if self.stopping.is_set():
+                    return None
+                try:
+                    cassette.write_atomic(self.manifest.folder / relative, text)
+                except OSError as exc:
+                    reason = f"cannot write its copy: {exc.strerror or exc}"
+                    return replace(result, outcome=Outcome.ERROR, reason=reason)
+            result = replace(result, written=True, masked=masked, outcome=Outcome.REFRESHED)
+        errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
+        if errors:
+            reason = f"{errors} of {len(runs)} interactions could not be refreshed"
+            return replace(result, outcome=Outcome.ERROR, reason=reason)
+        if not answers:
+            return replace(result, reason="no interaction was sent" if runs else "no interactions")
+        return result
+
+    # ------------------------------------------------------------------------ one interaction
+
+    def _interaction(self, interaction: Interaction) -> tuple[InteractionRun, Response | None]:
+        request = interaction.request
+        base = base_url(request.uri, self.target.hosts)
+        entry = InteractionRun(interaction.index, request.method, request.uri, Outcome.SKIPPED)
+        if base is None:
+            host = urlsplit(request.uri).netloc
+            return replace(entry, reason=f"host {host} is not mapped (--map {host}=BASE_URL)"), None
+        if request.method not in self.target.methods:
+            method = request.method
+            return replace(entry, reason=f"method {method} is not allowed (--allow-method {method})"), None
+        url = staging_url(request.uri, base)
+        headers = outgoing_headers(request.headers, self.target.headers)
+        answer = self._exchange(request.method, url, headers, request.body.stored)
+        if isinstance(answer, Failure):
+            return replace(entry, outcome=Outcome.ERROR, reason=answer.reason, attempts=answer.attempts), None
+        recorded = interaction.response.status or 0
+        if answer.status >= 500 and recorded < 500:
+            reason = f"staging answered {answer.status} {answer.reason}".rstrip()
+            if answer.attempts > 1:
+                reason += f" (after {answer.attempts} attempts)"
+            return replace(entry, outcome=Outcome.ERROR, reason=reason, attempts=answer.attempts), None
+        response = stored(answer)
+        if response.body.size > self.limits.max_bytes or response.body.note:
+            reason = f"the answer decompresses to more than {mib(self.limits.max_bytes)}: not stored"
+            return replace(entry, outcome=Outcome.ERROR, reason=reason, attempts=answer.attempts), None
+        refreshed = replace(
+            entry,
+            outcome=Outcome.REFRESHED,
+            status_code=answer.status,
+            media_type=response.body.media_type,
+            body_kind=response.body.kind.value,
+            body_size=response.body.size,
+            attempts=answer.attempts,
+        )
+        return refreshed, response
+
+    def _exchange(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Answer | Failure:
+        """Send with bounded retries: connection failures, and 502/503/504 answers."""
+        client = self.clients[origin(url)]
+        limits = self.limits
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= limits.attempts
+            try:
+                with client.stream(method, url, headers=headers, content=body or None) as response:
+                    if response.status_code not in RETRY_STATUSES or last:
+                        return self._read(response, attempt)
+            except httpx.TransportError as exc:
+                if last or not retryable(exc, method):
+                    return Failure(self._describe(exc, url), attempt)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                return Failure(f"cannot send it to {url}: {exc}", attempt)
+            if self.stopping.wait(limits.backoff * 2 ** (attempt - 1)):
+                return Failure("the run was interrupted", attempt)
+
+    def _read(self, response: httpx.Response, attempt: int) -> Answer | Failure:
+        """The raw body, streamed and cut off past the size limit."""
+        limit = self.limits.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return Failure(f"answer too large: {int(declared):,} bytes declared, limit {mib(limit)}", attempt)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > limit:
+                return Failure(f"answer too large: more than {mib(limit)}, not stored", attempt)
+            chunks.append(chunk)
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
+        return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)
+
+    def _describe(self, exc: httpx.TransportError, url: str) -> str:
+        host = urlsplit(url).netloc
+        timeout = f"{self.target.timeout:g} s"
+        chain = causes(exc)
+        verify_error = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+        if verify_error is not None or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            detail = getattr(verify_error, "verify_message", None) or str(exc)
+            verify = json.dumps(self.target.verify)
+            return (
+                f"TLS certificate of {host} not trusted ({detail}) with verify = {verify}: "
+                "set the target's `verify` to the CA bundle that signed it, or to false"
+            )
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"no connection to {host} within {timeout} (timeout)"
+        if isinstance(exc, httpx.ConnectError):
+            refused = any(
+                isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED
+                for e in chain
+            )
+            return f"connection refused by {host}" if refused else f"cannot connect to {host}: {exc}"
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"no answer from {host} within {timeout} (timeout)"
+        if isinstance(exc, httpx.TimeoutException):
+            return f"{host} timed out after {timeout}: {type(exc).__name__}"
+        if isinstance(exc, httpx.ProxyError):
+            return f"proxy refused the request to {host}: {exc}"
+        return f"connection to {host} broken: {exc or type(exc).__name__}"
+
+    # ------------------------------------------------------------------------ writing
+
+    def _render(
+        self, loaded: Cassette, answers: Mapping[int, Response], custom: CustomSerializer | None
+    ) -> tuple[str, tuple[Masked, ...]]:
+        """The scratch cassette's text: redacted, then masked, then written through vcrpy.
+
+        Interactions that were not refreshed are kept as recorded, so the copy replays
+        everything the original did. Whatever redaction left untouched is written from
+        vcrpy's own reading of the original, byte for byte what it recorded.
+        """
+        return scrub(
+            loaded,
+            cassette.serializer_for(loaded.serializer, custom),
+            self.config.redact,
+            known=self.known,
+            recorded=cassette.recorded_pairs(loaded, custom),
+            answers=answers,
+        )
+
+
+# ---------------------------------------------------------------------------- manifest
+
+
+# ---------------------------------------------------------------------------- report

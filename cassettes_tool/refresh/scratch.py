@@ -1,0 +1,255 @@
+"""The scratch run: its folder, its manifest (`cassettes-manifest/1`, docs/refresh-manifest.md) and the report of it."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cassettes_tool import cassette, secrets
+from cassettes_tool.cassette import check_serializer
+from cassettes_tool.config import Config
+from cassettes_tool.errors import ConfigError
+from cassettes_tool.model import Masked
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
+from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, RunInfo, Status
+
+MANIFEST = "manifest.json"
+
+
+MANIFEST_SCHEMA = "cassettes-manifest/1"
+
+
+#: `<scratch>/LATEST` holds the id of the newest run, for `diff --scratch` without a RUN.
+LATEST = "LATEST"
+
+
+def check_settings(config: Config) -> None:
+    """Settings a run cannot do without, checked before it starts: the serializer, the redact rules."""
+    check_serializer(config)
+    for rule in config.redact.body:
+        try:
+            secrets.parse_json_path(rule)
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=config.source, key="redact.body") from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def is_under(path: Path, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
+def common_root(paths: Sequence[Path], files: Sequence[Path]) -> Path:
+    """The current folder when every cassette is under it, else the PATHs' common folder."""
+    cwd = Path.cwd().absolute()
+    if all(is_under(f, cwd) for f in files):
+        return cwd
+    folders = [os.path.abspath(p if p.is_dir() else p.parent) for p in paths]
+    return Path(os.path.commonpath(folders))
+
+
+def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
+    """The run's folder, the scratch area's `.gitignore`, and a manifest saying `incomplete`
+    from the first moment, so that a run killed outright is still recognisable."""
+    try:
+        scratch.mkdir(parents=True, exist_ok=True)
+        ignore = scratch / ".gitignore"
+        if not ignore.exists():
+            cassette.write_atomic(ignore, "# cassettes refresh runs: never committed\n*\n")
+        started = _now()
+        run_id = _new_run_folder(scratch, started)
+    except OSError as exc:
+        raise ConfigError(f"cannot use scratch folder {scratch}: {exc.strerror or exc}") from None
+    manifest = RunManifest(run_id, target, root, (scratch / run_id).absolute(), started)
+    write_manifest(manifest)
+    return manifest
+
+
+def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:
+    """The run's final manifest, written, and the run made the scratch area's `LATEST`."""
+    manifest = replace(manifest, cassettes=cassettes, finished=_now(), complete=complete)
+    write_manifest(manifest)
+    cassette.write_atomic(manifest.folder.parent / LATEST, manifest.run_id + "\n")
+    return manifest
+
+
+def _new_run_folder(scratch: Path, started: datetime) -> str:
+    """A sortable id (`20261124T223000Z-1f2e`); the random tail keeps runs of one second apart."""
+    for _ in range(64):
+        run_id = f"{started:%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}"
+        try:
+            (scratch / run_id).mkdir()
+            return run_id
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free run id", str(scratch))
+
+
+def write_manifest(manifest: RunManifest) -> None:
+    text = json.dumps(_manifest_json(manifest), indent=2, ensure_ascii=False) + "\n"
+    cassette.write_atomic(manifest.folder / MANIFEST, text)
+
+
+def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
+    runs = [i for c in manifest.cassettes for i in c.interactions]
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "run_id": manifest.run_id,
+        "target": manifest.target,
+        "root": str(manifest.root),
+        "started": manifest.started.isoformat(),
+        "finished": manifest.finished.isoformat() if manifest.finished else None,
+        "complete": manifest.complete,
+        "summary": {
+            "cassettes": {o.value: sum(c.outcome is o for c in manifest.cassettes) for o in Outcome},
+            "interactions": {o.value: sum(i.outcome is o for i in runs) for o in Outcome},
+            "masked": sum(len(c.masked) for c in manifest.cassettes),
+        },
+        "cassettes": [
+            {
+                "path": run.path.as_posix(),
+                "status": run.outcome.value,
+                "reason": run.reason,
+                "serializer": run.serializer,
+                "written": run.written,
+                "interactions": [
+                    {
+                        "index": i.index,
+                        "method": i.method,
+                        "uri": i.uri,
+                        "status": i.outcome.value,
+                        "reason": i.reason,
+                        "status_code": i.status_code,
+                        "media_type": i.media_type,
+                        "body_kind": i.body_kind,
+                        "body_size": i.body_size,
+                        "attempts": i.attempts,
+                    }
+                    for i in run.interactions
+                ],
+                "masked": [
+                    {
+                        "interaction": m.interaction,
+                        "where": m.where,
+                        "kind": m.kind,
+                        "placeholder": m.placeholder,
+                    }
+                    for m in run.masked
+                ],
+            }
+            for run in manifest.cassettes
+        ],
+    }
+
+
+def latest_run(scratch: Path) -> str:
+    """The id of the newest run in `scratch`."""
+    try:
+        run_id = (scratch / LATEST).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"no refresh run in {scratch}: run `cassettes refresh` first") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {scratch / LATEST}: {exc.strerror or exc}") from None
+    if not run_id:
+        raise ConfigError(f"{scratch / LATEST} is empty: run `cassettes refresh` again")
+    return run_id
+
+
+def load_manifest(scratch: Path, run_id: str | None = None) -> RunManifest:
+    """A run's manifest read back (the newest run when `run_id` is None)."""
+    run_id = run_id or latest_run(scratch)
+    folder = scratch / run_id
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no refresh run {run_id!r} in {scratch}") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    try:
+        if data["schema"] != MANIFEST_SCHEMA:
+            raise ValueError(f"schema {data['schema']!r}, expected {MANIFEST_SCHEMA!r}")
+        return RunManifest(
+            run_id=data["run_id"],
+            target=data["target"],
+            root=Path(data["root"]),
+            folder=folder.absolute(),
+            started=datetime.fromisoformat(data["started"]),
+            finished=datetime.fromisoformat(data["finished"]) if data["finished"] else None,
+            complete=bool(data["complete"]),
+            cassettes=tuple(_cassette_run(c) for c in data["cassettes"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a refresh manifest ({type(exc).__name__}: {exc})") from None
+
+
+def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
+    return CassetteRun(
+        path=Path(data["path"]),
+        outcome=Outcome(data["status"]),
+        reason=data["reason"],
+        serializer=data["serializer"],
+        written=bool(data["written"]),
+        interactions=tuple(
+            InteractionRun(
+                index=i["index"],
+                method=i["method"],
+                uri=i["uri"],
+                outcome=Outcome(i["status"]),
+                reason=i["reason"],
+                status_code=i["status_code"],
+                media_type=i["media_type"],
+                body_kind=i["body_kind"],
+                body_size=i["body_size"],
+                attempts=i["attempts"],
+            )
+            for i in data["interactions"]
+        ),
+        masked=tuple(Masked(m["kind"], m["interaction"], m["where"]) for m in data["masked"]),
+    )
+
+
+_STATUS = {Outcome.REFRESHED: Status.OK, Outcome.SKIPPED: Status.SKIPPED, Outcome.ERROR: Status.ERROR}
+
+
+def report_of(manifest: RunManifest) -> Report:
+    """The run as the common report: a cassette `ok` when refreshed, interactions with why."""
+    results = []
+    for run in manifest.cassettes:
+        interactions = tuple(
+            InteractionSummary(
+                index=i.index,
+                method=i.method,
+                uri=i.uri,
+                host=urlsplit(i.uri).hostname or "",
+                path=urlsplit(i.uri).path or "/",
+                status_code=i.status_code,
+                media_type=i.media_type,
+                body_size=i.body_size or 0,
+                body_kind=i.body_kind or "",
+                status=_STATUS[i.outcome],
+                reason=i.reason,
+                masked=tuple((m.where, m.kind) for m in run.masked if m.interaction == i.index),
+            )
+            for i in run.interactions
+        )
+        results.append(
+            CassetteResult(
+                path=manifest.original(run),
+                status=_STATUS[run.outcome],
+                serializer=run.serializer,
+                error=run.reason if run.outcome is not Outcome.REFRESHED else None,
+                interactions=interactions,
+            )
+        )
+    run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+    return Report(command="refresh", cassettes=tuple(results), target=manifest.target, run=run_info)
