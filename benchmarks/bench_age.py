@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cassettes_tool import age, config
+from cassettes_tool import config
+from cassettes_tool.commands import age
 from cassettes_tool.git.runner import clean_env
 from cassettes_tool.model import Age
 
@@ -208,7 +209,7 @@ def ours_cli(root: Path) -> None:
 def ours_inprocess(root: Path) -> dict[str, Age]:
     """The same without interpreter start-up and rendering: discovery, git, the report."""
     os.chdir(root)
-    report = age.age((Path(FOLDER),), config.Config(root=root))
+    report = age.run((Path(FOLDER),), config.Config(root=root))
     return {r.path.as_posix(): r.age for r in report.cassettes if r.age is not None}
 
 

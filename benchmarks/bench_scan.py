@@ -36,7 +36,8 @@ from vcr.request import Request
 from vcr.serialize import serialize
 from vcr.serializers import jsonserializer, yamlserializer
 
-from cassettes_tool import config, inventory
+from cassettes_tool import config
+from cassettes_tool.commands import scan
 
 #: ours/baseline must not exceed this at a given size; any other size must stay under 1.0.
 TARGETS = {2000: 0.6}
@@ -277,7 +278,7 @@ def ours_subprocess(root: Path, output: Path, env: dict[str, str]) -> Counts:
 
 def ours_inprocess(root: Path, settings: config.Config) -> Counts:
     """The same scan without interpreter start-up, imports, settings or rendering."""
-    report = inventory.scan((root,), settings)
+    report = scan.run((root,), settings)
     bad = [c for c in report.cassettes if c.status.value != "ok"]
     if bad:
         raise SystemExit(f"scan did not read every cassette: {bad[:3]}")

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cassettes_tool import cassette, compare, lint
+from cassettes_tool import cassette
 from cassettes_tool.cassette import custom_serializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError
 from cassettes_tool.git.ages import file_ages
 from cassettes_tool.git.commit import commit_files, prepare_commit
+from cassettes_tool.lint import checks as lint_checks
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
-from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, RunInfo, Status
+from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, Status
 from cassettes_tool.report.markdown import render_commit_message
 
 BRANCH_PREFIX = "cassettes/refresh-"
@@ -75,7 +75,6 @@ class _Write:
     path: Path
     data: bytes
     previous: bytes
-    mode: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +85,10 @@ class _Plan:
     problems: Mapping[Path, tuple[Problem, ...]]
 
 
-def apply_run(manifest: RunManifest, config: Config, options: ApplyOptions) -> Report:
+def apply_run(manifest: RunManifest, drift: Report, config: Config, options: ApplyOptions) -> Report:
     """Write the run's drifted copies over their originals (and commit them), as a drift report.
+
+    `drift` is the run compared with the originals (`diff --scratch` of it).
 
     Aligned, skipped and failed cassettes are left byte-identical, and so is every
     cassette whose copy still holds a credential or whose original changed after the
@@ -100,14 +101,6 @@ def apply_run(manifest: RunManifest, config: Config, options: ApplyOptions) -> R
         raise CassettesError(
             f"run {manifest.run_id} was interrupted: nothing applied; refresh again to finish it"
         )
-    run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
-    drift = compare.report_of(
-        compare.pairs_of_run(manifest, config),
-        config,
-        command="refresh",
-        target=manifest.target,
-        run=run_info,
-    )
     plan = _plan(drift, manifest, config, options.only)
     paths = [w.path for w in plan.writes]
     ages = file_ages(paths).ages if paths else {}
@@ -184,7 +177,9 @@ def _prepare(
     # the last guard: the copy passed redaction and masking when it was written
     found = tuple(
         Problem(p.code, p.kind, f"{p.message} (its copy {copy}, line {p.line or '?'}): not written back")
-        for p in lint.problems(loaded, headers=config.redact.headers, fields=tuple(config.redact.query))
+        for p in lint_checks.problems(
+            loaded, headers=config.redact.headers, fields=tuple(config.redact.query)
+        )
     )
     if found:
         return (
@@ -192,8 +187,7 @@ def _prepare(
             "its copy still holds a credential: add a [tool.cassettes.redact] rule, refresh again",
             found,
         )
-    mode = stat.S_IMODE(facts.st_mode)
-    return _Write(original, data, original.read_bytes(), mode), "", ()
+    return _Write(original, data, original.read_bytes()), "", ()
 
 
 def _write_all(writes: Sequence[_Write]) -> list[_Write]:
@@ -201,7 +195,7 @@ def _write_all(writes: Sequence[_Write]) -> list[_Write]:
     done: list[_Write] = []
     try:
         for write in writes:
-            _replace(write.path, write.data, write.mode)
+            cassette.write_atomic(write.path, write.data)
             done.append(write)
     except OSError as exc:
         _restore(done)
@@ -218,25 +212,9 @@ def _restore(done: Sequence[_Write]) -> None:
     """Best effort: each file back to its old bytes, by the same atomic replace."""
     for write in reversed(done):
         try:
-            _replace(write.path, write.previous, write.mode)
+            cassette.write_atomic(write.path, write.previous)
         except OSError:
             continue
-
-
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    """A temporary file beside `path`, flushed to disk, given `mode`, then `os.replace`d over it:
-    a reader sees the old file or the new one, never a part. `.tmp` keeps discovery off it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _commit_report(

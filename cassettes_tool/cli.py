@@ -1,6 +1,8 @@
-"""The `cassettes` command: parse options, call one stage, print its report, exit with its verdict.
+"""The `cassettes` command: options in, one call of a command, its report rendered, exit with its verdict.
 
-The only module that knows click, stdout/stderr and exit codes.
+The only module that knows click, stdout/stderr and exit codes, and the one error
+handler: our errors are one line and the exit code they name, anything unexpected is
+one line and exit 3 (the traceback with --verbose), Ctrl-C is 130.
 """
 
 from __future__ import annotations
@@ -9,33 +11,23 @@ import functools
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from cassettes_tool import __version__, cassette, compare, config, lint, report
-from cassettes_tool import age as drift_age
-from cassettes_tool.commands import scan as scan_command
+from cassettes_tool import __version__, config
 from cassettes_tool.errors import CassettesError, ExitCode
-from cassettes_tool.model import RunInfo
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
-from cassettes_tool.report.tables import (
-    render_age_text,
-    render_lint_text,
-    render_refresh_text,
-    render_scan_text,
-    render_unused_text,
-)
-from cassettes_tool.report.text import render_apply_text, render_check_text, render_drift_text
 from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
-    from cassettes_tool.refresh.suite import SuiteOptions
+    from cassettes_tool.refresh.route import SuiteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,19 +169,12 @@ class PassThroughCommand(click.Command):
 
 
 def _suite(via: str, target: config.TargetFlags, pytest_args: tuple[str, ...]) -> SuiteOptions | None:
-    """`--via pytest` and the arguments for pytest; None for a replay."""
-    if via != "pytest":
-        if pytest_args:
-            raise click.UsageError("arguments after -- go to pytest: add --via pytest")
-        return None
-    if target.headers or target.methods or target.concurrency is not None or target.timeout is not None:
-        raise click.UsageError(
-            "--header, --allow-method, --concurrency and --timeout shape the requests a replay sends: "
-            "with --via pytest the tests send their own"
-        )
-    from cassettes_tool.refresh.suite import SuiteOptions
+    from cassettes_tool.refresh.route import suite_options
 
-    return SuiteOptions(pytest_args)
+    try:
+        return suite_options(via, target, pytest_args)
+    except CassettesError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _pytest_output(quiet: bool) -> Callable[[str], None] | None:
@@ -199,8 +184,13 @@ def _pytest_output(quiet: bool) -> Callable[[str], None] | None:
     return lambda line: click.echo(line, err=True, nl=False)
 
 
+def _verbose_asked(args: Iterable[str]) -> bool:
+    return any(arg in ("--verbose", "-v") for arg in args)
+
+
 class CassettesGroup(click.Group):
-    """Turns our errors into one line on stderr and the exit code the error names."""
+    """The one error handler (pre-commit's shape): our errors are one line and the exit code
+    they name; anything else is one line and exit 3, with the traceback under --verbose."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -208,6 +198,15 @@ class CassettesGroup(click.Group):
         except CassettesError as exc:
             click.echo(f"cassettes: error: {exc}", err=True)
             ctx.exit(int(exc.exit_code))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _verbose_asked(sys.argv[1:]) or _verbose_asked([*ctx.protected_args, *ctx.args]):
+                click.echo(traceback.format_exc().rstrip(), err=True)
+            click.echo(
+                f"cassettes: internal error: {type(exc).__name__}: {exc} (--verbose shows where)", err=True
+            )
+            ctx.exit(int(ExitCode.INCOMPLETE))
 
 
 @click.group(cls=CassettesGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -233,8 +232,11 @@ def scan(
     PATH is a cassette or a folder searched for *.yaml, *.yml and *.json files
     (default: the configured `paths`, else the current folder).
     """
+    from cassettes_tool.commands import scan as command
+    from cassettes_tool.report.tables import render_scan_text
+
     settings = config.load(config_file)
-    result = scan_command.scan(settings.cassette_paths(paths), settings)
+    result = command.run(settings.cassette_paths(paths), settings)
     _emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
@@ -271,8 +273,13 @@ def lint_command(
     One line each, `path:line: CODE kind: message`; exit 1 when there is any. With --fix,
     credentials and values the redact rules cover become `<REDACTED:kind>` in place.
     """
+    from cassettes_tool.commands import lint as command
+    from cassettes_tool.report.tables import render_lint_text
+
     settings = config.load(config_file)
-    result = lint.lint(settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it)
+    result = command.run(
+        settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it
+    )
     _emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
 
 
@@ -301,8 +308,11 @@ def age_command(
     A cassette's age is the author date of the last commit that changed its content
     (a pure rename keeps it); `source` says how far to trust it.
     """
+    from cassettes_tool.commands import age as command
+    from cassettes_tool.report.tables import render_age_text
+
     settings = config.load(config_file)
-    result = drift_age.age(
+    result = command.run(
         settings.cassette_paths(paths), settings, older_than=older_than, per_interaction=per_interaction
     )
     _emit(result, fmt, output, render_age_text, quiet=quiet, verbose=verbose)
@@ -350,24 +360,24 @@ def check(
     With --via pytest the test suite re-records (a target is then optional); a failed
     test makes the check incomplete.
     """
-    from cassettes_tool import gate
+    from cassettes_tool.commands import check as command
+    from cassettes_tool.report.text import render_check_text
 
     suite = _suite(via, target, pytest_args)
     settings = config.load(config_file)
-    options = gate.GateOptions(
+    options = command.GateOptions(
         fail_on=Severity(fail_on or settings.fail_on),
         max_age=max_age if max_age is not None else settings.max_age,
-        shard=gate.Shard.parse(shard) if shard else None,
+        shard=command.Shard.parse(shard) if shard else None,
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
-    progress = None if quiet or chosen is None else _progress()
-    result = gate.check(
+    result = command.run(
         settings.cassette_paths(paths),
         settings,
         options,
         target=chosen,
         scratch=scratch,
-        progress=progress,
+        progress=None if quiet or chosen is None else _progress(),
         suite=None if offline else suite,
         output=_pytest_output(quiet),
     )
@@ -378,14 +388,15 @@ def check(
 @common_options
 def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
     """Run `check` on the bundled sample cassettes against an embedded staging server that has drifted."""
-    from cassettes_tool.demo import runner
+    from cassettes_tool.commands import demo as command
+    from cassettes_tool.report.text import render_check_text
 
     if not quiet and fmt == Format.TEXT.value:
         click.echo(
             "Starting the demo staging services (v2) on 127.0.0.1 and re-recording the samples...", err=True
         )
-    demo_run = runner.run()
-    guide = runner.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
+    demo_run = command.run()
+    guide = command.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
     # The drift is the demonstration: finding it is success (the quick start must exit 0);
     # a demo that could not check its samples exits as check would.
     found_drift = demo_run.report.verdict is ExitCode.FINDINGS
@@ -420,29 +431,25 @@ def report_merge(
     verbose: bool,
 ) -> None:
     """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code."""
-    from cassettes_tool.commands import merge
-    from cassettes_tool.report.json import read_report
+    from cassettes_tool.commands import merge as command
 
-    merged = merge.merge([read_report(path) for path in files])
-    _emit(
-        merged,
-        fmt,
-        output,
-        TEXT_RENDERERS.get(merged.command, render_drift_text),
-        quiet=quiet,
-        verbose=verbose,
-    )
+    merged = command.run(files)
+    _emit(merged, fmt, output, _text_renderer(merged.command), quiet=quiet, verbose=verbose)
 
 
-TEXT_RENDERERS: dict[str, Callable[..., Iterable[str]]] = {
-    "scan": render_scan_text,
-    "lint": render_lint_text,
-    "age": render_age_text,
-    "diff": render_drift_text,
-    "check": render_check_text,
-    "refresh": render_refresh_text,
-    "unused": render_unused_text,
-}
+def _text_renderer(command: str) -> Callable[..., Iterable[str]]:
+    """The human renderer of the command a merged report came from."""
+    from cassettes_tool.report import tables, text
+
+    renderers: dict[str, Callable[..., Iterable[str]]] = {
+        "scan": tables.render_scan_text,
+        "lint": tables.render_lint_text,
+        "age": tables.render_age_text,
+        "check": text.render_check_text,
+        "refresh": tables.render_refresh_text,
+        "unused": tables.render_unused_text,
+    }
+    return renderers.get(command, text.render_drift_text)
 
 
 @cli.command(name="show")
@@ -473,38 +480,9 @@ def show_command(file: Path, interaction: int | None, textconv: bool, config_fil
     .gitattributes `tests/cassettes/** diff=cassettes` and
     `git config diff.cassettes.textconv "cassettes show --textconv"`.
     """
-    from cassettes_tool.diff import DiffRules
-    from cassettes_tool.report import show
+    from cassettes_tool.commands import show as command
 
-    try:
-        settings = config.load(config_file)
-        custom = cassette.custom_serializer(settings.serializer)
-    except CassettesError:
-        if not textconv:
-            raise
-        settings, custom = config.Config(), None  # git's diff must work even under a broken config
-    try:
-        loaded = cassette.load(file, custom)
-        if interaction is not None and interaction >= len(loaded.interactions):
-            count = len(loaded.interactions)
-            raise click.BadParameter(
-                f"{file} has {count} interaction{'' if count == 1 else 's'} (numbered from 0)",
-                param_hint="--interaction",
-            )
-        lines = show.render(
-            loaded, interaction=interaction, textconv=textconv, rules=DiffRules.from_config(settings)
-        )
-    except click.ClickException:
-        raise
-    except Exception as exc:
-        # A textconv that fails stops `git diff` itself: show the raw file instead, and say why.
-        if not textconv:
-            raise
-        try:
-            raw = file.read_bytes()
-        except OSError:
-            raw = b""
-        lines = show.fallback(raw, show.reason_of(exc))
+    lines = command.run(file, interaction=interaction, textconv=textconv, config_file=config_file)
     # Bytes, not click.echo: git reads them whatever the locale, and JSON keeps its non-ASCII text.
     out = sys.stdout.buffer
     out.write(("\n".join(lines) + "\n").encode("utf-8", errors="backslashreplace"))
@@ -553,33 +531,25 @@ def diff_command(
     Changes are classed breaking, additive, value or volatile (SPEC.md); volatile
     ones (timestamps, ids, Date headers...) are hidden unless --show-volatile.
     """
-    settings = config.load(config_file)
-    threshold = Severity(fail_on or settings.fail_on)
-    if rev_range is not None:
-        if old is not None or scratch_run is not None:
-            raise click.UsageError("give one of OLD NEW, --scratch or --git, not several")
-        pairs, notes = compare.pairs_of_git(rev_range, settings)
-        result = compare.report_of(
-            pairs, settings, fail_on=threshold, show_volatile=show_volatile, notes=notes
-        )
-    elif scratch_run is not None:
-        if old is not None:
-            raise click.UsageError("give either OLD NEW or --scratch, not both")
-        from cassettes_tool.refresh.scratch import load_manifest
+    from cassettes_tool.commands import diff as command
+    from cassettes_tool.report.text import render_drift_text
 
-        manifest = load_manifest(settings.scratch, None if scratch_run == "latest" else scratch_run)
-        pairs = compare.pairs_of_run(manifest, settings)
-        run = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
-        result = compare.report_of(
-            pairs, settings, target=manifest.target, fail_on=threshold, show_volatile=show_volatile, run=run
-        )
-    elif old is None or new is None:
+    if rev_range is not None and (old is not None or scratch_run is not None):
+        raise click.UsageError("give one of OLD NEW, --scratch or --git, not several")
+    if scratch_run is not None and old is not None:
+        raise click.UsageError("give either OLD NEW or --scratch, not both")
+    if rev_range is None and scratch_run is None and (old is None or new is None):
         raise click.UsageError("give OLD and NEW, --scratch [RUN] or --git A..B")
-    else:
-        pairs, notes = compare.pairs_of_paths(old, new, settings)
-        result = compare.report_of(
-            pairs, settings, fail_on=threshold, show_volatile=show_volatile, notes=notes
-        )
+    settings = config.load(config_file)
+    result = command.run(
+        settings,
+        old=old,
+        new=new,
+        scratch_run=scratch_run,
+        rev_range=rev_range,
+        fail_on=Severity(fail_on or settings.fail_on),
+        show_volatile=show_volatile,
+    )
     _emit(result, fmt, output, render_drift_text, quiet=quiet, verbose=verbose)
 
 
@@ -648,10 +618,9 @@ def refresh(
     when given, writes what they send to staging under the recorded host.
     """
     from cassettes_tool import apply
-    from cassettes_tool.refresh import replay
-    from cassettes_tool.refresh import (
-        scratch as scratch_runs,  # only refresh pays for importing the HTTP client
-    )
+    from cassettes_tool.commands import refresh as command
+    from cassettes_tool.report.tables import render_refresh_text
+    from cassettes_tool.report.text import render_apply_text
 
     applying = apply_run or commit
     if not applying and (only or from_run):
@@ -666,44 +635,25 @@ def refresh(
     if from_run is not None and suite is not None:
         raise click.UsageError("--from-run applies a run already made: --via pytest is not used")
     settings = config.load(config_file)
-    options = None
+    apply_options = None
     if applying:
-        options = apply.ApplyOptions(
+        apply_options = apply.ApplyOptions(
             only=Severity(only or Severity.VALUE.value),
             commit=apply.commit_options(branch, current_branch=no_branch) if commit else None,
         )
-    if from_run is not None:
-        run_id = None if from_run == "latest" else from_run
-        manifest = scratch_runs.load_manifest(scratch or settings.scratch, run_id)
-    elif suite is not None:
-        from cassettes_tool.refresh import suite as via_pytest
-
-        tests_target = config.resolve_target(settings, target) if target.given else None
-        if options is not None and options.commit is not None:
-            apply.check_commit(settings.cassette_paths(paths), options.commit)
-        manifest = via_pytest.refresh(
-            settings.cassette_paths(paths),
-            settings,
-            tests_target,
-            suite,
-            scratch=scratch,
-            output=_pytest_output(quiet),
-        )
-    else:
-        chosen = config.resolve_target(settings, target)
-        if options is not None and options.commit is not None:
-            apply.check_commit(settings.cassette_paths(paths), options.commit)
-        progress = None if quiet else _progress()
-        manifest = replay.refresh(
-            settings.cassette_paths(paths), settings, chosen, scratch=scratch, progress=progress
-        )
-    if options is None:
-        _emit(
-            scratch_runs.report_of(manifest), fmt, output, render_refresh_text, quiet=quiet, verbose=verbose
-        )
-        return
-    result = apply.apply_run(manifest, settings, options)
-    _emit(result, fmt, output, render_apply_text, quiet=quiet, verbose=verbose)
+    options = command.RefreshOptions(
+        target=target, suite=suite, scratch=scratch, apply=apply_options, from_run=from_run
+    )
+    progress = None if quiet or suite is not None or from_run is not None else _progress()
+    result = command.run(paths, settings, options, progress=progress, output=_pytest_output(quiet))
+    _emit(
+        result,
+        fmt,
+        output,
+        render_apply_text if applying else render_refresh_text,
+        quiet=quiet,
+        verbose=verbose,
+    )
 
 
 @cli.command(name="unused", cls=PassThroughCommand)
@@ -726,11 +676,12 @@ def unused_command(
     service through). Exit 1 when something is unused; 3 when a test failed or the run
     did not finish: nothing is claimed unused then.
     """
-    from cassettes_tool import unused
-    from cassettes_tool.refresh.suite import SuiteOptions
+    from cassettes_tool.commands import unused as command
+    from cassettes_tool.refresh.route import SuiteOptions
+    from cassettes_tool.report.tables import render_unused_text
 
     settings = config.load(config_file)
-    result = unused.unused(
+    result = command.run(
         settings.cassette_paths(paths), settings, SuiteOptions(pytest_args), output=_pytest_output(quiet)
     )
     _emit(result, fmt, output, render_unused_text, quiet=quiet, verbose=verbose)
@@ -779,8 +730,12 @@ def _emit(
     epilogue: Iterable[str] = (),
     exit_code: ExitCode | None = None,
 ) -> None:
+    """Render once, write to `output` or stdout, exit with the report's verdict. Colour is
+    decided here, once, for every text renderer: a terminal, not NO_COLOR, not a file."""
+    from cassettes_tool.report import render
+
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    rendered = report.render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
+    rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
     else:

@@ -66,7 +66,7 @@ def test_scan_reads_a_large_tree_in_parallel_with_the_same_result(
     serial = cassette.map_files(cassette.summarize, files, workers=1)
     parallel = cassette.map_files(cassette.summarize, files, workers=2)
     assert serial == parallel and len(parallel) == 40
-    report = scan_command.scan((first.parent,), Config())
+    report = scan_command.run((first.parent,), Config())
     assert [c.path for c in report.cassettes] == sorted(files)
 
 

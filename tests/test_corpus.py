@@ -87,4 +87,4 @@ def test_aiohttp_json_bodies_stored_parsed() -> None:
 def test_parallel_scan_of_corpus_matches_serial() -> None:
     files = cassette.discover([CORPUS]).files
     assert cassette.map_files(cassette.summarize, files, workers=2) == [cassette.summarize(f) for f in files]
-    assert scan_command.scan((CORPUS,), Config()).count(Status.OK) >= 370
+    assert scan_command.run((CORPUS,), Config()).count(Status.OK) >= 370

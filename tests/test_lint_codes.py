@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from cassettes_tool.demo.services import DEMO_USER, Answer, DemoServer
-from cassettes_tool.lint import CODES, Selection, staging_host
+from cassettes_tool.lint.checks import staging_host
+from cassettes_tool.lint.codes import CODES, Selection
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -14,6 +16,7 @@ import yaml
 from cassettes_tool.cassette.codecs import decode
 from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer
+from cassettes_tool.errors import CassetteError
 from cassettes_tool.model.cassette import Cassette, Headers, Message, Request, Response
 
 try:
@@ -85,30 +88,58 @@ def dumps(
     return text
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file beside it and `os.replace`.
+def write_atomic(path: Path, data: bytes | str, *, inside: Path | None = None) -> Path:
+    """Replace `path` whole, through a temporary file beside it, flushed, then `os.replace`.
 
-    A reader, or a run stopped half-way, sees the old file or the new one, never a
-    part. The temporary name ends in `.tmp`, so discovery never takes it for a cassette.
+    A reader, or a run stopped half-way, sees the old file or the new one, never a part.
+    An existing file keeps its mode and, where the process may set it, its owner; a new
+    one gets the umask's default, as `open()` would give it. A symlink is never replaced
+    by a plain file: its target is written when it lies under `inside` (the project), and
+    anything else is refused with a CassetteError. The temporary name ends in `.tmp`, so
+    discovery never takes it for a cassette. Returns the file written.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as handle:
-        temporary = Path(handle.name)
-        try:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        except BaseException:
-            handle.close()
-            temporary.unlink(missing_ok=True)
-            raise
+    target = _write_target(path, inside)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        os.replace(temporary, path)
+        facts: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        facts = None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        if facts is None:
+            os.chmod(temporary, 0o666 & ~_umask())
+        else:
+            os.chmod(temporary, stat.S_IMODE(facts.st_mode))
+            if (facts.st_uid, facts.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):
+                    os.chown(temporary, facts.st_uid, facts.st_gid)
+        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return target
+
+
+def _write_target(path: Path, inside: Path | None) -> Path:
+    if not path.is_symlink():
+        return path
+    real = Path(os.path.realpath(path))
+    if inside is not None and real.is_relative_to(os.path.realpath(inside)):
+        return real
+    where = "outside the project" if inside is not None else "not replaced by a plain file"
+    raise CassetteError(path, f"a symlink to {real} ({where}): not written", kind="unwritable")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def with_body(message: Message, data: bytes) -> Message:

@@ -7,9 +7,16 @@ merges the slices, renders any format, and exits with the gate's verdict.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.result import CassetteResult, Report
+from cassettes_tool.report.json import read_report
+
+
+def run(files: Sequence[Path]) -> Report:
+    """The JSON reports in `files`, read and merged."""
+    return merge([read_report(path) for path in files])
 
 
 def merge(reports: Sequence[Report]) -> Report:

@@ -11,7 +11,7 @@ from cassettes_tool.config import Config
 from cassettes_tool.model.result import Report
 
 
-def scan(paths: tuple[Path, ...], config: Config) -> Report:
+def run(paths: tuple[Path, ...], config: Config) -> Report:
     check_serializer(config)
     found = cassette.discover(paths)
     results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)

@@ -21,7 +21,6 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from cassettes_tool import cassette
@@ -31,6 +30,7 @@ from cassettes_tool.errors import CassetteError, CassettesError, ConfigError, No
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
 from cassettes_tool.refresh.mapping import reverse_bases
+from cassettes_tool.refresh.route import SuiteOptions
 from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
 from cassettes_tool.refresh.suite_log import (
     NO_TARGET,
@@ -47,13 +47,6 @@ from cassettes_tool.refresh.suite_log import (
 _TESTS_FAILED, _USAGE_ERROR, _NO_TESTS = 1, 4, 5
 #: Lines of pytest's output kept to explain a run that could not start.
 _TAIL = 20
-
-
-@dataclass(frozen=True, slots=True)
-class SuiteOptions:
-    """`--via pytest`: the arguments after `--`, handed to pytest as given."""
-
-    args: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------- reverse host map

@@ -25,8 +25,9 @@ from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.model import Interaction
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
+from cassettes_tool.refresh.route import SuiteOptions
 from cassettes_tool.refresh.scratch import is_under
-from cassettes_tool.refresh.suite import SuiteOptions, run_pytest
+from cassettes_tool.refresh.suite import run_pytest
 from cassettes_tool.refresh.suite_log import UNUSED_MODE, CaseResult, Plan, SuiteLog, read_log, write_plan
 from cassettes_tool.words import plural
 
@@ -48,7 +49,7 @@ def replay_args() -> tuple[str, ...]:
     return ("--record-mode=none", "--block-network")
 
 
-def unused(
+def run(
     paths: Sequence[Path],
     config: Config,
     options: SuiteOptions,

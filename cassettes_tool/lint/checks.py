@@ -1,137 +1,23 @@
-"""`lint`: turn cassettes into problems, each with a stable code."""
+"""The checks of one cassette file: what cannot be read, credentials left in it, and hygiene."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import replace
 from pathlib import Path
 
 from cassettes_tool import cassette, secrets
-from cassettes_tool.cassette import check_serializer, custom_serializer, read, unread, unsearched
-from cassettes_tool.config import Config, LintRules, RedactRules
+from cassettes_tool.cassette import custom_serializer, read, unread
+from cassettes_tool.config import LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
+from cassettes_tool.lint.codes import CODES, SECRET_NAMES, Selection
 from cassettes_tool.model import Finding, Headers
 from cassettes_tool.model.cassette import Cassette, Interaction
-from cassettes_tool.model.result import CassetteResult, Problem, Report, Status
+from cassettes_tool.model.result import CassetteResult, Problem, Status
 from cassettes_tool.secrets import fix
 from cassettes_tool.words import human_size
-
-#: Problem kinds and their stable codes: C for the file, S for secrets.
-CODES: dict[str, str] = {
-    "unparseable": "C001",
-    "unreadable": "C002",
-    "empty-file": "C003",
-    "old-format": "C004",
-    "unsafe-tag": "C005",
-    "no-interactions": "C006",
-    "malformed": "C007",
-    "large-body": "C008",
-    "duplicate-interaction": "C009",
-    "staging-host": "C010",
-    "credential-header": "S101",
-    "bearer-token": "S101",
-    "basic-auth": "S101",
-    "cookie": "S102",
-    "secret-parameter": "S103",
-    "url-password": "S103",
-    "password": "S103",
-    "token-in-body": "S104",
-    "jwt": "S105",
-    "aws-access-key": "S106",
-    "google-api-key": "S106",
-    "github-token": "S107",
-    "stripe-key": "S107",
-    "slack-token": "S107",
-    "private-key": "S108",
-}
-
-#: Codes a plain `lint` leaves out: real suites call one endpoint twice on purpose (vcrpy
-#: plays each recording once), so a repeated interaction is a hint, not a default failure.
-OPT_IN = frozenset({"C009"})
-
-_SECRET_NAMES = {
-    "credential-header": "credential",
-    "bearer-token": "bearer token",
-    "basic-auth": "basic-auth credentials",
-    "cookie": "cookie value",
-    "secret-parameter": "secret-named parameter",
-    "url-password": "password in the URL",
-    "password": "password",
-    "token-in-body": "token",
-    "jwt": "JWT",
-    "aws-access-key": "AWS access key id",
-    "google-api-key": "Google API key",
-    "github-token": "GitHub token",
-    "stripe-key": "Stripe live key",
-    "slack-token": "Slack token",
-    "private-key": "private key block",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which problems to report, as ruff chooses rules: by code prefix (`S`, `S105`) or kind name.
-
-    The more specific entry wins between `select` and `ignore`; an empty `select` is all
-    but the opt-in codes, which only an entry that names them (`C009`, `C`, `ALL`) turns on.
-    """
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-
-    def wants(self, code: str, kind: str) -> bool:
-        chosen = _specificity(self.select, code, kind) if self.select else 0
-        if chosen is None or (not self.select and code in OPT_IN):
-            return False
-        dropped = _specificity(self.ignore, code, kind)
-        return dropped is None or chosen > dropped
-
-
-def _specificity(entries: Iterable[str], code: str, kind: str) -> int | None:
-    best: int | None = None
-    for entry in entries:
-        if entry.upper() == "ALL":
-            score = 0
-        elif entry.lower() == kind:
-            score = len(code) + 1  # a kind is narrower than its code
-        elif code.startswith(entry.upper()):
-            score = len(entry)
-        else:
-            continue
-        best = score if best is None else max(best, score)
-    return best
-
-
-def _known(entry: str) -> bool:
-    upper = entry.upper()
-    return upper == "ALL" or entry.lower() in CODES or any(code.startswith(upper) for code in CODES.values())
-
-
-def lint_rules(config: Config, select: tuple[str, ...] | None, ignore: tuple[str, ...] | None) -> LintRules:
-    """`[tool.cassettes.lint]` with `--select` / `--ignore` in place of the file's lists when given.
-
-    Raises ConfigError (exit 2) naming an entry that is no code, code prefix or kind.
-    """
-    for entries, flag, key in ((select, "--select", "select"), (ignore, "--ignore", "ignore")):
-        given = entries is not None
-        listed: tuple[str, ...] = entries if entries is not None else getattr(config.lint, key)
-        for entry in listed:
-            if not _known(entry):
-                message = (
-                    f"unknown lint code {entry!r} (codes are C001-C010 and S101-S108, or a kind: jwt...)"
-                )
-                if given:
-                    raise ConfigError(message, key=flag)
-                raise ConfigError(message, source=config.source, key=f"lint.{key}")
-    return replace(
-        config.lint,
-        select=config.lint.select if select is None else select,
-        ignore=config.lint.ignore if ignore is None else ignore,
-    )
 
 
 def check_file(
@@ -142,6 +28,7 @@ def check_file(
     rules: LintRules | None = None,
     redact: RedactRules | None = None,
     fix_it: bool = False,
+    root: Path | None = None,
 ) -> CassetteResult:
     """One file's problems; with `rules`, the hygiene checks too and only the selected codes.
 
@@ -157,7 +44,7 @@ def check_file(
             result = replace(result, problems=said)
         return _selected(result, chosen)
     if fix_it:
-        return _fix_file(loaded, serializer, headers, fields, rules, redact, chosen)
+        return _fix_file(loaded, serializer, headers, fields, rules, redact, chosen, root)
     return _selected(
         CassetteResult(
             path=path,
@@ -181,6 +68,7 @@ def _fix_file(
     rules: LintRules | None,
     redact: RedactRules | None,
     chosen: Selection,
+    root: Path | None = None,
 ) -> CassetteResult:
     findings: list[Finding] = []
     for interaction in loaded.interactions:
@@ -196,10 +84,10 @@ def _fix_file(
     if unique:
         try:
             fixed = fix.fix(loaded, unique, custom_serializer(serializer))
+            cassette.write_atomic(loaded.path, fixed.text, inside=root)
         except CassetteError as exc:
             note = f"nothing masked: {exc.reason}"
         else:
-            cassette.write_atomic(loaded.path, fixed.text)
             masked = tuple(
                 Problem(
                     CODES[f.kind],
@@ -263,7 +151,7 @@ def problems(
                 Problem(
                     CODES[finding.kind],
                     finding.kind,
-                    f"{_SECRET_NAMES[finding.kind]} in {finding.where}: {finding.masked}",
+                    f"{SECRET_NAMES[finding.kind]} in {finding.where}: {finding.masked}",
                     _line_of(loaded, finding, interaction.line),
                 )
             )
@@ -366,30 +254,3 @@ def _line_of(loaded: Cassette, finding: Finding, start: int | None) -> int | Non
             if line is not None:
                 return line
     return start
-
-
-def lint(
-    paths: tuple[Path, ...],
-    config: Config,
-    *,
-    select: tuple[str, ...] | None = None,
-    ignore: tuple[str, ...] | None = None,
-    fix_it: bool = False,
-) -> Report:
-    """`select` / `ignore` replace the config's lists when given; `fix_it` masks in place."""
-    rules = lint_rules(config, select, ignore)
-    check_serializer(config)
-    found = cassette.discover(paths)
-    check = partial(
-        check_file,
-        serializer=config.serializer,
-        headers=config.redact.headers,
-        fields=tuple(config.redact.query),
-        rules=rules,
-        redact=config.redact if fix_it else None,
-        fix_it=fix_it,
-    )
-    results = cassette.map_files(check, found.files)
-    results += [failed(exc) for exc in unsearched(found)]
-    notes = found.notes + tuple((r.path, r.note) for r in results if fix_it and r.note)
-    return Report(command="lint", cassettes=tuple(results), notes=notes)

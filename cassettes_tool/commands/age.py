@@ -17,7 +17,7 @@ from cassettes_tool.model.age import Age
 from cassettes_tool.model.result import CassetteResult, Report, Status
 
 
-def age(
+def run(
     paths: tuple[Path, ...],
     config: Config,
     *,

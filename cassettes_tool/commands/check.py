@@ -15,17 +15,22 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cassettes_tool import cassette, compare, lint
+from cassettes_tool import cassette
 from cassettes_tool.cassette import check_serializer, unsearched
+from cassettes_tool.commands.pairs import pairs_of_run
 from cassettes_tool.config import Config, Target
+from cassettes_tool.diff.results import report_of
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.git.ages import file_ages
+from cassettes_tool.lint import checks as lint_checks
+from cassettes_tool.lint.codes import lint_rules
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
+from cassettes_tool.refresh.route import rerecord
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress, RunManifest
-    from cassettes_tool.refresh.suite import SuiteOptions
+    from cassettes_tool.refresh.route import SuiteOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,7 @@ class GateOptions:
     shard: Shard | None = None
 
 
-def check(
+def run(
     paths: tuple[Path, ...],
     config: Config,
     options: GateOptions,
@@ -80,11 +85,11 @@ def check(
     files = select(found.files, options.shard)
     linted = cassette.map_files(
         partial(
-            lint.check_file,
+            lint_checks.check_file,
             serializer=config.serializer,
             headers=config.redact.headers,
             fields=config.redact.query,
-            rules=lint.lint_rules(config, None, None),  # the project's [tool.cassettes.lint] choices
+            rules=lint_rules(config, None, None),  # the project's [tool.cassettes.lint] choices
         ),
         files,
     )
@@ -97,24 +102,16 @@ def check(
     run_info = None
     target_name = target.name if target else None
     if (target is not None or suite is not None) and files:
-        from cassettes_tool.refresh import replay  # only a check with a target pays for the HTTP client
-
-        if suite is not None:
-            from cassettes_tool.refresh import suite as via_pytest
-
-            manifest = via_pytest.refresh(files, config, target, suite, scratch=scratch, output=output)
-        else:
-            assert target is not None
-            manifest = replay.refresh(files, config, target, scratch=scratch, progress=progress)
+        manifest = rerecord(files, config, target, suite, scratch=scratch, progress=progress, output=output)
         target_name = manifest.target
         run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
-        drift = compare.report_of(compare.pairs_of_run(manifest, config), config, fail_on=options.fail_on)
+        drift = report_of(pairs_of_run(manifest, config), config, fail_on=options.fail_on)
         by_path = {Path(_key(r.path)): r for r in drift.cassettes}
         results = {path: _combine(result, by_path.get(Path(_key(path)))) for path, result in results.items()}
         if suite is not None:
             results = _suite_errors(results, manifest)
     final = [_stale(r, options.max_age) for r in results.values()]
-    final += [lint.failed(exc) for exc in unsearched(found)]
+    final += [lint_checks.failed(exc) for exc in unsearched(found)]
     return Report(
         command="check",
         cassettes=tuple(sorted(final, key=lambda r: str(r.path))),

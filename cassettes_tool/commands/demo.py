@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from cassettes_tool import gate
+from cassettes_tool.commands import check
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo import sample_cassettes_dir
 from cassettes_tool.demo.services import STAGING_TOKEN, DemoServer
@@ -67,8 +67,8 @@ def run(*, keep: Path | None = None) -> DemoRun:
             timeout=10.0,
         )
         config = Config(root=project, scratch=Path(".cassettes/scratch"))
-        report = gate.check(
-            (Path("tests/cassettes"),), config, gate.GateOptions(max_age=180.0), target=target
+        report = check.run(
+            (Path("tests/cassettes"),), config, check.GateOptions(max_age=180.0), target=target
         )
         return DemoRun(report, project, staging.origin, target)
 

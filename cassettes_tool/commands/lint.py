@@ -1,0 +1,41 @@
+"""`cassettes lint`: problems only, one line each, on all cores; `--fix` masks credentials in place."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from cassettes_tool import cassette
+from cassettes_tool.cassette import check_serializer, unsearched
+from cassettes_tool.config import Config
+from cassettes_tool.lint.checks import check_file, failed
+from cassettes_tool.lint.codes import lint_rules
+from cassettes_tool.model.result import Report
+
+
+def run(
+    paths: tuple[Path, ...],
+    config: Config,
+    *,
+    select: tuple[str, ...] | None = None,
+    ignore: tuple[str, ...] | None = None,
+    fix_it: bool = False,
+) -> Report:
+    """`select` / `ignore` replace the config's lists when given; `fix_it` masks in place."""
+    rules = lint_rules(config, select, ignore)
+    check_serializer(config)
+    found = cassette.discover(paths)
+    check = partial(
+        check_file,
+        serializer=config.serializer,
+        headers=config.redact.headers,
+        fields=tuple(config.redact.query),
+        rules=rules,
+        redact=config.redact if fix_it else None,
+        fix_it=fix_it,
+        root=config.root,
+    )
+    results = cassette.map_files(check, found.files)
+    results += [failed(exc) for exc in unsearched(found)]
+    notes = found.notes + tuple((r.path, r.note) for r in results if fix_it and r.note)
+    return Report(command="lint", cassettes=tuple(results), notes=notes)

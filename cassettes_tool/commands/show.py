@@ -1,0 +1,45 @@
+"""`show`: one cassette made readable; with `--textconv`, the stable form git's diff driver reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cassettes_tool import cassette, config
+from cassettes_tool.diff.rules import DiffRules
+from cassettes_tool.errors import CassettesError, ConfigError
+from cassettes_tool.report import show
+
+
+def run(
+    file: Path, *, interaction: int | None = None, textconv: bool = False, config_file: Path | None = None
+) -> list[str]:
+    """The lines to print. Under `textconv` nothing stops `git diff`: a broken config is
+    set aside, and a file that cannot be shown is printed as it is, after a line saying why."""
+    try:
+        settings = config.load(config_file)
+        custom = cassette.custom_serializer(settings.serializer)
+    except CassettesError:
+        if not textconv:
+            raise
+        settings, custom = config.Config(), None
+    try:
+        loaded = cassette.load(file, custom)
+        if interaction is not None and interaction >= len(loaded.interactions):
+            count = len(loaded.interactions)
+            raise ConfigError(
+                f"{file} has {count} interaction{'' if count == 1 else 's'} (numbered from 0)",
+                key="--interaction",
+            )
+        return show.render(
+            loaded, interaction=interaction, textconv=textconv, rules=DiffRules.from_config(settings)
+        )
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if not textconv:
+            raise
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            raw = b""
+        return show.fallback(raw, show.reason_of(exc))

@@ -1,0 +1,1 @@
+"""Lint: each problem of a cassette file with a stable code, and the selection of codes a run reports."""
