@@ -27,7 +27,7 @@ from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
-    from cassettes_tool.refresh.route import SuiteOptions
+    from cassettes_tool.refresh.suite_log import SuiteOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -677,7 +677,7 @@ def unused_command(
     did not finish: nothing is claimed unused then.
     """
     from cassettes_tool.commands import unused as command
-    from cassettes_tool.refresh.route import SuiteOptions
+    from cassettes_tool.refresh.suite_log import SuiteOptions
     from cassettes_tool.report.tables import render_unused_text
 
     settings = config.load(config_file)

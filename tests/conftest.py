@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -25,9 +26,8 @@ from cassettes_tool.git.runner import clean_env
 #: the projects `refresh --via pytest` and `unused` are tested on: their tests run only inside those tests
 collect_ignore = ["sample_project", "unused_project"]
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-if not CORPUS.is_dir():  # CI clones main beside shared/; a developer may run from elsewhere
-    CORPUS = Path(os.environ.get("CASSETTES_CORPUS", "/work/shared/corpus"))
+#: the public corpus lives beside the project (`../shared/corpus`); CASSETTES_CORPUS points elsewhere
+CORPUS = Path(os.environ.get("CASSETTES_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +35,10 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Keep every test away from the user's home and global git config."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
+    # temporary folders (the demo's project, pytest runs of sample projects) stay in pytest's own
+    scratch = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("CASSETTES_CONFIG", raising=False)

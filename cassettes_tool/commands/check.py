@@ -30,7 +30,7 @@ from cassettes_tool.refresh.route import rerecord
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress, RunManifest
-    from cassettes_tool.refresh.route import SuiteOptions
+    from cassettes_tool.refresh.suite_log import SuiteOptions
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from cassettes_tool.diff.results import report_of
 from cassettes_tool.model.manifest import Progress
 from cassettes_tool.model.result import Report, RunInfo
 from cassettes_tool.refresh import scratch as scratch_runs
-from cassettes_tool.refresh.route import SuiteOptions, rerecord
+from cassettes_tool.refresh.route import rerecord
+from cassettes_tool.refresh.suite_log import SuiteOptions
 
 
 @dataclass(frozen=True, slots=True)

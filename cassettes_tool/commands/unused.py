@@ -25,10 +25,17 @@ from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.model import Interaction
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Report, Status
-from cassettes_tool.refresh.route import SuiteOptions
 from cassettes_tool.refresh.scratch import is_under
 from cassettes_tool.refresh.suite import run_pytest
-from cassettes_tool.refresh.suite_log import UNUSED_MODE, CaseResult, Plan, SuiteLog, read_log, write_plan
+from cassettes_tool.refresh.suite_log import (
+    UNUSED_MODE,
+    CaseResult,
+    Plan,
+    SuiteLog,
+    SuiteOptions,
+    read_log,
+    write_plan,
+)
 from cassettes_tool.words import plural
 
 #: The problems `unused` reports, with codes of their own family (U).

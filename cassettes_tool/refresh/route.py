@@ -7,19 +7,12 @@ takes, what a target means to it) are written once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from cassettes_tool.config import Config, Target, TargetFlags
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.manifest import Progress, RunManifest
-
-
-@dataclass(frozen=True, slots=True)
-class SuiteOptions:
-    """`--via pytest`: the arguments after `--`, handed to pytest as given."""
-
-    args: tuple[str, ...] = ()
+from cassettes_tool.refresh.suite_log import SuiteOptions
 
 
 def suite_options(via: str, target: TargetFlags, pytest_args: tuple[str, ...]) -> SuiteOptions | None:

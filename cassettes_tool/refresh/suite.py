@@ -30,7 +30,6 @@ from cassettes_tool.errors import CassetteError, CassettesError, ConfigError, No
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
 from cassettes_tool.refresh.mapping import reverse_bases
-from cassettes_tool.refresh.route import SuiteOptions
 from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
 from cassettes_tool.refresh.suite_log import (
     NO_TARGET,
@@ -39,6 +38,7 @@ from cassettes_tool.refresh.suite_log import (
     Plan,
     Recording,
     SuiteLog,
+    SuiteOptions,
     read_log,
     write_plan,
 )

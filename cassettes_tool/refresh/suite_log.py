@@ -47,6 +47,13 @@ _EVENTS = "events.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
+class SuiteOptions:
+    """`--via pytest`: the arguments after `--`, handed to pytest as given."""
+
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What the plugin needs to record a run, read from the run folder in the pytest process."""
 

@@ -26,7 +26,7 @@ from cassettes_tool.demo.services import HOSTS, DemoServer
 from cassettes_tool.model.manifest import Outcome
 from cassettes_tool.refresh.scratch import load_manifest
 
-SAMPLE = Path(__file__).parent / "sample_project"
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_project"
 CASSETTES = Path("tests/cassettes")
 AUTH = CASSETTES / "test_auth" / "test_login_then_me.yaml"
 USERS = CASSETTES / "direct" / "users.yaml"

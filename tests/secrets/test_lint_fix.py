@@ -212,6 +212,6 @@ def test_fix_with_nothing_to_do_exits_0(record_cassette: Any, run: Any, cassette
 def test_fix_hook_is_declared() -> None:
     import yaml
 
-    hooks = yaml.safe_load((Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text())
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text())
     fix = next(h for h in hooks if h["id"] == "cassettes-fix")
     assert fix["entry"] == "cassettes lint --fix"

@@ -18,7 +18,7 @@ import vcr
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import DEMO_USER, DemoServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _login(server: DemoServer) -> dict[str, Any]:

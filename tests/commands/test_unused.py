@@ -23,7 +23,7 @@ from click.testing import Result
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import HOSTS, DemoServer
 
-PROJECT = Path(__file__).parent / "unused_project"
+PROJECT = Path(__file__).resolve().parents[1] / "unused_project"
 CASSETTES = Path("tests/cassettes")
 SHOP = CASSETTES / "test_shop" / "test_users_then_catalog.yaml"
 DIRECT = CASSETTES / "direct" / "users.yaml"
