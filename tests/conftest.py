@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,9 @@ from cassettes_tool.git.runner import clean_env
 
 #: the projects `refresh --via pytest` and `unused` are tested on: their tests run only inside those tests
 collect_ignore = ["sample_project", "unused_project"]
+
+#: the system's temp folder, for the few tests an unprivileged user must reach (they clean up)
+SYSTEM_TMP = tempfile.gettempdir()
 
 #: the public corpus lives beside the project (`../shared/corpus`); CASSETTES_CORPUS points elsewhere
 CORPUS = Path(os.environ.get("CASSETTES_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import CORPUS, cassettes_executable, file_hashes
+from conftest import CORPUS, SYSTEM_TMP, cassettes_executable, file_hashes
 
 from cassettes_tool.cli import cli
 
@@ -479,7 +479,7 @@ def run_unprivileged(cwd: Path, target: str, probe: Path, warm: Path) -> Outcome
 @pytest.fixture
 def open_folder() -> Iterator[Path]:
     """A folder that an unprivileged user can reach (pytest's tmp_path parents are 0o700)."""
-    path = Path(tempfile.mkdtemp(prefix="cassettes-perm-"))
+    path = Path(tempfile.mkdtemp(prefix="cassettes-perm-", dir=SYSTEM_TMP))
     path.chmod(0o755)
     yield path
     for sub, dirs, _files in os.walk(path):
