@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.jsonpath import parse_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -168,6 +169,19 @@ def _is_str_list(value: Any) -> str | None:
     return None
 
 
+def _is_json_path_list(value: Any) -> str | None:
+    """A list of JSONPaths, each read by the one parser the rules use."""
+    problem = _is_str_list(value)
+    if problem:
+        return problem
+    for i, item in enumerate(value):
+        try:
+            parse_path(item)
+        except ValueError as exc:
+            return f"item {i}: {exc}"
+    return None
+
+
 def _is_str_table(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a table of strings, got {_type_name(value)}"
@@ -211,8 +225,8 @@ TARGET_SCHEMA: dict[str, Check] = {
     "methods": _is_str_list,
 }
 SECTION_SCHEMAS: dict[str, dict[str, Check]] = {
-    "ignore": {"body": _is_str_list, "headers": _is_str_list},
-    "redact": {"headers": _is_str_list, "query": _is_str_list, "body": _is_str_list},
+    "ignore": {"body": _is_json_path_list, "headers": _is_str_list},
+    "redact": {"headers": _is_str_list, "query": _is_str_list, "body": _is_json_path_list},
     "lint": {"select": _is_str_list, "ignore": _is_str_list, "max_body_bytes": _is_positive_int},
 }
 TOP_SCHEMA: dict[str, Check] = {

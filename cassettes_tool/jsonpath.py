@@ -7,7 +7,7 @@ tokens; matched against the paths the diff walks and the redactor visits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
@@ -36,13 +36,15 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 def parse_path(text: str) -> tuple[Any, ...]:
     """`$.a..b[*][0]['c d']` -> ('a', DESCEND, 'b', WILD, 0, 'c d'). A subset of JSONPath."""
     text = text.strip()
-    rest = text[1:] if text.startswith("$") else ("." + text if text and text[0] not in ".[" else text)
+    if not text.startswith("$"):
+        raise ValueError(f"{text!r}: a JSON path starts with `$` (`$.field`, `$..field`)")
+    rest = text[1:]
     tokens: list[Any] = []
     pos = 0
     while pos < len(rest):
         match = _PATH_TOKEN.match(rest, pos)
         if not match:
-            raise ValueError(f"cannot read JSONPath {text!r} at {rest[pos:]!r}")
+            raise ValueError(f"{text!r}: cannot read the path at {rest[pos:]!r}")
         pos = match.end()
         descend, name, bracket = match.groups()
         if match.group(0).startswith(".."):
@@ -98,3 +100,45 @@ def render_path(path: Iterable[Any]) -> str:
             quoted = token.replace("\\", "\\\\").replace("'", "\\'")
             out.append(f"['{quoted}']")
     return "".join(out)
+
+
+def apply(node: Any, path: Sequence[Any], change: Callable[[Any], Any]) -> Any:
+    """A copy of `node` with `change` applied to every value `path` (from `parse_path`) selects.
+
+    `[*]` and `.*` select every element of an array and every value of an object; `..name`
+    selects `name` at any depth, including inside what it already selected.
+    """
+    if not path:
+        return change(node)
+    head, rest = path[0], path[1:]
+    if head is DESCEND:
+        here = apply(node, rest, change)
+        if isinstance(here, dict):
+            return {key: apply(value, path, change) for key, value in here.items()}
+        if isinstance(here, list):
+            return [apply(value, path, change) for value in here]
+        return here
+    if isinstance(node, dict) and (head is WILD or isinstance(head, str)):
+        return {
+            key: apply(value, rest, change) if head is WILD or head == key else value
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        if head is WILD:
+            return [apply(value, rest, change) for value in node]
+        if isinstance(head, int) and -len(node) <= head < len(node):
+            position = head % len(node)
+            return [apply(value, rest, change) if i == position else value for i, value in enumerate(node)]
+    return node
+
+
+def values_at(node: Any, path: Sequence[Any]) -> list[Any]:
+    """Every value `path` selects in `node`."""
+    seen: list[Any] = []
+
+    def keep(value: Any) -> Any:
+        seen.append(value)
+        return value
+
+    apply(node, path, keep)
+    return seen

@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 
 from cassettes_tool.config import Config, LintRules
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.secrets.rules import SECRET_RULES
 
-#: Problem kinds and their stable codes: C for the file, S for secrets.
-CODES: dict[str, str] = {
+#: The problems of a cassette file and their stable codes (C); credentials (S) come from
+#: the secret rule table, so a new rule is one row there.
+FILE_CODES: dict[str, str] = {
     "unparseable": "C001",
     "unreadable": "C002",
     "empty-file": "C003",
@@ -20,46 +22,15 @@ CODES: dict[str, str] = {
     "large-body": "C008",
     "duplicate-interaction": "C009",
     "staging-host": "C010",
-    "credential-header": "S101",
-    "bearer-token": "S101",
-    "basic-auth": "S101",
-    "cookie": "S102",
-    "secret-parameter": "S103",
-    "url-password": "S103",
-    "password": "S103",
-    "token-in-body": "S104",
-    "jwt": "S105",
-    "aws-access-key": "S106",
-    "google-api-key": "S106",
-    "github-token": "S107",
-    "stripe-key": "S107",
-    "slack-token": "S107",
-    "private-key": "S108",
 }
+CODES: dict[str, str] = {**FILE_CODES, **{rule.kind: rule.code for rule in SECRET_RULES}}
+#: how a lint message names each kind of credential
+SECRET_NAMES: dict[str, str] = {rule.kind: rule.name for rule in SECRET_RULES}
 
 
 #: Codes a plain `lint` leaves out: real suites call one endpoint twice on purpose (vcrpy
 #: plays each recording once), so a repeated interaction is a hint, not a default failure.
 OPT_IN = frozenset({"C009"})
-
-
-SECRET_NAMES = {
-    "credential-header": "credential",
-    "bearer-token": "bearer token",
-    "basic-auth": "basic-auth credentials",
-    "cookie": "cookie value",
-    "secret-parameter": "secret-named parameter",
-    "url-password": "password in the URL",
-    "password": "password",
-    "token-in-body": "token",
-    "jwt": "JWT",
-    "aws-access-key": "AWS access key id",
-    "google-api-key": "Google API key",
-    "github-token": "GitHub token",
-    "stripe-key": "Stripe live key",
-    "slack-token": "Slack token",
-    "private-key": "private key block",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +82,7 @@ def lint_rules(config: Config, select: tuple[str, ...] | None, ignore: tuple[str
         listed: tuple[str, ...] = entries if entries is not None else getattr(config.lint, key)
         for entry in listed:
             if not _known(entry):
-                message = (
-                    f"unknown lint code {entry!r} (codes are C001-C010 and S101-S108, or a kind: jwt...)"
-                )
+                message = f"unknown lint code {entry!r} ({known_codes()})"
                 if given:
                     raise ConfigError(message, key=flag)
                 raise ConfigError(message, source=config.source, key=f"lint.{key}")
@@ -122,3 +91,12 @@ def lint_rules(config: Config, select: tuple[str, ...] | None, ignore: tuple[str
         select=config.lint.select if select is None else select,
         ignore=config.lint.ignore if ignore is None else ignore,
     )
+
+
+def known_codes() -> str:
+    """`codes are C001-C010 and S101-S108, or a kind: jwt...`, from the tables as they are."""
+    families: dict[str, list[str]] = {}
+    for code in sorted(set(CODES.values())):
+        families.setdefault(code[0], []).append(code)
+    ranges = " and ".join(f"{codes[0]}-{codes[-1]}" for codes in families.values())
+    return f"codes are {ranges}, or a kind: jwt..."

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cassettes_tool import cassette, secrets
+from cassettes_tool import cassette
 from cassettes_tool.cassette import check_serializer
 from cassettes_tool.config import Config
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.jsonpath import parse_path
 from cassettes_tool.model import Masked
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, RunInfo, Status
@@ -35,7 +36,7 @@ def check_settings(config: Config) -> None:
     check_serializer(config)
     for rule in config.redact.body:
         try:
-            secrets.parse_json_path(rule)
+            parse_path(rule)
         except ValueError as exc:
             raise ConfigError(str(exc), source=config.source, key="redact.body") from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cassettes_tool.secrets.mask import mask_interaction, secret_values
-from cassettes_tool.secrets.redact import covered_values, parse_json_path, redact_interaction
+from cassettes_tool.secrets.redact import covered_values, redact_interaction
 from cassettes_tool.secrets.rules import REDACTED, TARGET_HEADER, is_placeholder, looks_real
 from cassettes_tool.secrets.scan import scan_interaction
 
@@ -14,7 +14,6 @@ __all__ = [
     "is_placeholder",
     "looks_real",
     "mask_interaction",
-    "parse_json_path",
     "redact_interaction",
     "scan_interaction",
     "secret_values",

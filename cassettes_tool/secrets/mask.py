@@ -8,10 +8,11 @@ from dataclasses import replace
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from cassettes_tool.cassette import with_body
+from cassettes_tool.jsonpath import apply, parse_path
 from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Headers, Interaction, Message, Request, Response
 from cassettes_tool.model.secret import Masked
-from cassettes_tool.secrets.redact import at_path, parse_json_path, redact_pairs, redact_query
+from cassettes_tool.secrets.redact import redact_pairs, redact_query
 from cassettes_tool.secrets.rules import (
     AUTH_SCHEME,
     CREDENTIAL_HEADERS,
@@ -123,10 +124,10 @@ def _mask_whole_body(body: Body, inner: str, new: str) -> str:
         return redact_pairs(body.text, frozenset({inner.lower()}), new)
     if body.kind is BodyKind.JSON and inner.startswith("$"):
         try:
-            steps = parse_json_path(inner)
+            steps = parse_path(inner)
         except ValueError:
             return new
-        return json.dumps(at_path(body.value, steps, lambda _value: new), ensure_ascii=False)
+        return json.dumps(apply(body.value, steps, lambda _value: new), ensure_ascii=False)
     return new
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from cassettes_tool.cassette import with_body
 from cassettes_tool.config import RedactRules
+from cassettes_tool.jsonpath import apply, parse_path, values_at
 from cassettes_tool.model.body import BodyKind
 from cassettes_tool.model.cassette import Headers, Interaction, Message
 from cassettes_tool.model.secret import Finding
@@ -22,45 +21,6 @@ from cassettes_tool.secrets.rules import (
 )
 from cassettes_tool.secrets.scan import dedupe
 
-_JSON_STEP = re.compile(
-    r"""\.\.(?P<descendant>[^.\[\]]+)
-      | \.(?P<child>[^.\[\]]+)
-      | \[(?P<index>-?\d+)\]
-      | \[(?P<all>\*)\]
-      | \[(?P<quote>['"])(?P<quoted>.*?)(?P=quote)\]""",
-    re.VERBOSE,
-)
-
-
-JsonStep = tuple[str, "str | int"]
-
-
-def parse_json_path(path: str) -> tuple[JsonStep, ...]:
-    """`$..password`, `$.a.b`, `$.items[*].token`, `$.a[0]`, `$['odd key']`: the subset rules use.
-
-    Raises ValueError naming the part that is not understood.
-    """
-    if not path.startswith("$"):
-        raise ValueError(f"{path!r}: a JSON path starts with `$`")
-    steps: list[JsonStep] = []
-    pos = 1
-    while pos < len(path):
-        match = _JSON_STEP.match(path, pos)
-        if match is None:
-            raise ValueError(f"{path!r}: cannot read the path at {path[pos:]!r}")
-        if match.group("descendant") is not None:
-            steps.append(("descendant", match.group("descendant")))
-        elif match.group("child") is not None:
-            steps.append(("child", match.group("child")))
-        elif match.group("index") is not None:
-            steps.append(("index", int(match.group("index"))))
-        elif match.group("all") is not None:
-            steps.append(("child", "*"))
-        else:
-            steps.append(("child", match.group("quoted")))
-        pos = match.end()
-    return tuple(steps)
-
 
 def redact_interaction(interaction: Interaction, rules: RedactRules) -> Interaction:
     """Apply `[tool.cassettes.redact]`: header values, query and form fields, JSON body paths.
@@ -70,7 +30,7 @@ def redact_interaction(interaction: Interaction, rules: RedactRules) -> Interact
     """
     headers = frozenset(h.lower() for h in rules.headers)
     fields = frozenset(q.lower() for q in rules.query)
-    paths = [parse_json_path(p) for p in rules.body]
+    paths = [parse_path(p) for p in rules.body]
     request = interaction.request
     request = replace(
         request,
@@ -132,12 +92,12 @@ def redact_pairs(encoded: str, names: frozenset[str], value: str | None = None) 
     return "&".join(pairs)
 
 
-def _redact_body(message: Message, fields: frozenset[str], paths: list[tuple[JsonStep, ...]]) -> Message:
+def _redact_body(message: Message, fields: frozenset[str], paths: list[tuple[Any, ...]]) -> Message:
     body = message.body
     if body.kind is BodyKind.JSON and paths:
         value = body.value
         for steps in paths:
-            value = at_path(value, steps, _redacted)
+            value = apply(value, steps, _redacted)
         if value != body.value:
             return with_body(message, json.dumps(value, ensure_ascii=False).encode(body.charset or "utf-8"))
     elif body.kind is BodyKind.FORM and fields and body.text is not None:
@@ -188,7 +148,7 @@ def covered_values(interaction: Interaction, rules: RedactRules) -> list[Finding
                 kind = "password" if PASSWORD_FIELD.search(path) else "token-in-body"
                 found += [
                     Finding(kind, idx, f"{side}.body {path}", v)
-                    for v in _values_at(body.value, parse_json_path(path))
+                    for v in values_at(body.value, parse_path(path))
                     if isinstance(v, str) and not is_placeholder(v)
                 ]
     for name, value in interaction.request.query:
@@ -197,45 +157,7 @@ def covered_values(interaction: Interaction, rules: RedactRules) -> list[Finding
     return dedupe(found)
 
 
-def _values_at(node: Any, steps: tuple[JsonStep, ...]) -> list[Any]:
-    seen: list[Any] = []
-
-    def keep(value: Any) -> Any:
-        seen.append(value)
-        return value
-
-    at_path(node, steps, keep)
-    return seen
-
-
 def _redacted(value: Any) -> Any:
     if value is None or (isinstance(value, str) and is_placeholder(value)):
         return value
     return REDACTED
-
-
-def at_path(node: Any, steps: tuple[JsonStep, ...], change: Callable[[Any], Any]) -> Any:
-    """A copy of `node` with `change` applied to every value the path selects."""
-    if not steps:
-        return change(node)
-    (kind, arg), rest = steps[0], steps[1:]
-    if kind == "index":
-        if isinstance(node, list) and isinstance(arg, int) and -len(node) <= arg < len(node):
-            position = arg % len(node)
-            return [at_path(v, rest, change) if i == position else v for i, v in enumerate(node)]
-        return node
-    if kind == "child":
-        if isinstance(node, dict):
-            return {k: at_path(v, rest, change) if arg in ("*", k) else v for k, v in node.items()}
-        if isinstance(node, list) and arg == "*":
-            return [at_path(v, rest, change) for v in node]
-        return node
-    # descendant: match here, then keep looking below
-    if isinstance(node, dict):
-        return {
-            k: at_path(at_path(v, rest, change) if arg in ("*", k) else v, steps, change)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [at_path(v, steps, change) for v in node]
-    return node

@@ -9,6 +9,7 @@ bearer tokens in text). Placeholders that scrubbing leaves behind (`<REDACTED>`,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from cassettes_tool.config import DEFAULT_REDACT_HEADERS, DEFAULT_REDACT_QUERY
 
@@ -43,26 +44,56 @@ SECRET_FIELDS = frozenset(DEFAULT_REDACT_QUERY) | {
 }
 
 
-_SHAPES: tuple[tuple[str, str], ...] = (
-    # the whole block, so that masking it leaves no key material behind
-    (
+@dataclass(frozen=True, slots=True)
+class SecretRule:
+    """One kind of credential: its stable lint code, how a message names it, and its shape.
+
+    The one table every part derives from: the scanner's shapes, lint's codes and
+    messages, the placeholders masking leaves (`<REDACTED:kind>`).
+    """
+
+    kind: str
+    code: str
+    name: str
+    #: the regular expression a value of this kind matches anywhere in text, when it has a shape
+    shape: str | None = None
+
+
+SECRET_RULES: tuple[SecretRule, ...] = (
+    # shapes first, in the order they are tried: the whole private key block, so that
+    # masking it leaves no key material behind
+    SecretRule(
         "private-key",
+        "S108",
+        "private key block",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[A-Za-z0-9+/=\s\\n]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
     ),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
-    ("aws-access-key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b"),
-    ("stripe-key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b"),
-    ("slack-token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
-    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-    ("bearer-token", r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
+    SecretRule("jwt", "S105", "JWT", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+    SecretRule("aws-access-key", "S106", "AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    SecretRule(
+        "github-token",
+        "S107",
+        "GitHub token",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
+    ),
+    SecretRule("stripe-key", "S107", "Stripe live key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b"),
+    SecretRule("slack-token", "S107", "Slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
+    SecretRule("google-api-key", "S106", "Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    SecretRule("bearer-token", "S101", "bearer token", r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
+    # by name: where the value sits says what it is
+    SecretRule("credential-header", "S101", "credential"),
+    SecretRule("basic-auth", "S101", "basic-auth credentials"),
+    SecretRule("target-header", "S101", "the target's own credential"),
+    SecretRule("cookie", "S102", "cookie value"),
+    SecretRule("secret-parameter", "S103", "secret-named parameter"),
+    SecretRule("url-password", "S103", "password in the URL"),
+    SecretRule("password", "S103", "password"),
+    SecretRule("token-in-body", "S104", "token"),
 )
-
-
+RULES = {rule.kind: rule for rule in SECRET_RULES}
+_SHAPES = tuple((rule.kind, rule.shape) for rule in SECRET_RULES if rule.shape is not None)
 SHAPE = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern) in enumerate(_SHAPES)))
-
-
 SHAPE_KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
 
 
@@ -110,7 +141,7 @@ REDACTED = "<REDACTED>"
 
 
 #: The kind of a target header value (a staging token) found echoed back in an answer.
-TARGET_HEADER = "target-header"
+TARGET_HEADER = RULES["target-header"].kind
 
 
 SECRET_NAME = re.compile(r"auth|token|key|secret|session|cookie|sign|pass", re.IGNORECASE)

@@ -22,7 +22,9 @@ from cassettes_tool.cassette import decode
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.demo.recording import HttpClient
 from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest
+from cassettes_tool.diff.rules import DiffRules
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.jsonpath import DESCEND, WILD, parse_path
 from cassettes_tool.model import Outcome, Progress
 from cassettes_tool.model.cassette import Headers, Interaction, Request, Response
 from cassettes_tool.refresh import replay
@@ -457,19 +459,22 @@ def interaction(
     )
 
 
-def test_json_paths_of_the_subset() -> None:
-    assert secrets.parse_json_path("$..password") == (("descendant", "password"),)
-    assert secrets.parse_json_path("$.a.b[0]['odd key'][*]") == (
-        ("child", "a"),
-        ("child", "b"),
-        ("index", 0),
-        ("child", "odd key"),
-        ("child", "*"),
-    )
+def test_redact_rules_read_json_paths_as_the_diff_does() -> None:
+    """One parser: a quoted key with an escaped quote means the same in redact and ignore rules."""
+    assert parse_path("$..password") == (DESCEND, "password")
+    assert parse_path("$.a.b[0]['odd key'][*]") == ("a", "b", 0, "odd key", WILD)
     with pytest.raises(ValueError, match="starts with"):
-        secrets.parse_json_path("password")
+        parse_path("password")
     with pytest.raises(ValueError, match="cannot read the path at"):
-        secrets.parse_json_path("$.a[")
+        parse_path("$.a[")
+    rules = RedactRules(body=("$['it\\'s']",))
+    before = interaction(
+        body=b'{"it\'s": "hunter2-hunter2", "other": "kept"}', headers=(("Content-Type", "application/json"),)
+    )
+    after = secrets.redact_interaction(before, rules)
+    assert after.response.body.value == {"it's": "<REDACTED>", "other": "kept"}
+    ignored = DiffRules(ignore_body=("$['it\\'s']",))
+    assert ignored.ignores(("it's",))
 
 
 def test_redaction_rules_keep_shapes_and_placeholders() -> None:
