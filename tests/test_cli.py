@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cassettes_tool import cassette
 from cassettes_tool.commands import scan as scan_command
 from cassettes_tool.config import Config
@@ -105,3 +107,29 @@ def test_missing_path_is_a_usage_error(run: Any) -> None:
 def test_quiet_lint_prints_nothing_when_clean(sample_cassettes: Path, run: Any) -> None:
     result = run("lint", "--quiet", sample_cassettes)
     assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_an_unexpected_error_is_one_line_and_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, record_cassette: Any
+) -> None:
+    """The one error handler: a bug in a stage is one line naming it, exit 3; --verbose adds where."""
+    from click.testing import CliRunner
+
+    from cassettes_tool.cli import cli
+    from cassettes_tool.commands import scan
+
+    record_cassette("a.yaml", "users")
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a stage broke")
+
+    monkeypatch.setattr(scan, "run", broken)
+    monkeypatch.chdir(tmp_path)
+    quiet = CliRunner().invoke(cli, ["scan", "cassettes"])
+    assert quiet.exit_code == 3
+    assert quiet.stderr.strip().splitlines() == [
+        "cassettes: internal error: RuntimeError: a stage broke (--verbose shows where)"
+    ]
+    loud = CliRunner().invoke(cli, ["scan", "--verbose", "cassettes"])
+    assert loud.exit_code == 3 and "Traceback (most recent call last)" in loud.stderr
+    assert 'raise RuntimeError("a stage broke")' in loud.stderr

@@ -1,0 +1,228 @@
+"""Commands that read cassettes where they are: scan, lint, age, show, unused, report merge."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cassettes_tool import config
+
+if TYPE_CHECKING:
+    pass
+
+from cassettes_tool.cli.app import cli, emit
+from cassettes_tool.cli.options import PassThroughCommand, common_options, paths_argument, pytest_output
+
+
+@cli.command()
+@paths_argument
+@common_options
+def scan(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Inventory: every cassette, its serializer and its interactions.
+
+    PATH is a cassette or a folder searched for *.yaml, *.yml and *.json files
+    (default: the configured `paths`, else the current folder).
+    """
+    from cassettes_tool.commands import scan as command
+    from cassettes_tool.report.tables import render_scan_text
+
+    settings = config.load(config_file)
+    result = command.run(settings.cassette_paths(paths), settings)
+    emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """`S,C008,jwt` as a tuple; None when the flag was not given (the config's list holds)."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@cli.command(name="lint")
+@paths_argument
+@click.option(
+    "--select", metavar="CODE,...", callback=_codes, help="Only these codes, prefixes (S) or kinds."
+)
+@click.option("--ignore", metavar="CODE,...", callback=_codes, help="Not these codes, prefixes or kinds.")
+@click.option(
+    "--fix", "fix_it", is_flag=True, help="Mask the credentials found in place (exit 1 if a file changed)."
+)
+@common_options
+def lint_command(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    fix_it: bool,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Problems only: unparseable files, old formats, unsafe YAML tags, credentials left in cassettes.
+
+    One line each, `path:line: CODE kind: message`; exit 1 when there is any. With --fix,
+    credentials and values the redact rules cover become `<REDACTED:kind>` in place.
+    """
+    from cassettes_tool.commands import lint as command
+    from cassettes_tool.report.tables import render_lint_text
+
+    settings = config.load(config_file)
+    result = command.run(
+        settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it
+    )
+    emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
+
+
+@cli.command(name="age")
+@paths_argument
+@click.option(
+    "--older-than",
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Only cassettes last recorded more than DAYS days ago (and those of unknown age).",
+)
+@click.option("--per-interaction", is_flag=True, help="Also each interaction's age, from git blame.")
+@common_options
+def age_command(
+    paths: tuple[Path, ...],
+    older_than: float | None,
+    per_interaction: bool,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """How long each cassette has been frozen, from git history, oldest first.
+
+    A cassette's age is the author date of the last commit that changed its content
+    (a pure rename keeps it); `source` says how far to trust it.
+    """
+    from cassettes_tool.commands import age as command
+    from cassettes_tool.report.tables import render_age_text
+
+    settings = config.load(config_file)
+    result = command.run(
+        settings.cassette_paths(paths), settings, older_than=older_than, per_interaction=per_interaction
+    )
+    emit(result, fmt, output, render_age_text, quiet=quiet, verbose=verbose)
+
+
+@cli.group(name="report")
+def report_group() -> None:
+    """Work with JSON reports: merge the reports of `--shard K/N` runs."""
+
+
+@report_group.command(name="merge")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@common_options
+def report_merge(
+    files: tuple[Path, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code."""
+    from cassettes_tool.commands import merge as command
+
+    merged = command.run(files)
+    emit(merged, fmt, output, _text_renderer(merged.command), quiet=quiet, verbose=verbose)
+
+
+def _text_renderer(command: str) -> Callable[..., Iterable[str]]:
+    """The human renderer of the command a merged report came from."""
+    from cassettes_tool.report import tables, text
+
+    renderers: dict[str, Callable[..., Iterable[str]]] = {
+        "scan": tables.render_scan_text,
+        "lint": tables.render_lint_text,
+        "age": tables.render_age_text,
+        "check": text.render_check_text,
+        "refresh": tables.render_refresh_text,
+        "unused": tables.render_unused_text,
+    }
+    return renderers.get(command, text.render_drift_text)
+
+
+@cli.command(name="show")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--interaction",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Show only interaction N (numbered from 0, as scan numbers them).",
+)
+@click.option(
+    "--textconv",
+    is_flag=True,
+    help="The stable form for git's diff driver: volatile values as their kind; a file it cannot "
+    "read is printed as it is, after a line saying why, and the exit code stays 0.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Settings file (default: the nearest pyproject.toml with [tool.cassettes]).",
+)
+def show_command(file: Path, interaction: int | None, textconv: bool, config_file: Path | None) -> None:
+    """One cassette made readable: requests, statuses, sorted headers, bodies decoded.
+
+    gzip, deflate, brotli and !!binary are undone, JSON is pretty-printed with sorted
+    keys, form bodies are `key = value` lines. For `git diff` of cassettes, in
+    .gitattributes `tests/cassettes/** diff=cassettes` and
+    `git config diff.cassettes.textconv "cassettes show --textconv"`.
+    """
+    from cassettes_tool.commands import show as command
+
+    lines = command.run(file, interaction=interaction, textconv=textconv, config_file=config_file)
+    # Bytes, not click.echo: git reads them whatever the locale, and JSON keeps its non-ASCII text.
+    out = sys.stdout.buffer
+    out.write(("\n".join(lines) + "\n").encode("utf-8", errors="backslashreplace"))
+    out.flush()
+
+
+@cli.command(name="unused", cls=PassThroughCommand)
+@paths_argument
+@common_options
+def unused_command(
+    paths: tuple[Path, ...],
+    pytest_args: tuple[str, ...],
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Cassette files no test opens and interactions no test plays, from one replay run of the suite.
+
+    Runs `python -m pytest` in this folder (arguments after -- passed on) with every
+    cassette replayed read-only in record mode `none` and, where pytest-recording is
+    installed, its network blocking on (`-- --allowed-hosts=127.0.0.1` lets a local
+    service through). Exit 1 when something is unused; 3 when a test failed or the run
+    did not finish: nothing is claimed unused then.
+    """
+    from cassettes_tool.commands import unused as command
+    from cassettes_tool.refresh.suite_log import SuiteOptions
+    from cassettes_tool.report.tables import render_unused_text
+
+    settings = config.load(config_file)
+    result = command.run(
+        settings.cassette_paths(paths), settings, SuiteOptions(pytest_args), output=pytest_output(quiet)
+    )
+    emit(result, fmt, output, render_unused_text, quiet=quiet, verbose=verbose)

@@ -1,0 +1,187 @@
+"""Options several commands take, defined once and stacked as decorators (as pip-tools does)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from cassettes_tool import config
+from cassettes_tool.errors import CassettesError
+from cassettes_tool.model.change import Severity
+from cassettes_tool.report.common import Format
+
+if TYPE_CHECKING:
+    from cassettes_tool.refresh.suite_log import SuiteOptions
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _remember_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """The error handler reads it from the shared `meta`: --verbose adds the traceback."""
+    ctx.meta["cassettes.verbose"] = value
+    return value
+
+
+def common_options(fn: F) -> F:
+    """Options every command takes, defined once (as pip-tools does)."""
+    decorators = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Settings file (default: the nearest pyproject.toml with [tool.cassettes]).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice([f.value for f in Format]),
+            default=Format.TEXT.value,
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False, writable=True, path_type=Path),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="Print only the report."),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            callback=_remember_verbose,
+            help="Also print notes on skipped files.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity if s is not Severity.VOLATILE]),
+    default=None,
+    help="Exit 1 on drift at or above this severity (default: the config's fail_on, else breaking).",
+)
+
+paths_argument = click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
+)
+
+
+def _pairs(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """`NAME=VALUE` flags as pairs; the value may itself hold `=`."""
+    pairs = []
+    for value in values:
+        name, eq, rest = value.partition("=")
+        if not eq or not name.strip() or not rest:
+            raise click.BadParameter(f"{value!r} is not of the form {param.metavar}", ctx, param)
+        pairs.append((name.strip(), rest))
+    return tuple(pairs)
+
+
+def target_options(fn: F) -> F:
+    """The target options of refresh and check, defined once and handed over as one `target`."""
+    decorators = [
+        click.option("--target", "target_name", metavar="NAME", help="A target of [tool.cassettes.targets]."),
+        click.option(
+            "--map",
+            "maps",
+            multiple=True,
+            metavar="HOST=BASE_URL",
+            callback=_pairs,
+            help="Send what was recorded for HOST to BASE_URL (a path prefix is kept). Repeatable.",
+        ),
+        click.option(
+            "--header",
+            "headers",
+            multiple=True,
+            metavar="NAME=VALUE",
+            callback=_pairs,
+            help="Send this header (replacing a recorded one); VALUE may be env:VAR. Repeatable.",
+        ),
+        click.option(
+            "--allow-method",
+            "methods",
+            multiple=True,
+            metavar="METHOD",
+            help="Also replay METHOD (default: GET, HEAD, OPTIONS). Repeatable.",
+        ),
+        click.option(
+            "--concurrency", type=click.IntRange(min=1), help="Cassettes at once, connections per host."
+        ),
+        click.option(
+            "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per connect or read."
+        ),
+    ]
+
+    @functools.wraps(fn)
+    def with_target(
+        *args: Any,
+        target_name: str | None,
+        maps: tuple[tuple[str, str], ...],
+        headers: tuple[tuple[str, str], ...],
+        methods: tuple[str, ...],
+        concurrency: int | None,
+        timeout: float | None,
+        **kwargs: Any,
+    ) -> Any:
+        flags = config.TargetFlags(target_name, maps, headers, methods, concurrency, timeout)
+        return fn(*args, target=flags, **kwargs)
+
+    wrapped: Any = with_target
+    for decorator in reversed(decorators):
+        wrapped = decorator(wrapped)
+    return cast(F, wrapped)
+
+
+via_option = click.option(
+    "--via",
+    type=click.Choice(["replay", "pytest"]),
+    default="replay",
+    show_default=True,
+    help="replay: send the recorded requests again. pytest: run the test suite (`python -m pytest`, "
+    "in this folder, arguments after -- passed on) with vcrpy recording into the scratch run.",
+)
+
+
+class PassThroughCommand(click.Command):
+    """A command whose arguments after `--` go to pytest (`pytest_args`) instead of being PATHs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        passed: list[str] = []
+        if "--" in args:
+            cut = args.index("--")
+            args, passed = args[:cut], args[cut + 1 :]
+        rest = super().parse_args(ctx, args)
+        ctx.params["pytest_args"] = tuple(passed)
+        return rest
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "[-- PYTEST_ARGS]..."]
+
+
+def suite_or_replay(
+    via: str, target: config.TargetFlags, pytest_args: tuple[str, ...]
+) -> SuiteOptions | None:
+    from cassettes_tool.refresh.route import suite_options
+
+    try:
+        return suite_options(via, target, pytest_args)
+    except CassettesError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def pytest_output(quiet: bool) -> Callable[[str], None] | None:
+    """pytest's output on stderr as it comes (stdout is the report's); none with --quiet."""
+    if quiet:
+        return None
+    return lambda line: click.echo(line, err=True, nl=False)
