@@ -23,6 +23,13 @@ from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
 from cassettes_tool.git.runner import clean_env
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden", action="store_true", help="rewrite tests/report/golden/ from the renderers"
+    )
+
+
 #: the projects `refresh --via pytest` and `unused` are tested on: their tests run only inside those tests
 collect_ignore = ["sample_project", "unused_project"]
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cassettes_tool.errors import ConfigError
-from cassettes_tool.model.result import CassetteResult, Report
+from cassettes_tool.model.result import ApplyInfo, CassetteResult, Report
 from cassettes_tool.report.json import read_report
 
 
@@ -42,5 +42,20 @@ def merge(reports: Sequence[Report]) -> Report:
         target=first.target,
         fail_on=first.fail_on,
         max_age=first.max_age,
+        show_volatile=first.show_volatile,
         run=first.run,
+        applied=_applied([r.applied for r in reports if r.applied is not None]),
+    )
+
+
+def _applied(parts: Sequence[ApplyInfo]) -> ApplyInfo | None:
+    """What the shards wrote back, kept and withheld, together."""
+    if not parts:
+        return None
+    return ApplyInfo(
+        written=tuple(p for part in parts for p in part.written),
+        kept=tuple(k for part in parts for k in part.kept),
+        withheld=tuple(w for part in parts for w in part.withheld),
+        branch=parts[0].branch,
+        commit=parts[0].commit,
     )

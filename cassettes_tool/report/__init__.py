@@ -10,7 +10,6 @@ from cassettes_tool.report.common import Format
 from cassettes_tool.report.json import render_json
 from cassettes_tool.report.junit import render_junit
 from cassettes_tool.report.markdown import render_markdown
-from cassettes_tool.report.text import render_drift_text
 
 
 def render(
@@ -34,6 +33,6 @@ def render(
         Format.JUNIT: render_junit,
     }.get(fmt, text)
     kwargs: dict[str, Any] = {"quiet": quiet, "verbose": verbose}
-    if renderer is render_drift_text:
+    if renderer is text:  # colour is decided once (cli) and given to every text renderer
         kwargs["color"] = color
     return "".join(f"{line}\n" for line in renderer(report, **kwargs))

@@ -19,6 +19,9 @@ from cassettes_tool.model.result import (
 )
 from cassettes_tool.words import display_path, plural
 
+#: how a verdict reads in every format: the JSON `verdict`, the html badge
+VERDICT_WORDS = {ExitCode.OK: "pass", ExitCode.FINDINGS: "fail", ExitCode.INCOMPLETE: "incomplete"}
+
 
 class Format(str, enum.Enum):
     TEXT = "text"

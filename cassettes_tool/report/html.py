@@ -14,10 +14,17 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from cassettes_tool import __version__
-from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Change, Severity
 from cassettes_tool.model.result import InteractionSummary, Report, Status
-from cassettes_tool.report.common import describe, describe_age, drift_order, located, verdict_line, visible
+from cassettes_tool.report.common import (
+    VERDICT_WORDS,
+    describe,
+    describe_age,
+    drift_order,
+    located,
+    verdict_line,
+    visible,
+)
 from cassettes_tool.report.json import SCHEMA
 from cassettes_tool.report.tables import unused_summary
 from cassettes_tool.words import display_path, human_size, plural
@@ -27,7 +34,6 @@ CHART_MAX_BARS = 150
 #: Above this many cassettes the full table starts folded.
 _TABLE_OPEN_MAX = 60
 _SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
-_VERDICT = {ExitCode.OK: "pass", ExitCode.FINDINGS: "fail", ExitCode.INCOMPLETE: "incomplete"}
 
 _CSS = """
 :root { --ink: #1d2939; --muted: #667085; --line: #e4e7ec; --bg: #f9fafb; --card: #fff;
@@ -91,7 +97,7 @@ def esc(value: object) -> str:
 
 def render_html(report: Report) -> str:
     """The whole page: summary, drift by severity, problems, the age chart, then the rest."""
-    verdict = _VERDICT.get(report.verdict, "incomplete")
+    verdict = VERDICT_WORDS.get(report.verdict, "incomplete")
     title = f"cassettes {report.command}: {verdict}"
     body = [
         f"<header><h1>cassettes {esc(report.command)}</h1>{_meta(report)}</header>",

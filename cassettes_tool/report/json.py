@@ -20,6 +20,7 @@ from cassettes_tool.model.result import (
     RunInfo,
     Status,
 )
+from cassettes_tool.report.common import VERDICT_WORDS
 from cassettes_tool.words import display_path
 
 SCHEMA = "cassettes-report/1"
@@ -39,8 +40,11 @@ def to_json(report: Report) -> dict[str, Any]:
             "problems": report.problems,
             "changes": _severity_counts(report.changes()),
         },
+        "verdict": VERDICT_WORDS[report.verdict],
+        "exit_code": int(report.verdict),
         "fail_on": report.fail_on.value,
         "max_age": report.max_age,
+        "show_volatile": report.show_volatile,
         **({"run": _run_json(report.run)} if report.run else {}),
         **({"apply": _apply_json(report.applied)} if report.applied else {}),
         "cassettes": [_cassette_json(c) for c in report.cassettes],
@@ -167,12 +171,13 @@ def read_report(path: Path) -> Report:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(f"not a {SCHEMA} report (schema: {found!r})", source=path)
     try:
-        return _report(data)
+        return from_json(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"malformed report ({type(exc).__name__}: {exc})", source=path) from None
 
 
-def _report(data: dict[str, Any]) -> Report:
+def from_json(data: dict[str, Any]) -> Report:
+    """The report `to_json` wrote: `from_json(to_json(r)) == r` (paths relative to the current folder)."""
     run = data.get("run")
     return Report(
         command=data["command"],
@@ -181,8 +186,24 @@ def _report(data: dict[str, Any]) -> Report:
         target=data.get("target"),
         fail_on=Severity(data.get("fail_on", "breaking")),
         max_age=data.get("max_age"),
+        show_volatile=bool(data.get("show_volatile", False)),
         run=RunInfo(run["id"], Path(run["folder"]), run["complete"]) if run else None,
+        applied=_applied(data["apply"]) if data.get("apply") else None,
     )
+
+
+def _applied(data: dict[str, Any]) -> ApplyInfo:
+    return ApplyInfo(
+        written=tuple(Path(p) for p in data.get("written", [])),
+        kept=tuple((Path(k["path"]), k["reason"]) for k in data.get("kept", [])),
+        withheld=tuple((Path(w["path"]), w["reason"]) for w in data.get("withheld", [])),
+        branch=data.get("branch"),
+        commit=data.get("commit"),
+    )
+
+
+def _problems(items: list[dict[str, Any]]) -> tuple[Problem, ...]:
+    return tuple(Problem(p["code"], p["kind"], p["message"], p.get("line")) for p in items)
 
 
 def _cassette(data: dict[str, Any]) -> CassetteResult:
@@ -196,9 +217,8 @@ def _cassette(data: dict[str, Any]) -> CassetteResult:
         line=data.get("line"),
         age=_age(data.get("age")),
         interactions=tuple(_interaction(i) for i in data.get("interactions", [])),
-        problems=tuple(
-            Problem(p["code"], p["kind"], p["message"], p.get("line")) for p in data.get("problems", [])
-        ),
+        problems=_problems(data.get("problems", [])),
+        fixed=_problems(data.get("fixed", [])),
     )
 
 

@@ -21,7 +21,9 @@ from cassettes_tool.report.common import (
 from cassettes_tool.words import display_path, human_size, plural
 
 
-def render_scan_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+def render_scan_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
     """An aligned table: a line per cassette, a row per interaction, totals at the end."""
     rows = {i: _scan_row(i) for result in report.cassettes for i in result.interactions}
     widths = [max((len(r[col]) for r in rows.values()), default=0) for col in range(7)]
@@ -76,7 +78,9 @@ def _scan_totals(report: Report) -> str:
     return "total: " + ", ".join(parts) + ("; " + ", ".join(tail) if tail else "")
 
 
-def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+def render_lint_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
     """`path:line: CODE kind: message`, one line each, then a count (as ruff does).
 
     After `lint --fix`, first what it masked: `path:line: kind: masked (CODE, placeholder in where)`.
@@ -106,7 +110,9 @@ def render_lint_text(report: Report, *, quiet: bool = False, verbose: bool = Fal
         yield f"All {checked} cassettes clean."
 
 
-def render_age_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+def render_age_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
     """An aligned table in the report's order (oldest first): days, date recorded, commit, source, path.
 
     Interactions (`--per-interaction`) are rows under their cassette; `--verbose` adds
@@ -164,7 +170,9 @@ def _age_totals(report: Report) -> str:
     return "total: " + ", ".join(parts) + (f"; {tail}" if tail else "")
 
 
-def render_refresh_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+def render_refresh_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
     """A line per cassette, then what was skipped, failed or masked in it, then totals and the run."""
     for result in report.cassettes:
         path = display_path(result.path)
@@ -213,7 +221,9 @@ def _refresh_totals(report: Report) -> str:
     return "; ".join(parts)
 
 
-def render_unused_text(report: Report, *, quiet: bool = False, verbose: bool = False) -> Iterator[str]:
+def render_unused_text(
+    report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
+) -> Iterator[str]:
     """What no test used (`path:line: CODE kind: message`), the failed tests, then a summary."""
     yield from problem_lines(report)
     for result in report.cassettes:
