@@ -294,7 +294,9 @@ class DemoServer:
 
     def start(self) -> DemoServer:
         self._httpd = _DemoHTTPServer(self.app)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-staging", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-staging", daemon=True
+        )
         self._thread.start()
         return self
 
