@@ -260,14 +260,7 @@ def refresh(
     from cassettes_tool.report.text import render_apply_text
 
     applying = apply_run or commit
-    if not applying and (only or from_run):
-        raise click.UsageError("--only and --from-run go with --apply or --commit")
-    if not commit and (branch or no_branch):
-        raise click.UsageError("--branch and --no-branch go with --commit")
-    if branch and no_branch:
-        raise click.UsageError("give --branch NAME or --no-branch, not both")
-    if from_run is not None and (paths or target.given):
-        raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
+    _refresh_usage(applying, commit, only, from_run, branch, no_branch, bool(paths) or target.given)
     suite = suite_or_replay(via, target, pytest_args)
     if from_run is not None and suite is not None:
         raise click.UsageError("--from-run applies a run already made: --via pytest is not used")
@@ -291,6 +284,26 @@ def refresh(
         quiet=quiet,
         verbose=verbose,
     )
+
+
+def _refresh_usage(
+    applying: bool,
+    commit: bool,
+    only: str | None,
+    from_run: str | None,
+    branch: str | None,
+    no_branch: bool,
+    chose_cassettes: bool,
+) -> None:
+    """The refresh flags that only make sense together."""
+    if not applying and (only or from_run):
+        raise click.UsageError("--only and --from-run go with --apply or --commit")
+    if not commit and (branch or no_branch):
+        raise click.UsageError("--branch and --no-branch go with --commit")
+    if branch and no_branch:
+        raise click.UsageError("give --branch NAME or --no-branch, not both")
+    if from_run is not None and chose_cassettes:
+        raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
 
 
 def _progress() -> Callable[[Progress], None]:
