@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
 from pathlib import Path
 
+from cassettes_tool.model.result import ExitCode
 
-class ExitCode(IntEnum):
-    """The exit codes of SPEC.md; `cli.py` is the only place that exits with them."""
-
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    INCOMPLETE = 3
+__all__ = ["CassetteError", "CassettesError", "ConfigError", "ExitCode", "NotACassette", "TargetError"]
 
 
 class CassettesError(Exception):

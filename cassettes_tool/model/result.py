@@ -6,9 +6,17 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.age import Age
 from cassettes_tool.model.change import Change, Severity
+
+
+class ExitCode(enum.IntEnum):
+    """The exit codes of SPEC.md: the report's verdict; `cli` is the only place that exits with them."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    INCOMPLETE = 3
 
 
 class Status(str, enum.Enum):
