@@ -25,6 +25,7 @@ from cassettes_tool.git.ages import file_ages
 from cassettes_tool.lint import checks as lint_checks
 from cassettes_tool.lint.codes import lint_rules
 from cassettes_tool.model.change import Severity
+from cassettes_tool.model.manifest import Outcome
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
 from cassettes_tool.refresh.route import rerecord
 
@@ -134,7 +135,7 @@ def _suite_errors(results: dict[Path, CassetteResult], manifest: RunManifest) ->
     by_key = {_key(path): path for path in results}
     merged = dict(results)
     for run in manifest.cassettes:
-        if run.outcome.value != "error":
+        if run.outcome is not Outcome.ERROR:
             continue
         original = manifest.original(run)
         path = by_key.get(_key(original), original)

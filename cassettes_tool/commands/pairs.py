@@ -22,6 +22,7 @@ from cassettes_tool.diff.results import Pair
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.git.revisions import range_files
 from cassettes_tool.model.cassette import Cassette
+from cassettes_tool.model.manifest import Outcome
 from cassettes_tool.model.result import Status
 from cassettes_tool.words import display_path
 
@@ -62,10 +63,10 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
         original = manifest.original(run)
         copy = manifest.copy(run)
         if copy is None:
-            status = Status.ERROR if run.outcome.value == "error" else Status.SKIPPED
+            status = Status.ERROR if run.outcome is Outcome.ERROR else Status.SKIPPED
             reason = f"not refreshed: {run.reason}" if run.reason else "not refreshed"
             why = list(
-                dict.fromkeys(i.reason for i in run.interactions if i.outcome.value == "error" and i.reason)
+                dict.fromkeys(i.reason for i in run.interactions if i.outcome is Outcome.ERROR and i.reason)
             )
             if why:
                 reason += f" ({'; '.join(why[:2])}{'; ...' if len(why) > 2 else ''})"
@@ -79,7 +80,7 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
             for i in run.interactions
         }
-        note = run.reason if run.outcome.value == "error" else None
+        note = run.reason if run.outcome is Outcome.ERROR else None
         pairs.append(
             Pair(
                 original,

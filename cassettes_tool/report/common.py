@@ -10,7 +10,7 @@ from typing import Any
 
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.age import Age, AgeSource
-from cassettes_tool.model.change import Change, Severity
+from cassettes_tool.model.change import Change, ChangeKind, Severity
 from cassettes_tool.model.result import (
     CassetteResult,
     InteractionSummary,
@@ -66,13 +66,14 @@ def short(value: Any, limit: int = 60) -> str:
 
 def describe(change: Change) -> str:
     """One line a reviewer reads: what changed, from what to what."""
-    kind = change.kind.value
-    if kind == "field_added" or kind == "header_added" or kind == "deprecation_announced":
+    kind = change.kind
+    if kind in (ChangeKind.FIELD_ADDED, ChangeKind.HEADER_ADDED, ChangeKind.DEPRECATION_ANNOUNCED):
         text = f"new: {short(change.new)}"
-    elif kind in ("field_removed", "header_removed"):
+    elif kind in (ChangeKind.FIELD_REMOVED, ChangeKind.HEADER_REMOVED):
         text = f"was: {short(change.old)}"
-    elif kind in ("interaction_added", "interaction_missing"):
-        text = "recorded only in the new cassette" if kind == "interaction_added" else "no longer recorded"
+    elif kind in (ChangeKind.INTERACTION_ADDED, ChangeKind.INTERACTION_MISSING):
+        added = kind is ChangeKind.INTERACTION_ADDED
+        text = "recorded only in the new cassette" if added else "no longer recorded"
     elif change.old is None and change.new is None:
         text = ""
     else:
