@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
+    #: Ctrl-C, as shells expect (128 + SIGINT)
+    INTERRUPTED = 130
 
 
 class CassettesError(Exception):

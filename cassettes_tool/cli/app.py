@@ -71,6 +71,8 @@ def emit(
     decided here, once, for every text renderer: a terminal, not NO_COLOR, not a file."""
     from cassettes_tool.report import render
 
+    if result.interrupted and sys.stderr.isatty():
+        click.echo("", err=True)  # end the progress bar's line
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cassettes_tool import apply
@@ -55,8 +55,8 @@ def run(
             progress=progress,
             output=output,
         )
-    if applying is None:
-        return scratch_runs.report_of(manifest)
+    if applying is None or manifest.interrupted:
+        return replace(scratch_runs.report_of(manifest), interrupted=manifest.interrupted)
     run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
     drift = report_of(
         pairs_of_run(manifest, config), config, command="refresh", target=manifest.target, run=run_info

@@ -95,10 +95,16 @@ def refresh(
     else:
         runner.close()
     cassettes = tuple(
-        done.get(i) or CassetteRun(relative, Outcome.ERROR, "not refreshed: the run was interrupted")
-        for i, (_, relative) in enumerate(jobs)
+        done.get(i) or _unfinished(relative, started=i in runner.started) for i, (_, relative) in enumerate(jobs)
     )
-    return finish_run(manifest, cassettes, complete=complete)
+    return replace(finish_run(manifest, cassettes, complete=complete), interrupted=not complete)
+
+
+def _unfinished(relative: Path, *, started: bool) -> CassetteRun:
+    """A cassette the interrupted run was sending is an error; one it never reached was not started."""
+    if started:
+        return CassetteRun(relative, Outcome.ERROR, "interrupted while it was being refreshed")
+    return CassetteRun(relative, Outcome.SKIPPED, "not started: the run was interrupted")
 
 
 class _Runner:
@@ -127,6 +133,8 @@ class _Runner:
         self.write_lock = threading.Lock()
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
+        #: cassettes a worker took up (read from other threads only after the run stopped)
+        self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
         origins = {origin(url) for url in target.hosts.values()}
         self.clients = {origin: make_client(target, verify) for origin in origins}
@@ -184,6 +192,7 @@ class _Runner:
                 index, file, relative = pending.get_nowait()
             except queue.Empty:
                 return
+            self.started.add(index)
             try:
                 result = self._cassette(file, relative, index)
             except Exception as exc:  # one cassette's bug must not end the run: it is its entry
@@ -232,7 +241,7 @@ class _Runner:
             reason = f"{errors} of {len(runs)} interactions could not be refreshed"
             return replace(result, outcome=Outcome.ERROR, reason=reason)
         if not answers:
-            return replace(result, reason="no interaction was sent" if runs else "no interactions")
+            return replace(result, reason=_unsent_reason(runs))
         return result
 
     # ------------------------------------------------------------------------ one interaction
@@ -241,6 +250,10 @@ class _Runner:
         request = interaction.request
         base = base_url(request.uri, self.target.hosts)
         entry = InteractionRun(interaction.index, request.method, request.uri, Outcome.SKIPPED)
+        hostname = (urlsplit(request.uri).hostname or "").lower()
+        if hostname in self.target.skip_hosts:
+            reason = f"host {hostname} is in skip_hosts: skipped by choice"
+            return replace(entry, reason=reason, by_choice=True), None
         if base is None:
             host = urlsplit(request.uri).netloc
             return replace(entry, reason=f"host {host} is not mapped (--map {host}=BASE_URL)"), None
@@ -360,7 +373,11 @@ class _Runner:
         )
 
 
-# ---------------------------------------------------------------------------- manifest
-
-
-# ---------------------------------------------------------------------------- report
+def _unsent_reason(runs: Sequence[InteractionRun]) -> str:
+    """Why nothing of a cassette was sent, naming the hosts and methods that stopped it."""
+    if not runs:
+        return "no interactions"
+    if all(r.by_choice for r in runs):
+        return "skipped by choice: every host it calls is in skip_hosts"
+    why = list(dict.fromkeys(r.reason for r in runs if r.reason and not r.by_choice))
+    return f"nothing was sent: {'; '.join(why[:3])}{'; ...' if len(why) > 3 else ''}"

@@ -134,6 +134,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                         "body_kind": i.body_kind,
                         "body_size": i.body_size,
                         "attempts": i.attempts,
+                        "by_choice": i.by_choice,
                     }
                     for i in run.interactions
                 ],
@@ -212,6 +213,7 @@ def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
                 body_kind=i["body_kind"],
                 body_size=i["body_size"],
                 attempts=i["attempts"],
+                by_choice=bool(i.get("by_choice", False)),
             )
             for i in data["interactions"]
         ),
@@ -250,6 +252,7 @@ def report_of(manifest: RunManifest) -> Report:
                 serializer=run.serializer,
                 error=run.reason if run.outcome is not Outcome.REFRESHED else None,
                 interactions=interactions,
+                unchecked=run.unchecked,
             )
         )
     run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cassettes_tool.errors import ConfigError
+from cassettes_tool.errors import ConfigError, ExitCode
 from cassettes_tool.model.age import Age, AgeSource
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
 from cassettes_tool.model.result import (
@@ -23,6 +23,8 @@ from cassettes_tool.model.result import (
 from cassettes_tool.words import display_path
 
 SCHEMA = "cassettes-report/1"
+
+_VERDICTS = {ExitCode.OK: "pass", ExitCode.FINDINGS: "fail", ExitCode.INTERRUPTED: "interrupted"}
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -41,6 +43,8 @@ def to_json(report: Report) -> dict[str, Any]:
         },
         "fail_on": report.fail_on.value,
         "max_age": report.max_age,
+        "verdict": _VERDICTS.get(report.verdict, "incomplete"),
+        "exit_code": int(report.verdict),
         **({"run": _run_json(report.run)} if report.run else {}),
         **({"apply": _apply_json(report.applied)} if report.applied else {}),
         "cassettes": [_cassette_json(c) for c in report.cassettes],
@@ -78,6 +82,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
         "error": result.error,
         "line": result.line,
         "note": result.note,
+        **({"unchecked": True} if result.unchecked else {}),
         "interactions": [
             {
                 "index": i.index,
@@ -163,6 +168,8 @@ def read_report(path: Path) -> Report:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read a JSON report: {exc}", source=path) from None
+    except RecursionError:
+        raise ConfigError("cannot read a JSON report: nested too deeply", source=path) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(f"not a {SCHEMA} report (schema: {found!r})", source=path)
@@ -194,6 +201,7 @@ def _cassette(data: dict[str, Any]) -> CassetteResult:
         note=data.get("note"),
         size=data.get("size", 0),
         line=data.get("line"),
+        unchecked=bool(data.get("unchecked", False)),
         age=_age(data.get("age")),
         interactions=tuple(_interaction(i) for i in data.get("interactions", [])),
         problems=tuple(
