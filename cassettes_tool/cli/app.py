@@ -19,6 +19,7 @@ from cassettes_tool import __version__
 from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
+from cassettes_tool.report.safe import printable
 
 if TYPE_CHECKING:
     pass
@@ -36,7 +37,7 @@ class CassettesGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CassettesError as exc:
-            click.echo(f"cassettes: error: {exc}", err=True)
+            click.echo(f"cassettes: error: {printable(str(exc))}", err=True)
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -44,7 +45,8 @@ class CassettesGroup(click.Group):
             if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
                 click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo(
-                f"cassettes: internal error: {type(exc).__name__}: {exc} (--verbose shows where)", err=True
+                f"cassettes: internal error: {type(exc).__name__}: {printable(str(exc))} (--verbose shows where)",
+                err=True,
             )
             ctx.exit(int(ExitCode.INCOMPLETE))
 

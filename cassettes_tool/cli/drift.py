@@ -222,6 +222,11 @@ def diff_command(
     "--branch", metavar="NAME", help="With --commit: the new branch (default: cassettes/refresh-DATE-TIME)."
 )
 @click.option("--no-branch", is_flag=True, help="With --commit: commit on the current branch.")
+@click.option(
+    "--accept-errors",
+    is_flag=True,
+    help="With --apply: also write copies whose answers became 4xx/5xx (withheld otherwise).",
+)
 @common_options
 def refresh(
     paths: tuple[Path, ...],
@@ -235,6 +240,7 @@ def refresh(
     commit: bool,
     branch: str | None,
     no_branch: bool,
+    accept_errors: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -262,6 +268,8 @@ def refresh(
     applying = apply_run or commit
     if not applying and (only or from_run):
         raise click.UsageError("--only and --from-run go with --apply or --commit")
+    if not applying and accept_errors:
+        raise click.UsageError("--accept-errors goes with --apply or --commit")
     if not commit and (branch or no_branch):
         raise click.UsageError("--branch and --no-branch go with --commit")
     if branch and no_branch:
@@ -277,6 +285,7 @@ def refresh(
         apply_options = apply.ApplyOptions(
             only=Severity(only or Severity.VALUE.value),
             commit=apply.commit_options(branch, current_branch=no_branch) if commit else None,
+            accept_errors=accept_errors,
         )
     options = command.RefreshOptions(
         target=target, suite=suite, scratch=scratch, apply=apply_options, from_run=from_run

@@ -41,6 +41,7 @@ def run(
     if options.from_run is not None:
         run_id = None if options.from_run == "latest" else options.from_run
         manifest = scratch_runs.load_manifest(options.scratch or config.scratch, run_id)
+        scratch_runs.check_root(manifest, (config.root, Path.cwd()))
     else:
         given = options.target.given or options.suite is None  # a replay always needs one
         target = resolve_target(config, options.target) if given else None

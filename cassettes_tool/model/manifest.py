@@ -46,6 +46,9 @@ class CassetteRun:
     written: bool = False
     interactions: tuple[InteractionRun, ...] = ()
     masked: tuple[Masked, ...] = ()
+    #: sha256 of the original as the run read it: `--apply` withholds a cassette whose
+    #: content changed since (whatever its file time says)
+    original_sha256: str | None = None
 
     @property
     def by_choice(self) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.age import Age, AgeSource
-from cassettes_tool.model.change import Change, Severity
+from cassettes_tool.model.change import Change, ChangeKind, Severity
 
 
 class Status(str, enum.Enum):
@@ -177,5 +177,23 @@ class Report:
             return ExitCode.INCOMPLETE
         return ExitCode.OK
 
+    def became_errors(self, cassette: CassetteResult | None = None) -> list[tuple[Path, str, int, int]]:
+        """Answers recorded as 2xx/3xx that staging now gives as 4xx/5xx: (path, request, was, now).
+
+        Usually a wrong map or token, not drift: called out first, and not applied unless asked."""
+        results = [cassette] if cassette is not None else self.cassettes
+        found = []
+        for result in results:
+            for interaction in result.interactions:
+                for change in interaction.changes:
+                    if change.kind is ChangeKind.STATUS_CHANGED and _became_error(change.old, change.new):
+                        request = f"{interaction.method} {interaction.uri}"
+                        found.append((result.path, request, int(change.old), int(change.new)))
+        return found
+
     def count(self, status: Status) -> int:
         return sum(1 for c in self.cassettes if c.status is status)
+
+
+def _became_error(old: object, new: object) -> bool:
+    return isinstance(old, int) and isinstance(new, int) and old < 400 <= new

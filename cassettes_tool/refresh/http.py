@@ -12,6 +12,7 @@ import httpx
 
 from cassettes_tool import cassette
 from cassettes_tool.cassette import decode
+from cassettes_tool.cassette.codecs import DECODABLE
 from cassettes_tool.config import Target
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.cassette import Headers, Response
@@ -39,10 +40,6 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 
 #: Methods safe to send again after the connection broke once the request was out.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-
-
-#: Content-codings `body.decode` undoes; an answer in any other is stored as sent.
-_DECODABLE = frozenset({"gzip", "x-gzip", "deflate", "br", "identity", ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +159,7 @@ def stored(answer: Answer) -> Response:
     body = decode(answer.body, headers.get("content-type"), encoding)
     response = Response(answer.status, answer.reason, headers, body)
     codings = {c.strip().lower() for c in (encoding or "").split(",")}
-    if encoding is not None and answer.body and codings <= _DECODABLE and body.note is None:
+    if encoding is not None and answer.body and codings <= DECODABLE and body.note is None:
         return cassette.with_body(response, body.data)
     return response
 

@@ -17,6 +17,7 @@ sent, with its header.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import queue
@@ -95,7 +96,8 @@ def refresh(
     else:
         runner.close()
     cassettes = tuple(
-        done.get(i) or _unfinished(relative, started=i in runner.started) for i, (_, relative) in enumerate(jobs)
+        done.get(i) or _unfinished(relative, started=i in runner.started)
+        for i, (_, relative) in enumerate(jobs)
     )
     return replace(finish_run(manifest, cassettes, complete=complete), interrupted=not complete)
 
@@ -218,7 +220,11 @@ class _Runner:
                 answers[interaction.index] = answer
             self.events.put((index, run.outcome))
         result = CassetteRun(
-            relative, Outcome.SKIPPED, serializer=loaded.serializer, interactions=tuple(runs)
+            relative,
+            Outcome.SKIPPED,
+            serializer=loaded.serializer,
+            interactions=tuple(runs),
+            original_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         )
         if answers:
             custom = custom_serializer(self.config.serializer)

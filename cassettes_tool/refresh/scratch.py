@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -122,6 +122,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                 "reason": run.reason,
                 "serializer": run.serializer,
                 "written": run.written,
+                "original_sha256": run.original_sha256,
                 "interactions": [
                     {
                         "index": i.index,
@@ -194,13 +195,31 @@ def load_manifest(scratch: Path, run_id: str | None = None) -> RunManifest:
         raise ConfigError(f"{path}: not a refresh manifest ({type(exc).__name__}: {exc})") from None
 
 
+def check_root(manifest: RunManifest, projects: Sequence[Path]) -> None:
+    """A run read back may only write where a run made here could: in the project or below
+    the current folder (a crafted manifest's `root` is data too)."""
+    root = os.path.realpath(manifest.root)
+    if not any(Path(root).is_relative_to(os.path.realpath(p)) for p in projects):
+        where = " or ".join(str(p) for p in projects)
+        raise ConfigError(f"run {manifest.run_id}: its root {manifest.root} is outside {where}: refused")
+
+
+def _confined(text: str) -> Path:
+    """A path from a manifest is data: relative, and never climbing out of the run or its root."""
+    path = PurePosixPath(text)
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in text or "\0" in text:
+        raise ValueError(f"cassette path {text!r} leaves the run: refused")
+    return Path(*path.parts)
+
+
 def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
     return CassetteRun(
-        path=Path(data["path"]),
+        path=_confined(data["path"]),
         outcome=Outcome(data["status"]),
         reason=data["reason"],
         serializer=data["serializer"],
         written=bool(data["written"]),
+        original_sha256=data.get("original_sha256"),
         interactions=tuple(
             InteractionRun(
                 index=i["index"],

@@ -20,6 +20,7 @@ from cassettes_tool.report.common import (
     located,
     visible,
 )
+from cassettes_tool.report.safe import markdown_code, markdown_text
 from cassettes_tool.words import display_path, plural
 
 
@@ -31,7 +32,7 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
         changes = visible(report, report.changes(result))
         if result.status in (Status.ERROR, Status.SKIPPED):
             yield ""
-            yield f"- `{located(result)}`: {result.status.value}: {result.error}"
+            yield f"- `{markdown_code(located(result))}`: {result.status.value}: {markdown_text(result.error or '')}"
             continue
         if not changes and not result.problems:
             continue
@@ -55,20 +56,22 @@ def _markdown_changes(report: Report, result: CassetteResult) -> Iterator[str]:
     """A cassette's problems, then its changes by interaction, most severe first."""
     for problem in result.problems:
         where = f"line {problem.line}: " if problem.line else ""
-        yield f"- `{problem.code}` {problem.kind}: {where}{problem.message}"
+        yield f"- `{problem.code}` {problem.kind}: {where}{markdown_text(problem.message)}"
     for interaction in result.interactions:
         shown = visible(report, interaction.changes)
         if not shown:
             continue
-        yield f"- `{interaction.method} {interaction.uri}`"
+        yield f"- `{markdown_code(f'{interaction.method} {interaction.uri}')}`"
         for change in shown:
             severity = (
                 f"**{change.severity.value}**"
                 if change.severity is Severity.BREAKING
                 else change.severity.value
             )
-            where = f" `{change.path}`" if change.path else ""
-            yield f"  - {severity} `{change.kind.value}`{where}: {describe(change)}".rstrip(": ")
+            where = f" `{markdown_code(change.path)}`" if change.path else ""
+            yield f"  - {severity} `{change.kind.value}`{where}: {markdown_text(describe(change))}".rstrip(
+                ": "
+            )
 
 
 def render_commit_message(report: Report) -> str:
