@@ -12,7 +12,7 @@ import re
 MAX_NESTING = 200
 
 #: Decompressed bodies larger than this are refused (a gzip or brotli bomb).
-MAX_DECODED_BYTES = 256 * 1024 * 1024
+MAX_DECODED_BYTES = 64 * 1024 * 1024
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -6,6 +6,8 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -38,8 +40,8 @@ _NOT_FORWARDED = frozenset(
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-#: Methods safe to send again after the connection broke once the request was out.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+#: Methods safe to send again (RFC 9110 idempotent); POST and PATCH are sent once.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +136,27 @@ def outgoing_headers(recorded: Headers, extra: Mapping[str, str]) -> list[tuple[
 
 
 def retryable(exc: httpx.TransportError, method: str) -> bool:
-    """Connecting failed: always worth another try (unless the certificate is wrong).
-    The connection broke after the request went out: only for methods safe to repeat."""
+    """A connection error, for a method safe to repeat (a wrong certificate is not worth another try)."""
+    if method not in IDEMPOTENT:
+        return False
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return not any(isinstance(e, ssl.SSLError) for e in causes(exc))
-    return isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError) and (
-        method in _IDEMPOTENT
-    )
+    return isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError)
+
+
+def retry_after(value: str | None) -> float | None:
+    """`Retry-After` in seconds (a number or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def causes(exc: BaseException) -> list[BaseException]:

@@ -23,6 +23,7 @@ import os
 import queue
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,7 @@ from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
+    IDEMPOTENT,
     RETRY_STATUSES,
     Answer,
     Failure,
@@ -49,6 +51,7 @@ from cassettes_tool.refresh.http import (
     mib,
     origin,
     outgoing_headers,
+    retry_after,
     retryable,
     ssl_context,
     staging_url,
@@ -295,27 +298,46 @@ class _Runner:
     def _exchange(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> Answer | Failure:
-        """Send with bounded retries: connection failures, and 502/503/504 answers."""
+        """Send within one deadline (`--timeout`, body and retries included). Only idempotent
+        methods are sent again: on a connection error or a 502/503/504, after `Retry-After`
+        when it fits in the deadline. POST and PATCH go once, whatever happens."""
         client = self.clients[origin(url)]
         limits = self.limits
+        deadline = time.monotonic() + self.target.timeout
         attempt = 0
         while True:
             attempt += 1
-            last = attempt >= limits.attempts
+            again = attempt < limits.attempts and method in IDEMPOTENT
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Failure(self._late(url), attempt - 1)
             try:
-                with client.stream(method, url, headers=headers, content=body or None) as response:
-                    if response.status_code not in RETRY_STATUSES or last:
-                        return self._read(response, attempt)
+                timeout = httpx.Timeout(remaining, pool=None)
+                request = client.stream(method, url, headers=headers, content=body or None, timeout=timeout)
+                with request as response:
+                    if response.status_code not in RETRY_STATUSES or not again:
+                        return self._read(response, attempt, deadline, url)
+                    pause = retry_after(response.headers.get("retry-after"))
+            except httpx.TimeoutException:
+                return Failure(self._late(url), attempt)
             except httpx.TransportError as exc:
-                if last or not retryable(exc, method):
+                if not again or not retryable(exc, method):
                     return Failure(self._describe(exc, url), attempt)
+                pause = None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 return Failure(f"cannot send it to {url}: {exc}", attempt)
-            if self.stopping.wait(limits.backoff * 2 ** (attempt - 1)):
+            wait = max(limits.backoff * 2 ** (attempt - 1), pause or 0.0)
+            if time.monotonic() + wait >= deadline:
+                return Failure(f"{self._late(url)}; staging asked to retry after {wait:g} s", attempt)
+            if self.stopping.wait(wait):
                 return Failure("the run was interrupted", attempt)
 
-    def _read(self, response: httpx.Response, attempt: int) -> Answer | Failure:
-        """The raw body, streamed and cut off past the size limit."""
+    def _late(self, url: str) -> str:
+        host = urlsplit(url).netloc
+        return f"no complete answer from {host} within {self.target.timeout:g} s (timeout: the whole request)"
+
+    def _read(self, response: httpx.Response, attempt: int, deadline: float, url: str) -> Answer | Failure:
+        """The raw body, streamed, cut off past the size limit or the deadline."""
         limit = self.limits.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -326,6 +348,8 @@ class _Runner:
             size += len(chunk)
             if size > limit:
                 return Failure(f"answer too large: more than {mib(limit)}, not stored", attempt)
+            if time.monotonic() > deadline:
+                return Failure(self._late(url), attempt)
             chunks.append(chunk)
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
         return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)

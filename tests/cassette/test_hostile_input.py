@@ -18,9 +18,9 @@ import brotli
 import pytest
 from helpers import closed_port, interaction, no_traceback, run_bounded, write_cassette
 
-#: the child's address space: plenty for a normal run (a scan needs < 400 MB), a quarter of a bomb
-MEMORY = 2 << 30
-BOMB_GIB = 4
+#: the child's address space: plenty for a normal run (a scan needs < 400 MB), half a bomb
+MEMORY = 1 << 30
+BOMB_GIB = 2
 OK_URI = "https://users.example.com/users?page=1"
 
 

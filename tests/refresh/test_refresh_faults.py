@@ -190,7 +190,7 @@ def test_a_server_that_never_answers_times_out(
         result = refresh(run, two_step, silent.url, v2_server, "--timeout", "0.5")
         assert time.monotonic() - start < 3
         port = silent.url.rsplit(":", 1)[1]
-    fault = fault_entry(result, tmp_path, f"no answer from 127.0.0.1:{port} within 0.5 s (timeout)")
+    fault = fault_entry(result, tmp_path, f"no complete answer from 127.0.0.1:{port} within 0.5 s (timeout")
     assert fault["attempts"] == 1 and silent.hits == 1  # a timeout is not retried
 
 
