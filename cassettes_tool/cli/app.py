@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cassettes_tool import __version__
+from cassettes_tool.cassette.write import write_atomic
 from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
@@ -78,7 +79,11 @@ def emit(
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
-        output.write_text(rendered, encoding="utf-8")
+        try:
+            write_atomic(output, rendered)
+        except OSError as exc:
+            click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitCode.INCOMPLETE))
     else:
         click.echo(rendered, nl=False)
     for line in epilogue:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -61,6 +62,7 @@ def common_root(paths: Sequence[Path], files: Sequence[Path]) -> Path:
 def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     """The run's folder, the scratch area's `.gitignore`, and a manifest saying `incomplete`
     from the first moment, so that a run killed outright is still recognisable."""
+    check_scratch(scratch)
     try:
         scratch.mkdir(parents=True, exist_ok=True)
         ignore = scratch / ".gitignore"
@@ -73,6 +75,33 @@ def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     manifest = RunManifest(run_id, target, root, (scratch / run_id).absolute(), started)
     write_manifest(manifest)
     return manifest
+
+
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")
+
+
+def check_scratch(scratch: Path) -> None:
+    """The scratch folder is ours alone: never a symlink (the runs, and a `.gitignore` of `*`,
+    would land wherever it points), never a folder holding other files (`scratch = "tests"`
+    would hide new cassettes from git)."""
+    if scratch.is_symlink():
+        raise ConfigError(
+            f"scratch folder {scratch} is a symlink: refused; set `scratch` to a folder of its own"
+        )
+    if not scratch.exists():
+        return
+    if not scratch.is_dir():
+        raise ConfigError(f"scratch folder {scratch} is not a folder: refused")
+    ours = {".gitignore", LATEST}
+    others = sorted(
+        e.name for e in os.scandir(scratch) if e.name not in ours and not _RUN_ID.fullmatch(e.name)
+    )
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ConfigError(
+            f"scratch folder {scratch} holds other files ({shown}): refused; "
+            "set `scratch` to a folder of its own (default .cassettes/scratch)"
+        )
 
 
 def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:
