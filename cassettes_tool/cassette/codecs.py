@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - brotli is a declared dependency
     brotli = None
 
 try:  # zstd is undone when the optional `zstandard` package is installed
-    import zstandard
+    import zstandard  # type: ignore[import-not-found, unused-ignore]
 except ImportError:
     zstandard = None
 
