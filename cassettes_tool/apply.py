@@ -11,6 +11,7 @@ as the run made them, never half-way.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Mapping, Sequence
@@ -28,9 +29,13 @@ from cassettes_tool.lint import checks as lint_checks
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import CassetteRun, Outcome, RunManifest
 from cassettes_tool.model.result import ApplyInfo, CassetteResult, Problem, Report, Status
+from cassettes_tool.report import gaps
 from cassettes_tool.report.markdown import render_commit_message
 
 BRANCH_PREFIX = "cassettes/refresh-"
+
+#: what an answer that became an error usually means, and how to write it anyway
+ERRORS_HINT = f"{gaps.ERRORS_HINT}; not written back (--accept-errors writes it)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,8 @@ class ApplyOptions:
 
     only: Severity = Severity.VALUE
     commit: CommitOptions | None = None
+    #: `--accept-errors`: also write copies whose answers became 4xx/5xx
+    accept_errors: bool = False
 
 
 def commit_options(branch: str | None, *, current_branch: bool, now: datetime | None = None) -> CommitOptions:
@@ -101,7 +108,7 @@ def apply_run(manifest: RunManifest, drift: Report, config: Config, options: App
         raise CassettesError(
             f"run {manifest.run_id} was interrupted: nothing applied; refresh again to finish it"
         )
-    plan = _plan(drift, manifest, config, options.only)
+    plan = _plan(drift, manifest, config, options)
     paths = [w.path for w in plan.writes]
     ages = file_ages(paths).ages if paths else {}
     results = tuple(
@@ -125,7 +132,7 @@ def apply_run(manifest: RunManifest, drift: Report, config: Config, options: App
     return replace(drift, cassettes=results, applied=applied)
 
 
-def _plan(drift: Report, manifest: RunManifest, config: Config, only: Severity) -> _Plan:
+def _plan(drift: Report, manifest: RunManifest, config: Config, options: ApplyOptions) -> _Plan:
     """Choose and read everything before anything is written."""
     runs = {manifest.original(run): run for run in manifest.cassettes}
     writes: list[_Write] = []
@@ -133,6 +140,7 @@ def _plan(drift: Report, manifest: RunManifest, config: Config, only: Severity) 
     withheld: list[tuple[Path, str]] = []
     problems: dict[Path, tuple[Problem, ...]] = {}
     started = manifest.started.timestamp()
+    only = options.only
     for result in drift.cassettes:
         changes = [c for c in drift.changes(result) if c.severity is not Severity.VOLATILE]
         if result.status is not Status.DRIFTED or not changes:
@@ -146,8 +154,13 @@ def _plan(drift: Report, manifest: RunManifest, config: Config, only: Severity) 
         if top.rank < only.rank:
             kept.append((result.path, f"its drift is {top.value} at most, below --only {only.value}"))
             continue
+        errors = drift.became_errors(result)
+        if errors and not options.accept_errors:
+            _, request, was, now = errors[0]
+            withheld.append((result.path, f"{request} was {was}, is now {now}: {ERRORS_HINT}"))
+            continue
         try:
-            write, why, found = _prepare(result, run, copy, config, started)
+            write, why, found = _prepare(result, run, copy, config, started, manifest)
         except OSError as exc:
             write, why, found = None, f"cannot read it or its copy: {exc.strerror or exc}", ()
         if found:
@@ -160,14 +173,27 @@ def _plan(drift: Report, manifest: RunManifest, config: Config, only: Severity) 
 
 
 def _prepare(
-    result: CassetteResult, run: CassetteRun, copy: Path, config: Config, started: float
+    result: CassetteResult,
+    run: CassetteRun,
+    copy: Path,
+    config: Config,
+    started: float,
+    manifest: RunManifest,
 ) -> tuple[_Write | None, str, tuple[Problem, ...]]:
     """The write for one cassette, or why not (and the credentials found in its copy)."""
     original = result.path
     facts = os.lstat(original)
     if stat.S_ISLNK(facts.st_mode):
         return None, "a symlink: its target is not replaced", ()
-    if facts.st_mtime > started:
+    if not stat.S_ISREG(facts.st_mode):
+        return None, "not a regular file: never replaced", ()
+    if not _inside(original, manifest.root) or not _inside(copy, manifest.folder):
+        return None, f"outside the run's root ({manifest.root}) or folder: never written", ()
+    previous = original.read_bytes()
+    if run.original_sha256 is not None:
+        if hashlib.sha256(previous).hexdigest() != run.original_sha256:
+            return None, "changed since the run (its content differs): refresh it again to apply it", ()
+    elif facts.st_mtime > started:
         return None, "changed after the run began: refresh it again to apply it", ()
     data = copy.read_bytes()
     try:
@@ -187,7 +213,12 @@ def _prepare(
             "its copy still holds a credential: add a [tool.cassettes.redact] rule, refresh again",
             found,
         )
-    return _Write(original, data, original.read_bytes()), "", ()
+    return _Write(original, data, previous), "", ()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Where a file really is (symlinked folders followed) lies in the project."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def _write_all(writes: Sequence[_Write]) -> list[_Write]:

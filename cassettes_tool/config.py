@@ -64,6 +64,8 @@ class Target:
     timeout: float = 10.0
     concurrency: int = 8
     methods: tuple[str, ...] = DEFAULT_METHODS
+    #: recorded hosts deliberately not checked: their interactions are skipped by choice
+    skip_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class Config:
             timeout=float(raw.get("timeout", 10.0)),
             concurrency=int(raw.get("concurrency", 8)),
             methods=tuple(m.upper() for m in raw.get("methods", DEFAULT_METHODS)),
+            skip_hosts=frozenset(h.lower() for h in raw.get("skip_hosts", ())),
         )
 
 
@@ -223,6 +226,7 @@ TARGET_SCHEMA: dict[str, Check] = {
     "timeout": _is_number,
     "concurrency": _is_positive_int,
     "methods": _is_str_list,
+    "skip_hosts": _is_str_list,
 }
 SECTION_SCHEMAS: dict[str, dict[str, Check]] = {
     "ignore": {"body": _is_json_path_list, "headers": _is_str_list},

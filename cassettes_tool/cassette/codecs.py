@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from collections.abc import Callable
 
+from cassettes_tool.limits import MAX_DECODED_BYTES, mib
 from cassettes_tool.model.body import Body, parse_media_type
 
 try:
@@ -13,16 +15,27 @@ try:
 except ImportError:  # pragma: no cover - brotli is a declared dependency
     brotli = None
 
+try:  # zstd is undone when the optional `zstandard` package is installed
+    import zstandard  # type: ignore[import-not-found, unused-ignore]
+except ImportError:
+    zstandard = None
 
-#: Decompressed bodies larger than this are refused (a gzip bomb in a cassette).
-MAX_DECODED_BYTES = 256 * 1024 * 1024
+#: What a bomb is told by (every decoder below stops at MAX_DECODED_BYTES + 1).
+TOO_LARGE = f"decompresses to more than {mib(MAX_DECODED_BYTES)}"
+
+
+class TooLarge(ValueError):
+    """A body whose decoded size passes the bound: refused, never decoded whole."""
+
+    def __init__(self) -> None:
+        super().__init__(TOO_LARGE)
 
 
 def _inflate(data: bytes, wbits: int) -> bytes:
     decoder = zlib.decompressobj(wbits)
-    out = decoder.decompress(data, MAX_DECODED_BYTES)
-    if decoder.unconsumed_tail:
-        raise ValueError(f"decompresses to more than {MAX_DECODED_BYTES} bytes")
+    out = decoder.decompress(data, MAX_DECODED_BYTES + 1)
+    if decoder.unconsumed_tail or len(out) > MAX_DECODED_BYTES:
+        raise TooLarge()
     return out
 
 
@@ -38,9 +51,23 @@ def _inflate_deflate(data: bytes) -> bytes:
 
 
 def _unbrotli(data: bytes) -> bytes:
+    """Brotli with its output buffer capped: a 1 MB answer may claim gigabytes."""
     if brotli is None:
         raise ValueError("brotli is not installed")
-    out: bytes = brotli.decompress(data)
+    decoder = brotli.Decompressor()
+    out: bytes = decoder.process(data, output_buffer_limit=MAX_DECODED_BYTES + 1)
+    if len(out) > MAX_DECODED_BYTES or (not decoder.is_finished() and not decoder.can_accept_more_data()):
+        raise TooLarge()
+    return out
+
+
+def _unzstd(data: bytes) -> bytes:
+    if zstandard is None:
+        raise ValueError("zstandard is not installed")
+    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+        out: bytes = reader.read(MAX_DECODED_BYTES + 1)
+    if len(out) > MAX_DECODED_BYTES:
+        raise TooLarge()
     return out
 
 
@@ -49,7 +76,11 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "x-gzip": _gunzip,
     "deflate": _inflate_deflate,
     "br": _unbrotli,
+    **({"zstd": _unzstd} if zstandard is not None else {}),
 }
+
+#: the content-codings undone here, so a staging answer in them is stored decoded
+DECODABLE = frozenset({*_DECODERS, "identity", ""})
 
 
 def as_bytes(value: object) -> bytes:
@@ -94,14 +125,17 @@ def decode(stored: bytes, content_type: str | None, content_encoding: str | None
             try:
                 data = decoder(data)
                 undone.append(coding)
-            except (zlib.error, ValueError, OSError) as exc:
-                if "more than" in str(exc):
-                    note = f"{coding} body {exc}; kept as stored"
-                    break
+            except TooLarge as exc:
+                note = f"{coding} body {exc}; kept as stored"
+                break
+            except (zlib.error, ValueError, OSError):
                 # The header says compressed but the bytes are plain (a urllib3 upgrade
                 # re-recorded them decoded): take them as they are, as vcrpy does.
-            except Exception as exc:  # brotli.error is not a subclass of the above
-                if brotli is not None and isinstance(exc, brotli.error):
+                continue
+            except Exception as exc:  # brotli.error and zstd.ZstdError are not subclasses of the above
+                if (brotli is not None and isinstance(exc, brotli.error)) or (
+                    zstandard is not None and isinstance(exc, zstandard.ZstdError)
+                ):
                     continue
                 raise
     return Body(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,27 @@ class Discovery:
     notes: tuple[tuple[Path, str], ...] = ()
     #: folders that could not be searched: what they hold was not checked (the run is incomplete)
     unreadable: tuple[tuple[Path, str], ...] = ()
+
+
+def special_file(path: Path) -> str | None:
+    """What a path is when it is not a regular file (FIFO, device, socket), told by stat
+    alone: opening a FIFO blocks, reading /dev/zero never ends."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: the read says why
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a special file"
+    )
+    return f"{kind}, not a regular file: skipped, never opened"
 
 
 def discover(paths: Iterable[Path]) -> Discovery:
@@ -53,7 +75,11 @@ class _Walk:
         else:
             self.file(path, via_link)
 
-    def file(self, path: Path, via_link: bool) -> None:
+    def file(self, path: Path, via_link: bool, *, checked: bool = False) -> None:
+        special = None if checked else special_file(path)
+        if special is not None:
+            self.notes.append((path, special))
+            return
         # realpath costs a syscall per path component: only a symlink on the way needs it
         key = os.path.realpath(path) if via_link else os.path.abspath(path)
         self.found.setdefault(key, path)
@@ -88,4 +114,12 @@ class _Walk:
                 if entry.name not in SKIPPED_DIRS:
                     self.folder(path, linked)
             elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
-                self.file(path, linked)
+                self.file(path, linked, checked=_regular(entry))
+
+
+def _regular(entry: os.DirEntry[str]) -> bool:
+    """A regular file (through a symlink too), told from the cached stat: nothing is opened."""
+    try:
+        return entry.is_file(follow_symlinks=True)
+    except OSError:
+        return False

@@ -11,11 +11,25 @@ _YAML_ITEM = re.compile(r"- +(?:request|response)\s*:")
 _JSON_ITEM = re.compile(r'"(?:request|response)"\s*:')
 
 
-def _indent_before(text: str, start: int) -> str | None:
-    """The whitespace from the line's start to `start`, or None when other text stands there."""
-    line_start = text.rfind("\n", 0, start) + 1
-    indent = text[line_start:start]
-    return indent if not indent.strip(" \t") else None
+class _Indents:
+    """The whitespace before each match, asked in increasing order: each stretch of text is
+    searched for a line break once, so a single-line cassette costs linear time, not quadratic."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.line_start = 0
+        self.seen = 0
+
+    def before(self, start: int) -> str | None:
+        """The whitespace from the line's start to `start`, or None when other text stands there."""
+        newline = self.text.rfind("\n", self.seen, start)
+        if newline >= 0:
+            self.line_start = newline + 1
+        self.seen = start
+        if start - self.line_start > 256:
+            return None  # an interaction is never indented this far: other text stands there
+        indent = self.text[self.line_start : start]
+        return indent if not indent.strip(" \t") else None
 
 
 def interaction_lines(text: str, serializer: str, count: int) -> tuple[int, ...]:
@@ -30,8 +44,9 @@ def interaction_lines(text: str, serializer: str, count: int) -> tuple[int, ...]
         return _json_lines(text, count)
     starts: list[int] = []
     indent: str | None = None
+    indents = _Indents(text)
     for match in _YAML_ITEM.finditer(text):
-        here = _indent_before(text, match.start())
+        here = indents.before(match.start())
         if here is None:
             continue
         if indent is None:
@@ -48,8 +63,9 @@ def _json_lines(text: str, count: int) -> tuple[int, ...]:
     # Every interaction object holds both keys at one indentation: take the first of each pair.
     starts: list[int] = []
     indent: str | None = None
+    indents = _Indents(text)
     for match in _JSON_ITEM.finditer(text):
-        here = _indent_before(text, match.start())
+        here = indents.before(match.start())
         if here is None:
             continue
         if indent is None:

@@ -11,16 +11,24 @@ from pathlib import Path
 from typing import Any
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
+from cassettes_tool.cassette.discover import special_file
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.cassette.formats.vcr import old_format, parse_builtin
 from cassettes_tool.cassette.lines import interaction_lines
 from cassettes_tool.errors import CassetteError, NotACassette
-from cassettes_tool.model.body import Body
+from cassettes_tool.limits import MAX_NESTING, too_deep
+from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
+
+#: how a Git LFS pointer file starts (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md)
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
 def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
     """Read one cassette. Raises CassetteError (or NotACassette) naming the file and line."""
+    special = special_file(path)
+    if special is not None:
+        raise NotACassette(path, special)
     try:
         raw = path.read_bytes()
     except PermissionError:
@@ -37,6 +45,10 @@ def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cas
             path,
             "empty file: vcrpy treats it as a missing cassette and records it again",
             kind="empty-file",
+        )
+    if raw.startswith(LFS_POINTER):
+        raise CassetteError(
+            path, "a Git LFS pointer, not the cassette: run `git lfs pull`", kind="lfs-pointer"
         )
     text = _text_of(raw, path)
     data: Any
@@ -132,7 +144,20 @@ def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set
         headers=resp_headers,
         body=_body(stored, resp_headers, notes),
     )
+    for side, body in (("request", request.body), ("response", response.body)):
+        why = _unbounded(body)
+        if why is not None:
+            raise CassetteError(path, f"interaction {index}: {side} {why}", line=line, kind="too-large")
     return Interaction(index=index, request=request, response=response, line=line)
+
+
+def _unbounded(body: Body) -> str | None:
+    """Why a body is refused before anything parses it: a bomb, or JSON nested too deep."""
+    if body.note is not None:
+        return f"{body.note.partition(';')[0]} (a decompression bomb?)"
+    if body.apparent_kind is BodyKind.JSON and too_deep(body.data):
+        return f"body is JSON nested more than {MAX_NESTING} levels deep: refused"
+    return None
 
 
 def _body(stored: Any, headers: Headers, notes: set[str]) -> Body:

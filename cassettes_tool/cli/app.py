@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cassettes_tool import __version__
+from cassettes_tool.cassette.write import write_atomic
 from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
+from cassettes_tool.report.safe import printable
 
 if TYPE_CHECKING:
     pass
@@ -36,7 +38,7 @@ class CassettesGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CassettesError as exc:
-            click.echo(f"cassettes: error: {exc}", err=True)
+            click.echo(f"cassettes: error: {printable(str(exc))}", err=True)
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -44,7 +46,8 @@ class CassettesGroup(click.Group):
             if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
                 click.echo(traceback.format_exc().rstrip(), err=True)
             click.echo(
-                f"cassettes: internal error: {type(exc).__name__}: {exc} (--verbose shows where)", err=True
+                f"cassettes: internal error: {type(exc).__name__}: {printable(str(exc))} (--verbose shows where)",
+                err=True,
             )
             ctx.exit(int(ExitCode.INCOMPLETE))
 
@@ -71,10 +74,16 @@ def emit(
     decided here, once, for every text renderer: a terminal, not NO_COLOR, not a file."""
     from cassettes_tool.report import render
 
+    if result.interrupted and sys.stderr.isatty():
+        click.echo("", err=True)  # end the progress bar's line
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
-        output.write_text(rendered, encoding="utf-8")
+        try:
+            write_atomic(output, rendered)
+        except OSError as exc:
+            click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
+            sys.exit(int(ExitCode.INCOMPLETE))
     else:
         click.echo(rendered, nl=False)
     for line in epilogue:

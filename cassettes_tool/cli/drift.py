@@ -222,6 +222,11 @@ def diff_command(
     "--branch", metavar="NAME", help="With --commit: the new branch (default: cassettes/refresh-DATE-TIME)."
 )
 @click.option("--no-branch", is_flag=True, help="With --commit: commit on the current branch.")
+@click.option(
+    "--accept-errors",
+    is_flag=True,
+    help="With --apply: also write copies whose answers became 4xx/5xx (withheld otherwise).",
+)
 @common_options
 def refresh(
     paths: tuple[Path, ...],
@@ -235,6 +240,7 @@ def refresh(
     commit: bool,
     branch: str | None,
     no_branch: bool,
+    accept_errors: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -261,6 +267,8 @@ def refresh(
 
     applying = apply_run or commit
     _refresh_usage(applying, commit, only, from_run, branch, no_branch, bool(paths) or target.given)
+    if not applying and accept_errors:
+        raise click.UsageError("--accept-errors goes with --apply or --commit")
     suite = suite_or_replay(via, target, pytest_args)
     if from_run is not None and suite is not None:
         raise click.UsageError("--from-run applies a run already made: --via pytest is not used")
@@ -270,6 +278,7 @@ def refresh(
         apply_options = apply.ApplyOptions(
             only=Severity(only or Severity.VALUE.value),
             commit=apply.commit_options(branch, current_branch=no_branch) if commit else None,
+            accept_errors=accept_errors,
         )
     options = command.RefreshOptions(
         target=target, suite=suite, scratch=scratch, apply=apply_options, from_run=from_run

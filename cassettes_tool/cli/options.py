@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -47,6 +48,7 @@ def common_options(fn: F) -> F:
         click.option(
             "--output",
             type=click.Path(dir_okay=False, writable=True, path_type=Path),
+            callback=_writable_output,
             help="Write the report to FILE instead of standard output.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="Print only the report."),
@@ -185,3 +187,21 @@ def pytest_output(quiet: bool) -> Callable[[str], None] | None:
     if quiet:
         return None
     return lambda line: click.echo(line, err=True, nl=False)
+
+
+def _writable_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """`--output` is tried before any work (a refresh, a commit): its folder must exist and
+    take a new file, or the run would be done for a report that cannot be written."""
+    if value is None:
+        return None
+    folder = value.parent if str(value.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(f"{value}: the folder {folder} does not exist", ctx, param)
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{value.name}.", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(
+            f"{value}: cannot write in {folder}: {exc.strerror or exc}", ctx, param
+        ) from None
+    return value

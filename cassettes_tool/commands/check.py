@@ -101,14 +101,17 @@ def run(
         searched = ", ".join(str(p) for p in paths)
         notes += ((Path(searched), "no cassette found here: set `paths` in [tool.cassettes] or give PATH"),)
     run_info = None
+    interrupted = False
     target_name = target.name if target else None
     if (target is not None or suite is not None) and files:
         manifest = rerecord(files, config, target, suite, scratch=scratch, progress=progress, output=output)
         target_name = manifest.target
         run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+        interrupted = manifest.interrupted
         drift = report_of(pairs_of_run(manifest, config), config, fail_on=options.fail_on)
         by_path = {Path(_key(r.path)): r for r in drift.cassettes}
         results = {path: _combine(result, by_path.get(Path(_key(path)))) for path, result in results.items()}
+        results = _unsent(results, manifest)
         if suite is not None:
             results = _suite_errors(results, manifest)
     final = [_stale(r, options.max_age) for r in results.values()]
@@ -121,6 +124,7 @@ def run(
         fail_on=options.fail_on,
         max_age=options.max_age,
         run=run_info,
+        interrupted=interrupted,
     )
 
 
@@ -142,6 +146,15 @@ def _suite_errors(results: dict[Path, CassetteResult], manifest: RunManifest) ->
         known = merged.get(path, CassetteResult(path=original, status=Status.ERROR))
         merged[path] = replace(known, status=Status.ERROR, error=run.reason)
     return merged
+
+
+def _unsent(results: dict[Path, CassetteResult], manifest: RunManifest) -> dict[Path, CassetteResult]:
+    """Cassettes nothing of which was sent, not by choice (a mistyped map): never a pass."""
+    unsent = {_key(manifest.original(run)) for run in manifest.cassettes if run.unchecked}
+    return {
+        path: replace(result, unchecked=True) if _key(path) in unsent else result
+        for path, result in results.items()
+    }
 
 
 def _combine(linted: CassetteResult, drift: CassetteResult | None) -> CassetteResult:

@@ -19,7 +19,7 @@ from cassettes_tool.cassette import (
 )
 from cassettes_tool.config import Config
 from cassettes_tool.diff.results import Pair
-from cassettes_tool.errors import CassetteError
+from cassettes_tool.errors import CassetteError, ConfigError
 from cassettes_tool.git.revisions import range_files
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.manifest import Outcome
@@ -51,7 +51,8 @@ def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[Pair], tu
                 )
             )
         return pairs, before.notes + after.notes
-    raise CassetteError(new, "OLD and NEW must both be files or both be folders")
+    kinds = f"{'a folder' if old.is_dir() else 'a file'} and {'a folder' if new.is_dir() else 'a file'}"
+    raise ConfigError(f"OLD and NEW must both be files or both be folders, not {kinds}: {old} {new}")
 
 
 def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
@@ -64,7 +65,7 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
         copy = manifest.copy(run)
         if copy is None:
             status = Status.ERROR if run.outcome is Outcome.ERROR else Status.SKIPPED
-            reason = f"not refreshed: {run.reason}" if run.reason else "not refreshed"
+            reason = _unrefreshed(run.reason)
             why = list(
                 dict.fromkeys(i.reason for i in run.interactions if i.outcome is Outcome.ERROR and i.reason)
             )
@@ -91,6 +92,15 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
         )
     return pairs
+
+
+def _unrefreshed(reason: str | None) -> str:
+    """Why no copy was written, said once ("not started: ...", not "not refreshed: not ...")."""
+    if not reason:
+        return "not refreshed"
+    if reason.startswith(("not ", "nothing ", "skipped ", "interrupted ")):
+        return reason
+    return f"not refreshed: {reason}"
 
 
 def pairs_of_git(

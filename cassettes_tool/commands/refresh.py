@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cassettes_tool import apply
@@ -41,6 +41,7 @@ def run(
     if options.from_run is not None:
         run_id = None if options.from_run == "latest" else options.from_run
         manifest = scratch_runs.load_manifest(options.scratch or config.scratch, run_id)
+        scratch_runs.check_root(manifest, (config.root, Path.cwd()))
     else:
         given = options.target.given or options.suite is None  # a replay always needs one
         target = resolve_target(config, options.target) if given else None
@@ -55,8 +56,8 @@ def run(
             progress=progress,
             output=output,
         )
-    if applying is None:
-        return scratch_runs.report_of(manifest)
+    if applying is None or manifest.interrupted:
+        return replace(scratch_runs.report_of(manifest), interrupted=manifest.interrupted)
     run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
     drift = report_of(
         pairs_of_run(manifest, config), config, command="refresh", target=manifest.target, run=run_info

@@ -119,10 +119,15 @@ def _fix_file(
     return _selected(result, chosen)
 
 
+#: files that could not be checked, through no fault of their content's form: errors that make
+#: the run incomplete (an unpulled Git LFS pointer, a bomb, nesting past the bound), not problems
+UNCHECKED_KINDS = frozenset({"lfs-pointer", "too-large"})
+
+
 def failed(exc: CassetteError) -> CassetteResult:
     """A file that could not be read is a problem; one that is not a cassette is not."""
     result = unread(exc)
-    if isinstance(exc, NotACassette):
+    if isinstance(exc, NotACassette) or exc.kind in UNCHECKED_KINDS:
         return result
     problem = Problem(CODES.get(exc.kind, "C001"), exc.kind, exc.reason, exc.line)
     return replace(result, problems=(problem,))

@@ -118,7 +118,7 @@ class Body:
             if text is not None:
                 try:
                     return BodyKind.JSON, json.loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):
                     pass
         if media == "application/x-www-form-urlencoded":
             text = self.text

@@ -30,6 +30,8 @@ class InteractionRun:
     body_kind: str | None = None
     body_size: int | None = None
     attempts: int = 0
+    #: skipped because the target declares its host unchecked (`skip_hosts`)
+    by_choice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,23 @@ class CassetteRun:
     written: bool = False
     interactions: tuple[InteractionRun, ...] = ()
     masked: tuple[Masked, ...] = ()
+    #: sha256 of the original as the run read it: `--apply` withholds a cassette whose
+    #: content changed since (whatever its file time says)
+    original_sha256: str | None = None
+
+    @property
+    def by_choice(self) -> bool:
+        """Nothing of it was sent, and only because the user declared its hosts unchecked."""
+        return (
+            self.outcome is Outcome.SKIPPED
+            and bool(self.interactions)
+            and all(i.by_choice for i in self.interactions)
+        )
+
+    @property
+    def unchecked(self) -> bool:
+        """Nothing of it was sent, not by the user's choice (a mistyped map): never a pass."""
+        return self.outcome is Outcome.SKIPPED and bool(self.interactions) and not self.by_choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +79,8 @@ class RunManifest:
     #: False while running, and for good when the run was interrupted
     complete: bool = False
     cassettes: tuple[CassetteRun, ...] = ()
+    #: this process stopped the run on Ctrl-C (not written: a run read back was not stopped now)
+    interrupted: bool = False
 
     def original(self, run: CassetteRun) -> Path:
         return self.root / run.path

@@ -6,8 +6,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-from cassettes_tool.model.age import Age
-from cassettes_tool.model.change import Change, Severity
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, ChangeKind, Severity
 
 
 class ExitCode(enum.IntEnum):
@@ -17,6 +17,8 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     INCOMPLETE = 3
+    #: Ctrl-C, as shells expect (128 + SIGINT)
+    INTERRUPTED = 130
 
 
 class Status(str, enum.Enum):
@@ -80,6 +82,9 @@ class CassetteResult:
     age: Age | None = None
     #: what `lint --fix` masked in the file (a changed file is a finding, as pre-commit fixers say)
     fixed: tuple[Problem, ...] = ()
+    #: a cassette nothing of which was checked, not by the user's choice (nothing sent, a Git
+    #: LFS pointer): the run is incomplete
+    unchecked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,8 @@ class Report:
     run: RunInfo | None = None
     #: what `refresh --apply` / `--commit` did with the run
     applied: ApplyInfo | None = None
+    #: the run this command made was stopped by Ctrl-C (exit 130)
+    interrupted: bool = False
 
     @property
     def problems(self) -> int:
@@ -142,22 +149,61 @@ class Report:
         days = cassette.age.days if cassette.age else None
         return self.max_age is not None and days is not None and days > self.max_age
 
+    def age_unknown(self, cassette: CassetteResult) -> bool:
+        """Under `--max-age`, a cassette whose age cannot be told cannot pass it: no git, no
+        repository, or a shallow clone whose edge makes the age only a lower bound."""
+        age = cassette.age
+        if self.max_age is None or age is None or cassette.status in (Status.ERROR, Status.SKIPPED):
+            return False
+        if age.days is None:
+            return True
+        return age.source is AgeSource.SHALLOW and age.days <= self.max_age
+
+    def incomplete(self, cassette: CassetteResult) -> bool:
+        """The cassette (or one of its interactions) could not be checked, not by the user's choice."""
+        return (
+            cassette.status is Status.ERROR
+            or cassette.unchecked
+            or self.age_unknown(cassette)
+            or any(i.status is Status.ERROR for i in cassette.interactions)
+        )
+
     @property
     def verdict(self) -> ExitCode:
-        """Findings fail (1); otherwise anything that could not be read makes it incomplete (3).
+        """Ctrl-C is 130; findings fail (1); otherwise anything that could not be checked
+        makes it incomplete (3): never a pass for what was not checked.
 
         After `refresh --apply` the drift is what was written back, not a finding; a
         drifted cassette withheld from it leaves the work incomplete.
         """
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         drift_fails = self.applied is None and any(self.failing(c) for c in self.cassettes)
         if self.problems or drift_fails or any(c.fixed for c in self.cassettes):
             return ExitCode.FINDINGS
         if (self.applied is not None and self.applied.withheld) or any(
-            c.status is Status.ERROR or any(i.status is Status.ERROR for i in c.interactions)
-            for c in self.cassettes
+            self.incomplete(c) for c in self.cassettes
         ):
             return ExitCode.INCOMPLETE
         return ExitCode.OK
 
+    def became_errors(self, cassette: CassetteResult | None = None) -> list[tuple[Path, str, int, int]]:
+        """Answers recorded as 2xx/3xx that staging now gives as 4xx/5xx: (path, request, was, now).
+
+        Usually a wrong map or token, not drift: called out first, and not applied unless asked."""
+        results = [cassette] if cassette is not None else self.cassettes
+        found = []
+        for result in results:
+            for interaction in result.interactions:
+                for change in interaction.changes:
+                    if change.kind is ChangeKind.STATUS_CHANGED and _became_error(change.old, change.new):
+                        request = f"{interaction.method} {interaction.uri}"
+                        found.append((result.path, request, int(change.old), int(change.new)))
+        return found
+
     def count(self, status: Status) -> int:
         return sum(1 for c in self.cassettes if c.status is status)
+
+
+def _became_error(old: object, new: object) -> bool:
+    return isinstance(old, int) and isinstance(new, int) and old < 400 <= new

@@ -6,12 +6,15 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from cassettes_tool import cassette
 from cassettes_tool.cassette import decode
+from cassettes_tool.cassette.codecs import DECODABLE
 from cassettes_tool.config import Target
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.cassette import Headers, Response
@@ -37,12 +40,8 @@ _NOT_FORWARDED = frozenset(
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-#: Methods safe to send again after the connection broke once the request was out.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-
-
-#: Content-codings `body.decode` undoes; an answer in any other is stored as sent.
-_DECODABLE = frozenset({"gzip", "x-gzip", "deflate", "br", "identity", ""})
+#: Methods safe to send again (RFC 9110 idempotent); POST and PATCH are sent once.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +136,27 @@ def outgoing_headers(recorded: Headers, extra: Mapping[str, str]) -> list[tuple[
 
 
 def retryable(exc: httpx.TransportError, method: str) -> bool:
-    """Connecting failed: always worth another try (unless the certificate is wrong).
-    The connection broke after the request went out: only for methods safe to repeat."""
+    """A connection error, for a method safe to repeat (a wrong certificate is not worth another try)."""
+    if method not in IDEMPOTENT:
+        return False
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return not any(isinstance(e, ssl.SSLError) for e in causes(exc))
-    return isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError) and (
-        method in _IDEMPOTENT
-    )
+    return isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError | httpx.WriteError)
+
+
+def retry_after(value: str | None) -> float | None:
+    """`Retry-After` in seconds (a number or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -162,7 +175,7 @@ def stored(answer: Answer) -> Response:
     body = decode(answer.body, headers.get("content-type"), encoding)
     response = Response(answer.status, answer.reason, headers, body)
     codings = {c.strip().lower() for c in (encoding or "").split(",")}
-    if encoding is not None and answer.body and codings <= _DECODABLE and body.note is None:
+    if encoding is not None and answer.body and codings <= DECODABLE and body.note is None:
         return cassette.with_body(response, body.data)
     return response
 

@@ -16,8 +16,9 @@ atomically. vcrpy never opens the original.
 Requests the tests send to a staging base URL are written under the host the originals
 recorded (the target's map in reverse) before the project's own `before_record_request`
 filters see them, as they saw them when the originals were recorded. pytest-recording's
-network blocking is lifted, and its record mode `rewrite`, which deletes the cassette
-before recording it, is turned into `all`.
+network blocking stays on where the project asked for it, with only the target's staging
+hosts allowed (a test reaching for production fails, and its cassettes are errors), and
+its record mode `rewrite`, which deletes the cassette before recording it, is turned into `all`.
 
 `cassettes unused` starts a session with a plan in the `unused` mode instead: each cassette
 keeps its original path, is forced to record mode `none` and given a persister that can
@@ -287,8 +288,9 @@ def _patch_cassettes(session: _Session) -> None:
 
 
 def _patch_pytest_recording(session: _Session) -> None:
-    """Lift pytest-recording's network blocking (`--block-network`, the `block_network` mark),
-    and record in mode `all` whatever its options say: its `rewrite` deletes the original."""
+    """Keep pytest-recording's network blocking (`--block-network`, the `block_network` mark)
+    with only the target's staging hosts allowed, and record in mode `all` whatever its
+    options say: its `rewrite` deletes the original."""
     try:
         from pytest_recording import _vcr, network
     except ImportError:
@@ -312,13 +314,16 @@ def _patch_pytest_recording(session: _Session) -> None:
         bound.arguments["markers"] = [_without_record_mode_mark(m) for m in bound.arguments["markers"]]
         return use_cassette(*bound.args, **bound.kwargs)
 
+    staging = sorted({host for base, _ in session.plan.bases if (host := urlsplit(base).hostname)})
+
     @contextlib.contextmanager
-    def unblocked(*args: Any, **kwargs: Any) -> Iterator[None]:
-        yield
+    def staging_only(*args: Any, **kwargs: Any) -> Iterator[None]:
+        with blocking_context(allowed_hosts=staging):
+            yield
 
     _vcr.use_cassette = recording_all
     if not session.unused_mode:
-        network.blocking_context = unblocked
+        network.blocking_context = staging_only
 
     def undo() -> None:
         _vcr.use_cassette = use_cassette

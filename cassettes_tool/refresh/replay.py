@@ -17,11 +17,13 @@ sent, with its header.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import queue
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +40,7 @@ from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
+    IDEMPOTENT,
     RETRY_STATUSES,
     Answer,
     Failure,
@@ -48,6 +51,7 @@ from cassettes_tool.refresh.http import (
     mib,
     origin,
     outgoing_headers,
+    retry_after,
     retryable,
     ssl_context,
     staging_url,
@@ -95,10 +99,17 @@ def refresh(
     else:
         runner.close()
     cassettes = tuple(
-        done.get(i) or CassetteRun(relative, Outcome.ERROR, "not refreshed: the run was interrupted")
+        done.get(i) or _unfinished(relative, started=i in runner.started)
         for i, (_, relative) in enumerate(jobs)
     )
-    return finish_run(manifest, cassettes, complete=complete)
+    return replace(finish_run(manifest, cassettes, complete=complete), interrupted=not complete)
+
+
+def _unfinished(relative: Path, *, started: bool) -> CassetteRun:
+    """A cassette the interrupted run was sending is an error; one it never reached was not started."""
+    if started:
+        return CassetteRun(relative, Outcome.ERROR, "interrupted while it was being refreshed")
+    return CassetteRun(relative, Outcome.SKIPPED, "not started: the run was interrupted")
 
 
 class _Runner:
@@ -127,6 +138,8 @@ class _Runner:
         self.write_lock = threading.Lock()
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
+        #: cassettes a worker took up (read from other threads only after the run stopped)
+        self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
         origins = {origin(url) for url in target.hosts.values()}
         self.clients = {origin: make_client(target, verify) for origin in origins}
@@ -184,6 +197,7 @@ class _Runner:
                 index, file, relative = pending.get_nowait()
             except queue.Empty:
                 return
+            self.started.add(index)
             try:
                 result = self._cassette(file, relative, index)
             except Exception as exc:  # one cassette's bug must not end the run: it is its entry
@@ -209,7 +223,11 @@ class _Runner:
                 answers[interaction.index] = answer
             self.events.put((index, run.outcome))
         result = CassetteRun(
-            relative, Outcome.SKIPPED, serializer=loaded.serializer, interactions=tuple(runs)
+            relative,
+            Outcome.SKIPPED,
+            serializer=loaded.serializer,
+            interactions=tuple(runs),
+            original_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         )
         if answers:
             custom = custom_serializer(self.config.serializer)
@@ -232,7 +250,7 @@ class _Runner:
             reason = f"{errors} of {len(runs)} interactions could not be refreshed"
             return replace(result, outcome=Outcome.ERROR, reason=reason)
         if not answers:
-            return replace(result, reason="no interaction was sent" if runs else "no interactions")
+            return replace(result, reason=_unsent_reason(runs))
         return result
 
     # ------------------------------------------------------------------------ one interaction
@@ -241,6 +259,10 @@ class _Runner:
         request = interaction.request
         base = base_url(request.uri, self.target.hosts)
         entry = InteractionRun(interaction.index, request.method, request.uri, Outcome.SKIPPED)
+        hostname = (urlsplit(request.uri).hostname or "").lower()
+        if hostname in self.target.skip_hosts:
+            reason = f"host {hostname} is in skip_hosts: skipped by choice"
+            return replace(entry, reason=reason, by_choice=True), None
         if base is None:
             host = urlsplit(request.uri).netloc
             return replace(entry, reason=f"host {host} is not mapped (--map {host}=BASE_URL)"), None
@@ -276,27 +298,46 @@ class _Runner:
     def _exchange(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> Answer | Failure:
-        """Send with bounded retries: connection failures, and 502/503/504 answers."""
+        """Send within one deadline (`--timeout`, body and retries included). Only idempotent
+        methods are sent again: on a connection error or a 502/503/504, after `Retry-After`
+        when it fits in the deadline. POST and PATCH go once, whatever happens."""
         client = self.clients[origin(url)]
         limits = self.limits
+        deadline = time.monotonic() + self.target.timeout
         attempt = 0
         while True:
             attempt += 1
-            last = attempt >= limits.attempts
+            again = attempt < limits.attempts and method in IDEMPOTENT
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Failure(self._late(url), attempt - 1)
             try:
-                with client.stream(method, url, headers=headers, content=body or None) as response:
-                    if response.status_code not in RETRY_STATUSES or last:
-                        return self._read(response, attempt)
+                timeout = httpx.Timeout(remaining, pool=None)
+                request = client.stream(method, url, headers=headers, content=body or None, timeout=timeout)
+                with request as response:
+                    if response.status_code not in RETRY_STATUSES or not again:
+                        return self._read(response, attempt, deadline, url)
+                    pause = retry_after(response.headers.get("retry-after"))
+            except httpx.TimeoutException:
+                return Failure(self._late(url), attempt)
             except httpx.TransportError as exc:
-                if last or not retryable(exc, method):
+                if not again or not retryable(exc, method):
                     return Failure(self._describe(exc, url), attempt)
+                pause = None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 return Failure(f"cannot send it to {url}: {exc}", attempt)
-            if self.stopping.wait(limits.backoff * 2 ** (attempt - 1)):
+            wait = max(limits.backoff * 2 ** (attempt - 1), pause or 0.0)
+            if time.monotonic() + wait >= deadline:
+                return Failure(f"{self._late(url)}; staging asked to retry after {wait:g} s", attempt)
+            if self.stopping.wait(wait):
                 return Failure("the run was interrupted", attempt)
 
-    def _read(self, response: httpx.Response, attempt: int) -> Answer | Failure:
-        """The raw body, streamed and cut off past the size limit."""
+    def _late(self, url: str) -> str:
+        host = urlsplit(url).netloc
+        return f"no complete answer from {host} within {self.target.timeout:g} s (timeout: the whole request)"
+
+    def _read(self, response: httpx.Response, attempt: int, deadline: float, url: str) -> Answer | Failure:
+        """The raw body, streamed, cut off past the size limit or the deadline."""
         limit = self.limits.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -307,6 +348,8 @@ class _Runner:
             size += len(chunk)
             if size > limit:
                 return Failure(f"answer too large: more than {mib(limit)}, not stored", attempt)
+            if time.monotonic() > deadline:
+                return Failure(self._late(url), attempt)
             chunks.append(chunk)
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
         return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)
@@ -360,7 +403,11 @@ class _Runner:
         )
 
 
-# ---------------------------------------------------------------------------- manifest
-
-
-# ---------------------------------------------------------------------------- report
+def _unsent_reason(runs: Sequence[InteractionRun]) -> str:
+    """Why nothing of a cassette was sent, naming the hosts and methods that stopped it."""
+    if not runs:
+        return "no interactions"
+    if all(r.by_choice for r in runs):
+        return "skipped by choice: every host it calls is in skip_hosts"
+    why = list(dict.fromkeys(r.reason for r in runs if r.reason and not r.by_choice))
+    return f"nothing was sent: {'; '.join(why[:3])}{'; ...' if len(why) > 3 else ''}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +62,7 @@ def common_root(paths: Sequence[Path], files: Sequence[Path]) -> Path:
 def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     """The run's folder, the scratch area's `.gitignore`, and a manifest saying `incomplete`
     from the first moment, so that a run killed outright is still recognisable."""
+    check_scratch(scratch)
     try:
         scratch.mkdir(parents=True, exist_ok=True)
         ignore = scratch / ".gitignore"
@@ -73,6 +75,33 @@ def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     manifest = RunManifest(run_id, target, root, (scratch / run_id).absolute(), started)
     write_manifest(manifest)
     return manifest
+
+
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")
+
+
+def check_scratch(scratch: Path) -> None:
+    """The scratch folder is ours alone: never a symlink (the runs, and a `.gitignore` of `*`,
+    would land wherever it points), never a folder holding other files (`scratch = "tests"`
+    would hide new cassettes from git)."""
+    if scratch.is_symlink():
+        raise ConfigError(
+            f"scratch folder {scratch} is a symlink: refused; set `scratch` to a folder of its own"
+        )
+    if not scratch.exists():
+        return
+    if not scratch.is_dir():
+        raise ConfigError(f"scratch folder {scratch} is not a folder: refused")
+    ours = {".gitignore", LATEST}
+    others = sorted(
+        e.name for e in os.scandir(scratch) if e.name not in ours and not _RUN_ID.fullmatch(e.name)
+    )
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise ConfigError(
+            f"scratch folder {scratch} holds other files ({shown}): refused; "
+            "set `scratch` to a folder of its own (default .cassettes/scratch)"
+        )
 
 
 def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:
@@ -122,6 +151,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                 "reason": run.reason,
                 "serializer": run.serializer,
                 "written": run.written,
+                "original_sha256": run.original_sha256,
                 "interactions": [
                     {
                         "index": i.index,
@@ -134,6 +164,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                         "body_kind": i.body_kind,
                         "body_size": i.body_size,
                         "attempts": i.attempts,
+                        "by_choice": i.by_choice,
                     }
                     for i in run.interactions
                 ],
@@ -193,13 +224,31 @@ def load_manifest(scratch: Path, run_id: str | None = None) -> RunManifest:
         raise ConfigError(f"{path}: not a refresh manifest ({type(exc).__name__}: {exc})") from None
 
 
+def check_root(manifest: RunManifest, projects: Sequence[Path]) -> None:
+    """A run read back may only write where a run made here could: in the project or below
+    the current folder (a crafted manifest's `root` is data too)."""
+    root = os.path.realpath(manifest.root)
+    if not any(Path(root).is_relative_to(os.path.realpath(p)) for p in projects):
+        where = " or ".join(str(p) for p in projects)
+        raise ConfigError(f"run {manifest.run_id}: its root {manifest.root} is outside {where}: refused")
+
+
+def _confined(text: str) -> Path:
+    """A path from a manifest is data: relative, and never climbing out of the run or its root."""
+    path = PurePosixPath(text)
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in text or "\0" in text:
+        raise ValueError(f"cassette path {text!r} leaves the run: refused")
+    return Path(*path.parts)
+
+
 def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
     return CassetteRun(
-        path=Path(data["path"]),
+        path=_confined(data["path"]),
         outcome=Outcome(data["status"]),
         reason=data["reason"],
         serializer=data["serializer"],
         written=bool(data["written"]),
+        original_sha256=data.get("original_sha256"),
         interactions=tuple(
             InteractionRun(
                 index=i["index"],
@@ -212,6 +261,7 @@ def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
                 body_kind=i["body_kind"],
                 body_size=i["body_size"],
                 attempts=i["attempts"],
+                by_choice=bool(i.get("by_choice", False)),
             )
             for i in data["interactions"]
         ),
@@ -250,6 +300,7 @@ def report_of(manifest: RunManifest) -> Report:
                 serializer=run.serializer,
                 error=run.reason if run.outcome is not Outcome.REFRESHED else None,
                 interactions=interactions,
+                unchecked=run.unchecked,
             )
         )
     run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from cassettes_tool import cassette
@@ -102,7 +103,7 @@ def refresh(
     cassettes = _cassette_runs(originals, log, root, scope, manifest.folder, config)
     cassettes += _failed_elsewhere(log, root, scope)
     complete = not interrupted and code in (0, _TESTS_FAILED)
-    return finish_run(manifest, cassettes, complete=complete)
+    return replace(finish_run(manifest, cassettes, complete=complete), interrupted=interrupted)
 
 
 def run_pytest(

@@ -10,6 +10,7 @@ from cassettes_tool.report.common import Format
 from cassettes_tool.report.json import render_json
 from cassettes_tool.report.junit import render_junit
 from cassettes_tool.report.markdown import render_markdown
+from cassettes_tool.report.safe import safe_line
 
 
 def render(
@@ -35,4 +36,7 @@ def render(
     kwargs: dict[str, Any] = {"quiet": quiet, "verbose": verbose}
     if renderer is text:  # colour is decided once (cli) and given to every text renderer
         kwargs["color"] = color
-    return "".join(f"{line}\n" for line in renderer(report, **kwargs))
+    if fmt is Format.JUNIT:
+        return "".join(f"{line}\n" for line in renderer(report, **kwargs))
+    painted = color and renderer is text
+    return "".join(f"{safe_line(line, color=painted)}\n" for line in renderer(report, **kwargs))

@@ -20,7 +20,12 @@ from cassettes_tool.model.result import (
 from cassettes_tool.words import display_path, plural
 
 #: how a verdict reads in every format: the JSON `verdict`, the html badge
-VERDICT_WORDS = {ExitCode.OK: "pass", ExitCode.FINDINGS: "fail", ExitCode.INCOMPLETE: "incomplete"}
+VERDICT_WORDS = {
+    ExitCode.OK: "pass",
+    ExitCode.FINDINGS: "fail",
+    ExitCode.INCOMPLETE: "incomplete",
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 class Format(str, enum.Enum):

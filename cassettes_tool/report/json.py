@@ -82,6 +82,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
         "error": result.error,
         "line": result.line,
         "note": result.note,
+        **({"unchecked": True} if result.unchecked else {}),
         "interactions": [
             {
                 "index": i.index,
@@ -167,6 +168,8 @@ def read_report(path: Path) -> Report:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read a JSON report: {exc}", source=path) from None
+    except RecursionError:
+        raise ConfigError("cannot read a JSON report: nested too deeply", source=path) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(f"not a {SCHEMA} report (schema: {found!r})", source=path)
@@ -215,6 +218,7 @@ def _cassette(data: dict[str, Any]) -> CassetteResult:
         note=data.get("note"),
         size=data.get("size", 0),
         line=data.get("line"),
+        unchecked=bool(data.get("unchecked", False)),
         age=_age(data.get("age")),
         interactions=tuple(_interaction(i) for i in data.get("interactions", [])),
         problems=_problems(data.get("problems", [])),

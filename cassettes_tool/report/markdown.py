@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cassettes_tool.model.change import Severity
@@ -20,6 +20,7 @@ from cassettes_tool.report.common import (
     located,
     visible,
 )
+from cassettes_tool.report.safe import markdown_code, markdown_text, printable
 from cassettes_tool.words import display_path, plural
 
 
@@ -31,7 +32,7 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
         changes = visible(report, report.changes(result))
         if result.status in (Status.ERROR, Status.SKIPPED):
             yield ""
-            yield f"- `{located(result)}`: {result.status.value}: {result.error}"
+            yield f"- `{markdown_code(located(result))}`: {result.status.value}: {markdown_text(result.error or '')}"
             continue
         if not changes and not result.problems:
             continue
@@ -51,24 +52,29 @@ def render_markdown(report: Report, **_: Any) -> Iterator[str]:
         yield f"{plural(len(aligned), 'cassette')} aligned."
 
 
-def _markdown_changes(report: Report, result: CassetteResult) -> Iterator[str]:
-    """A cassette's problems, then its changes by interaction, most severe first."""
+def _markdown_changes(
+    report: Report, result: CassetteResult, escape: Callable[[str], str] = markdown_text
+) -> Iterator[str]:
+    """A cassette's problems, then its changes by interaction, most severe first.
+
+    Recorded values are escaped for markdown in a comment; a commit message is plain text,
+    where only control characters are (`printable`)."""
     for problem in result.problems:
         where = f"line {problem.line}: " if problem.line else ""
-        yield f"- `{problem.code}` {problem.kind}: {where}{problem.message}"
+        yield f"- `{problem.code}` {problem.kind}: {where}{escape(problem.message)}"
     for interaction in result.interactions:
         shown = visible(report, interaction.changes)
         if not shown:
             continue
-        yield f"- `{interaction.method} {interaction.uri}`"
+        yield f"- `{markdown_code(f'{interaction.method} {interaction.uri}')}`"
         for change in shown:
             severity = (
                 f"**{change.severity.value}**"
                 if change.severity is Severity.BREAKING
                 else change.severity.value
             )
-            where = f" `{change.path}`" if change.path else ""
-            yield f"  - {severity} `{change.kind.value}`{where}: {describe(change)}".rstrip(": ")
+            where = f" `{markdown_code(change.path)}`" if change.path else ""
+            yield f"  - {severity} `{change.kind.value}`{where}: {escape(describe(change))}".rstrip(": ")
 
 
 def render_commit_message(report: Report) -> str:
@@ -85,7 +91,7 @@ def render_commit_message(report: Report) -> str:
         lines += ["", f"{display_path(result.path)} ({result.status.value}: {counts_text(changes)})"]
         if result.age is not None:
             lines.append(describe_age(result.age))
-        lines += _markdown_changes(report, result)
+        lines += _markdown_changes(report, result, printable)
         lines += [
             f"- masked a {kind} in {where} of `{i.method} {i.uri}`: no redact rule covers it"
             for i in result.interactions

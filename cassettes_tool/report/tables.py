@@ -90,6 +90,9 @@ def render_lint_text(
             where = f"{display_path(result.path)}:{fixed.line}" if fixed.line else display_path(result.path)
             yield f"{where}: {fixed.kind}: masked ({fixed.code}, {fixed.message})"
     yield from problem_lines(report)
+    for result in report.cassettes:
+        if result.status is Status.ERROR and not result.problems:  # not checked: incomplete
+            yield f"error    {display_path(result.path)}: {result.error}"
     if verbose:
         for result in report.cassettes:
             if result.status is Status.SKIPPED:

@@ -24,6 +24,7 @@ from cassettes_tool.report.common import (
     verdict_line,
     visible,
 )
+from cassettes_tool.report.gaps import callout_lines
 from cassettes_tool.words import display_path, plural
 
 _COLORS = {
@@ -112,6 +113,7 @@ def check_summary(report: Report) -> Iterator[str]:
         f"lint problems {report.problems}",
     ]
     yield "  " + " · ".join(counts)
+    yield from callout_lines(report)
     skipped = skipped_reasons(i for c in report.cassettes for i in c.interactions)
     if skipped:
         yield "  skipped interactions: " + ", ".join(f"{n} {why}" for why, n in skipped.most_common())
@@ -131,7 +133,8 @@ def check_summary(report: Report) -> Iterator[str]:
 def render_apply_text(
     report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
 ) -> Iterator[str]:
-    """The drift of the run, then what was written back, kept or withheld, and the commit."""
+    """The call-outs, the drift of the run, then what was written back, kept or withheld, and the commit."""
+    yield from callout_lines(report)
     yield from render_drift_text(report, quiet=True, verbose=verbose, color=color)
     yield from problem_lines(report)
     applied = report.applied or ApplyInfo()

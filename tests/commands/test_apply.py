@@ -241,7 +241,9 @@ def test_an_original_changed_after_the_run_is_not_overwritten(
     after = hashes(repo)
     assert after[USERS] == before[USERS]
     assert {name for name in before if after[name] != before[name]} == {LOGIN, CATALOG}
-    assert f"withheld  {USERS}: changed after the run began: refresh it again" in result.stdout
+    assert (
+        f"withheld  {USERS}: changed since the run (its content differs): refresh it again" in result.stdout
+    )
 
 
 def test_only_breaking_leaves_additive_only_cassettes_byte_identical(

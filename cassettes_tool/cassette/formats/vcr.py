@@ -71,6 +71,8 @@ def parse_builtin(text: str, path: Path) -> tuple[Any, str]:
     if stripped[:1] in ("{", "["):
         try:
             return vcr_serializers()["json"].deserialize(text), "json"
+        except RecursionError:
+            raise CassetteError(path, "invalid JSON: nested too deeply", kind="too-large") from None
         except ValueError as exc:
             if stripped[:1] == "{" or path.suffix.lower() == ".json":
                 msg = getattr(exc, "msg", str(exc))
