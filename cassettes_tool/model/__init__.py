@@ -15,9 +15,11 @@ from cassettes_tool.model.result import (
     Problem,
     Report,
     RunInfo,
+    ShardInfo,
     Status,
 )
 from cassettes_tool.model.secret import Finding, Masked
+from cassettes_tool.model.summary import Counts, Failing, GateOutcome, Reason, Summary
 
 __all__ = [
     "Age",
@@ -31,8 +33,11 @@ __all__ = [
     "CassetteRun",
     "Change",
     "ChangeKind",
+    "Counts",
     "ExitCode",
+    "Failing",
     "Finding",
+    "GateOutcome",
     "Headers",
     "Interaction",
     "InteractionDiff",
@@ -42,13 +47,16 @@ __all__ = [
     "Outcome",
     "Problem",
     "Progress",
+    "Reason",
     "Report",
     "Request",
     "Response",
     "RunInfo",
     "RunManifest",
     "Severity",
+    "ShardInfo",
     "Status",
+    "Summary",
     "Where",
     "days_between",
     "utc_now",

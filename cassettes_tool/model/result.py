@@ -106,6 +106,16 @@ class ApplyInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardInfo:
+    """`--shard K/N`: which slice a report is, and of which selection (the PATHs searched),
+    so that `report merge` can tell a missing or overlapping shard."""
+
+    index: int
+    count: int
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     command: str
     cassettes: tuple[CassetteResult, ...]
@@ -121,6 +131,8 @@ class Report:
     run: RunInfo | None = None
     #: what `refresh --apply` / `--commit` did with the run
     applied: ApplyInfo | None = None
+    #: the slice of a `check --shard K/N` run
+    shard: ShardInfo | None = None
 
     @property
     def problems(self) -> int:

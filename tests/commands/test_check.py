@@ -64,7 +64,7 @@ def test_check_text_summary_comes_first(project: GitRepo, v2_server: DemoServer,
     result = run("check", *staging_args(v2_server), "--fail-on", "additive", cwd=project.root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == "cassettes check: 4 cassettes against command-line"
+    assert lines[0] == "cassettes check: 4 cassettes against command-line: 0 pass, 4 fail, 0 incomplete, 0 skipped"
     assert lines[1].startswith("  aligned 0 · drifted 4 (2 breaking, 4 additive, 1 value)")
     assert lines[2].startswith("  oldest: tests/cassettes/") and "frozen 100 days" in lines[2]
     assert lines[4].startswith("FAIL: 2 breaking, 4 additive changes (--fail-on additive)")
@@ -74,7 +74,7 @@ def test_check_text_summary_comes_first(project: GitRepo, v2_server: DemoServer,
 def test_check_offline_max_age(project: GitRepo, run: Any) -> None:
     failing = run("check", "--offline", "--max-age", "30", cwd=project.root)
     assert failing.exit_code == 1
-    assert "FAIL: 4 stale (--max-age 30)" in failing.stdout
+    assert "FAIL: 4 older than --max-age 30 days" in failing.stdout
     assert "stale    tests/cassettes/auth/login.yaml: frozen 100 days (--max-age 30)" in failing.stdout
     passing = run("check", "--offline", "--max-age", "365", cwd=project.root)
     assert passing.exit_code == 0, passing.output
@@ -127,7 +127,8 @@ def test_shards_cover_every_cassette_once_and_merge_to_the_whole(
     assert merged.exit_code == 0, merged.output
     assert json.loads(merged.stdout) == whole
     markdown = run("report", "merge", "--format", "markdown", *shard_files, cwd=project.root)
-    assert markdown.stdout.startswith("### cassettes check: 4 cassettes")
+    assert markdown.stdout.startswith("### cassettes check: PASS")
+    assert "4 cassettes: 4 pass, 0 fail, 0 incomplete, 0 skipped" in markdown.stdout
 
 
 def test_merge_refuses_what_is_not_a_report(tmp_path: Path, run: Any) -> None:
