@@ -75,6 +75,11 @@ def emit(
     rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
         output.write_text(rendered, encoding="utf-8")
+        if not quiet:  # a CI log says what the file says, not nothing
+            from cassettes_tool.report.common import verdict_line
+
+            click.echo(verdict_line(result), err=True)
+            click.echo(f"report written to {output}", err=True)
     else:
         click.echo(rendered, nl=False)
     for line in epilogue:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from cassettes_tool.model.change import Severity
@@ -12,7 +13,7 @@ from cassettes_tool.model.result import (
     Report,
     Status,
 )
-from cassettes_tool.model.summary import GateOutcome, Summary
+from cassettes_tool.model.summary import GateOutcome, Reason, Summary
 from cassettes_tool.report.common import (
     counts_text,
     describe,
@@ -76,7 +77,8 @@ def _failing_details(report: Report, summary: Summary) -> Iterator[str]:
         for r in sorted(report.cassettes, key=lambda r: drift_order(report, r))
         if r.path not in named and visible(report, report.changes(r))
     ]
-    sections = [
+    Entry = tuple[Path, tuple[str, ...], tuple[Reason, ...]]
+    sections: list[tuple[str, list[Entry]]] = [
         (
             "Failing",
             [(f.path, f.tokens, f.reasons) for f in summary.failing if f.outcome is GateOutcome.FAIL],

@@ -129,8 +129,8 @@ def check_summary(report: Report) -> Iterator[str]:
     if report.run is not None:
         state = "" if report.run.complete else " (incomplete: interrupted)"
         yield f"  scratch run {report.run.run_id}: {display_path(report.run.folder)}{state}"
-    yield from (f"  {line}" for line in failing_lines(summary))
     yield verdict_line(report, summary)
+    yield from (f"  {line}" for line in failing_lines(summary))
 
 
 def render_apply_text(
