@@ -171,8 +171,8 @@ def diff_command(
 
     Changes are classed breaking, additive, value or volatile; volatile ones
     (timestamps, ids, Date headers...) are hidden unless --show-volatile. What each
-    class and kind means: README.md, "What counts as drift", and docs/report-schema.md
-    in the cassettes-tool repository (also shipped in its source distribution).
+    severity and change kind means: docs/report-schema.md, "Changes", in the
+    cassettes-tool repository (also in its source distribution).
     """
     from cassettes_tool.commands import diff as command
     from cassettes_tool.report.text import render_drift_text
