@@ -173,3 +173,22 @@ def test_after_apply_drift_is_not_a_reason_but_a_withheld_cassette_is() -> None:
     summary = Summary.of(report)
     assert [(f.path.name, f.tokens) for f in summary.failing] == [("login.yaml", ("incomplete",))]
     assert summary.counts.outcome(GateOutcome.INCOMPLETE) == 1 and int(summary.verdict) == 3
+
+
+def test_the_age_chart_draws_every_aged_cassette_skipped_ones_too() -> None:
+    report = rich_check()
+    skipped = replace(report.cassettes[0], path=Path("tests/cassettes/old.yaml"), status=Status.SKIPPED)
+    page = render(replace(report, cassettes=(*report.cassettes, skipped)), Format.HTML, render_check_text)
+    assert page.count('<rect class="bar') == 4 and "tests/cassettes/old.yaml: 187 days" in page
+
+
+def test_age_and_lint_render_their_own_tables_in_markdown() -> None:
+    report = rich_check()
+    age = render(replace(report, command="age"), Format.MARKDOWN, render_check_text)
+    assert "| cassette | days | last recorded | commit | source | |" in age
+    assert (
+        "| `tests/cassettes/users/list.yaml` | 401 | 2025-05-21 | 9a8b7c6 | git | stale, lint:S105 |" in age
+    )
+    lint = render(replace(report, command="lint"), Format.MARKDOWN, render_check_text)
+    assert "| `tests/cassettes/users/list.yaml:14` | `S105` | jwt |" in lint
+    assert "Drift" not in lint.split("####")[0]
