@@ -6,12 +6,14 @@ records of `cassettes_tool.model`.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import CASSETTE_SUFFIXES, SKIPPED_DIRS, Discovery, discover
 from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
 from cassettes_tool.cassette.lines import interaction_lines, line_of
-from cassettes_tool.cassette.parallel import map_files
 from cassettes_tool.cassette.read import load, loads
 from cassettes_tool.cassette.summary import (
     check_serializer,
@@ -21,14 +23,27 @@ from cassettes_tool.cassette.summary import (
     unread,
     unsearched,
 )
-from cassettes_tool.cassette.write import (
-    dumps,
-    recorded_pairs,
-    vcr_request,
-    vcr_response,
-    with_body,
-    write_atomic,
-)
+
+if TYPE_CHECKING:
+    from cassettes_tool.cassette.parallel import map_files
+    from cassettes_tool.cassette.write import (
+        dumps,
+        recorded_pairs,
+        vcr_request,
+        vcr_response,
+        with_body,
+        write_atomic,
+    )
+
+#: loaded on first use (PEP 562): `show --textconv` reads one file and writes none, and git
+#: starts it once per file side. Names that are also submodules (`read`, `discover`) stay eager.
+_LAZY = {
+    "map_files": "cassettes_tool.cassette.parallel",
+    **{
+        name: "cassettes_tool.cassette.write"
+        for name in ("dumps", "recorded_pairs", "vcr_request", "vcr_response", "with_body", "write_atomic")
+    },
+}
 
 __all__ = [
     "CASSETTE_SUFFIXES",
@@ -60,3 +75,11 @@ __all__ = [
     "with_body",
     "write_atomic",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -84,6 +84,11 @@ def emit(
         except OSError as exc:
             click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
             sys.exit(int(ExitCode.INCOMPLETE))
+        if not quiet:  # a CI log says what the file says, not nothing
+            from cassettes_tool.report.common import verdict_line
+
+            click.echo(verdict_line(result), err=True)
+            click.echo(f"report written to {output}", err=True)
     else:
         click.echo(rendered, nl=False)
     for line in epilogue:

@@ -39,7 +39,11 @@ from cassettes_tool.cli.options import (
 @click.option("--offline", is_flag=True, help="Lint and age only: do not re-record, even with a target.")
 @fail_on_option
 @click.option(
-    "--max-age", type=click.FloatRange(min=0), default=None, help="Fail on cassettes frozen longer than DAYS."
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Fail on cassettes frozen longer than DAYS.",
 )
 @click.option(
     "--shard", default=None, metavar="K/N", help="Check only the K-th of N slices of the cassettes (by path)."
@@ -165,8 +169,10 @@ def diff_command(
 ) -> None:
     """What changed between two cassettes (or two folders of them), by meaning.
 
-    Changes are classed breaking, additive, value or volatile (SPEC.md); volatile
-    ones (timestamps, ids, Date headers...) are hidden unless --show-volatile.
+    Changes are classed breaking, additive, value or volatile; volatile ones
+    (timestamps, ids, Date headers...) are hidden unless --show-volatile. What each
+    severity and change kind means: docs/report-schema.md, "Changes", in the
+    cassettes-tool repository (also in its source distribution).
     """
     from cassettes_tool.commands import diff as command
     from cassettes_tool.report.text import render_drift_text

@@ -118,10 +118,16 @@ def target_options(fn: F) -> F:
             help="Also replay METHOD (default: GET, HEAD, OPTIONS). Repeatable.",
         ),
         click.option(
-            "--concurrency", type=click.IntRange(min=1), help="Cassettes at once, connections per host."
+            "--concurrency",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Cassettes at once, connections per host.",
         ),
         click.option(
-            "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per connect or read."
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            metavar="SECONDS",
+            help="Seconds per request, start to end.",
         ),
     ]
 

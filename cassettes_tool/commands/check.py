@@ -26,8 +26,9 @@ from cassettes_tool.lint import checks as lint_checks
 from cassettes_tool.lint.codes import lint_rules
 from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import Outcome
-from cassettes_tool.model.result import CassetteResult, Report, RunInfo, Status
+from cassettes_tool.model.result import CassetteResult, Report, RunInfo, ShardInfo, Status
 from cassettes_tool.refresh.route import rerecord
+from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress, RunManifest
@@ -55,6 +56,10 @@ class Shard:
         """By a hash of the path as written from the cwd: the same on every CI runner, and a
         new cassette does not move the others between shards."""
         return zlib.crc32(path.as_posix().encode("utf-8")) % self.count == self.index - 1
+
+    def info(self, paths: Sequence[Path]) -> ShardInfo:
+        """What the report records: K/N and the selection it is a slice of."""
+        return ShardInfo(self.index, self.count, tuple(sorted(display_path(p) for p in paths)))
 
 
 def select(files: Sequence[Path], shard: Shard | None) -> list[Path]:
@@ -125,6 +130,7 @@ def run(
         max_age=options.max_age,
         run=run_info,
         interrupted=interrupted,
+        shard=options.shard.info(paths) if options.shard else None,
     )
 
 

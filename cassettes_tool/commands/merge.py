@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cassettes_tool.errors import ConfigError
-from cassettes_tool.model.result import ApplyInfo, CassetteResult, Report
+from cassettes_tool.model.result import ApplyInfo, CassetteResult, Report, Status
 from cassettes_tool.report.json import read_report
 
 
@@ -30,10 +30,20 @@ def merge(reports: Sequence[Report]) -> Report:
                 raise ConfigError(
                     f"reports disagree on {name}: {getattr(first, name)!r} vs {getattr(other, name)!r}"
                 )
+    missing = _check_shards(reports)
     seen: dict[str, CassetteResult] = {}
     for report in reports:
         for result in report.cassettes:
+            if str(result.path) in seen and report.shard is not None:
+                raise ConfigError(f"shards overlap: {result.path} is in more than one shard report")
             seen.setdefault(str(result.path), result)
+    for index, count in missing:
+        name = f"shard {index}/{count}"
+        seen[name] = CassetteResult(
+            path=Path(name),
+            status=Status.ERROR,
+            error=f"no report for shard {index} of {count}: its cassettes were not checked",
+        )
     notes = tuple(dict.fromkeys(note for report in reports for note in report.notes))
     return Report(
         command=first.command,
@@ -46,6 +56,30 @@ def merge(reports: Sequence[Report]) -> Report:
         run=first.run,
         applied=_applied([r.applied for r in reports if r.applied is not None]),
     )
+
+
+def _check_shards(reports: Sequence[Report]) -> list[tuple[int, int]]:
+    """Shard reports must be slices of one selection, each given once; the missing ones are
+    returned so that the merged report says it is incomplete and names them."""
+    shards = [r.shard for r in reports if r.shard is not None]
+    if not shards:
+        return []
+    if len(shards) != len(reports):
+        raise ConfigError("some reports are shards (--shard K/N) and some are not: merge one run's shards")
+    first = shards[0]
+    for shard in shards[1:]:
+        if (shard.count, shard.paths) != (first.count, first.paths):
+            raise ConfigError(
+                f"shards of different runs: {shard.index}/{shard.count} of {list(shard.paths)} "
+                f"vs {first.index}/{first.count} of {list(first.paths)}"
+            )
+    indices = [s.index for s in shards]
+    twice = sorted({i for i in indices if indices.count(i) > 1})
+    if twice:
+        raise ConfigError(
+            f"shards overlap: shard {', '.join(f'{i}/{first.count}' for i in twice)} given twice"
+        )
+    return [(k, first.count) for k in range(1, first.count + 1) if k not in indices]
 
 
 def _applied(parts: Sequence[ApplyInfo]) -> ApplyInfo | None:

@@ -50,6 +50,8 @@ def check_file(
             path=path,
             status=Status.OK,
             serializer=loaded.serializer,
+            size=len(loaded.text.encode("utf-8")),  # as scan says it: check's JSON is an inventory too
+            interactions=tuple(cassette.interaction_summary(i) for i in loaded.interactions),
             problems=tuple(problems(loaded, headers=headers, fields=fields, rules=rules)),
         ),
         chosen,

@@ -111,6 +111,16 @@ class ApplyInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardInfo:
+    """`--shard K/N`: which slice a report is, and of which selection (the PATHs searched),
+    so that `report merge` can tell a missing or overlapping shard."""
+
+    index: int
+    count: int
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     command: str
     cassettes: tuple[CassetteResult, ...]
@@ -128,6 +138,8 @@ class Report:
     applied: ApplyInfo | None = None
     #: the run this command made was stopped by Ctrl-C (exit 130)
     interrupted: bool = False
+    #: the slice of a `check --shard K/N` run
+    shard: ShardInfo | None = None
 
     @property
     def problems(self) -> int:

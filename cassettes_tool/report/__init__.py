@@ -7,9 +7,6 @@ from typing import Any
 
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
-from cassettes_tool.report.json import render_json
-from cassettes_tool.report.junit import render_junit
-from cassettes_tool.report.markdown import render_markdown
 from cassettes_tool.report.safe import safe_line
 
 
@@ -22,7 +19,13 @@ def render(
     verbose: bool = False,
     color: bool = False,
 ) -> str:
-    """The report in the asked format; `text` is the command's own human renderer."""
+    """The report in the asked format; `text` is the command's own human renderer.
+
+    The renderers are imported here, not above: `show --textconv` imports this package."""
+    from cassettes_tool.report.json import render_json
+    from cassettes_tool.report.junit import render_junit
+    from cassettes_tool.report.markdown import render_markdown
+
     if fmt is Format.JSON:
         return render_json(report)
     if fmt is Format.HTML:

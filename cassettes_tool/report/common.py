@@ -17,6 +17,7 @@ from cassettes_tool.model.result import (
     Report,
     Status,
 )
+from cassettes_tool.model.summary import GateOutcome, Summary
 from cassettes_tool.words import display_path, plural
 
 #: how a verdict reads in every format: the JSON `verdict`, the html badge
@@ -119,30 +120,49 @@ def skipped_reasons(interactions: Iterable[InteractionSummary]) -> Counter[str]:
     return Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
 
 
-def verdict_line(report: Report) -> str:
-    verdict = report.verdict
-    if verdict is ExitCode.OK:
+def verdict_line(report: Report, summary: Summary | None = None) -> str:
+    """`PASS: ...`, `FAIL: ...` or `INCOMPLETE: ...`: the first thing every format says."""
+    summary = summary or Summary.of(report)
+    counts = summary.counts
+    if summary.verdict is ExitCode.OK:
         return f"PASS: nothing at or above {report.fail_on.value}" + (
             f", nothing older than {report.max_age:g} days" if report.max_age is not None else ""
         )
-    if verdict is ExitCode.FINDINGS:
+    unchecked = counts.outcome(GateOutcome.INCOMPLETE)
+    if summary.verdict is ExitCode.FINDINGS:
         reasons = []
         failing = [ch for ch in report.changes() if ch.severity.rank >= report.fail_on.rank]
-        if failing:
+        if failing and report.applied is None:
             reasons.append(
                 f"{counts_text(failing)} change{'s' if len(failing) != 1 else ''} (--fail-on {report.fail_on.value})"
             )
-        stale = sum(1 for c in report.cassettes if report.stale(c))
-        if stale:
-            reasons.append(
-                f"{stale} stale (--max-age {report.max_age:g})"
-                if report.max_age is not None
-                else f"{stale} stale"
-            )
-        if report.problems:
-            reasons.append(plural(report.problems, "lint problem"))
-        return "FAIL: " + "; ".join(reasons)
-    return "INCOMPLETE: some cassettes or interactions could not be checked (see errors below)"
+        if counts.over_max_age:
+            limit = f" {report.max_age:g} days" if report.max_age is not None else ""
+            reasons.append(f"{counts.over_max_age} older than --max-age{limit}")
+        if counts.problems:
+            reasons.append(plural(counts.problems, "lint problem"))
+        fixed = sum(len(c.fixed) for c in report.cassettes)
+        if fixed:
+            reasons.append(f"{plural(fixed, 'value')} masked by --fix")
+        tail = f"; {unchecked} could not be checked" if unchecked else ""
+        failed = counts.outcome(GateOutcome.FAIL)
+        return (
+            f"FAIL: {'; '.join(reasons)} ({failed} of {plural(counts.cassettes, 'cassette')} failing{tail})"
+        )
+    what = plural(unchecked, "cassette") if unchecked else "some cassettes or interactions"
+    return f"INCOMPLETE: {what} could not be checked (see errors below)"
+
+
+def outcome_counts(summary: Summary, *, total: bool = True) -> str:
+    """`4 cassettes: 0 pass, 3 fail, 1 incomplete, 0 skipped`: the gate's count, which adds up."""
+    parts = ", ".join(f"{summary.counts.outcome(o)} {o.value}" for o in GateOutcome)
+    return f"{plural(summary.counts.cassettes, 'cassette')}: {parts}" if total else parts
+
+
+def failing_lines(summary: Summary) -> Iterator[str]:
+    """`fail        path: breaking, stale, lint:S105`: each cassette that did not pass, and why."""
+    for failing in summary.failing:
+        yield f"{failing.outcome.value:<11} {display_path(failing.path)}: {', '.join(failing.tokens)}"
 
 
 def drift_summary(report: Report) -> str:

@@ -9,13 +9,13 @@ Deciding stays in the stages and counting in `report.py`; this module only lays 
 from __future__ import annotations
 
 import html
-import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from cassettes_tool import __version__
 from cassettes_tool.model.change import Change, Severity
 from cassettes_tool.model.result import InteractionSummary, Report, Status
+from cassettes_tool.model.summary import Summary
 from cassettes_tool.report.common import (
     VERDICT_WORDS,
     describe,
@@ -25,12 +25,11 @@ from cassettes_tool.report.common import (
     verdict_line,
     visible,
 )
+from cassettes_tool.report.html_chart import ages_section
 from cassettes_tool.report.json import SCHEMA
 from cassettes_tool.report.tables import unused_summary
 from cassettes_tool.words import display_path, human_size, plural
 
-#: Bars drawn in the age chart; the rest are counted under it (a page, not a data dump).
-CHART_MAX_BARS = 150
 #: Above this many cassettes the full table starts folded.
 _TABLE_OPEN_MAX = 60
 _SEVERITIES = sorted(Severity, key=lambda s: -s.rank)
@@ -79,6 +78,8 @@ h4.breaking { color: var(--breaking); } h4.additive { color: var(--additive); }
 h4.value { color: var(--value); } h4.volatile { color: var(--volatile); }
 .status { color: var(--muted); font-weight: 400; }
 .error { color: var(--fail); }
+.outcome.fail { color: var(--fail); font-weight: 600; } .outcome.incomplete { color: var(--incomplete); }
+ul.reasons { margin: 0; padding-left: 16px; }
 .chart { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart .bar { fill: var(--bar); } .chart .bar.stale { fill: var(--fail); }
@@ -104,7 +105,7 @@ def render_html(report: Report) -> str:
         *_summary(report, verdict),
         *_drift(report),
         *_problems(report),
-        *_ages(report),
+        *ages_section(report),
         *_unchecked(report),
         *_cassettes(report),
         *_run(report),
@@ -137,38 +138,58 @@ def _meta(report: Report) -> str:
 
 
 def _summary(report: Report, verdict: str) -> Iterator[str]:
-    line = unused_summary(report) if report.command == "unused" else verdict_line(report)
+    summary = Summary.of(report)
+    line = unused_summary(report) if report.command == "unused" else verdict_line(report, summary)
     label, _, text = line.partition(": ")
     if not text or label.upper() != label:
         label, text = verdict.upper(), line
     yield f'<section id="summary" class="summary {verdict}">'
     yield f'<p class="verdict"><span class="badge {verdict}">{esc(label)}</span>{esc(text)}</p>'
     yield '<dl class="counts">'
-    for name, value in _counts(report):
+    for name, value in _counts(report, summary):
         yield f"<div><dt>{esc(name)}</dt><dd>{esc(value)}</dd></div>"
     yield "</dl>"
     extra = list(_summary_lines(report))
     if extra:
         yield '<ul class="lines">' + "".join(f"<li>{esc(text)}</li>" for text in extra) + "</ul>"
     yield "</section>"
+    yield from _failing(summary)
 
 
-def _counts(report: Report) -> Iterator[tuple[str, int | str]]:
-    yield "cassettes", len(report.cassettes)
-    yield "interactions", sum(len(c.interactions) for c in report.cassettes)
-    statuses = Counter(c.status for c in report.cassettes)
-    for status in Status:
-        if statuses.get(status):
-            yield status.value, statuses[status]
-    stale = sum(1 for c in report.cassettes if report.stale(c) and c.status is not Status.STALE)
-    if stale:
-        yield "older than max age", stale
-    if report.problems:
-        yield "problems", report.problems
-    changes = Counter(c.severity for c in report.changes())
-    for severity in _SEVERITIES:
-        if changes.get(severity) and (severity is not Severity.VOLATILE or report.show_volatile):
-            yield severity.value, changes[severity]
+def _counts(report: Report, summary: Summary) -> Iterator[tuple[str, int | str]]:
+    counts = summary.counts
+    yield "cassettes", counts.cassettes
+    for outcome, n in counts.outcomes:
+        yield outcome.value, n
+    yield "interactions", counts.interactions
+    for status, n in counts.statuses:
+        if n and status not in (Status.SKIPPED,):
+            yield status.value, n
+    if counts.over_max_age:
+        yield "older than max age", counts.over_max_age
+    if counts.problems:
+        yield "problems", counts.problems
+    for severity, n in counts.changes:
+        if n and (severity is not Severity.VOLATILE or report.show_volatile):
+            yield severity.value, n
+
+
+def _failing(summary: Summary) -> Iterator[str]:
+    """Each cassette that did not pass and why, before the detail below."""
+    if not summary.failing:
+        return
+    yield f'<section id="failing"><h2>Not passing ({len(summary.failing)})</h2>'
+    yield "<table><thead><tr><th>cassette</th><th>outcome</th><th>reasons</th></tr></thead><tbody>"
+    for failing in summary.failing:
+        reasons = "".join(
+            f'<li><code class="reason">{esc(r.token)}</code>: {esc(r.detail)}</li>' for r in failing.reasons
+        )
+        yield (
+            f'<tr><td class="mono path">{esc(display_path(failing.path))}</td>'
+            f'<td class="outcome {failing.outcome.value}">{esc(failing.outcome.value)}</td>'
+            f'<td><ul class="reasons">{reasons}</ul></td></tr>'
+        )
+    yield "</tbody></table></section>"
 
 
 def _summary_lines(report: Report) -> Iterator[str]:
@@ -249,91 +270,6 @@ def _problems(report: Report) -> Iterator[str]:
             f"<td>{esc(problem.kind)}</td><td>{esc(problem.message)}</td></tr>"
         )
     yield "</tbody></table></section>"
-
-
-# ---------------------------------------------------------------------------- age chart
-
-
-def _ages(report: Report) -> Iterator[str]:
-    """Bars per cassette, oldest first, with the `--max-age` line: what a scheduled job watches."""
-    dated = [
-        (c, c.age.days)
-        for c in report.cassettes
-        if c.status is not Status.SKIPPED and c.age is not None and c.age.days is not None
-    ]
-    unknown = sum(1 for c in report.cassettes if c.age is not None and c.age.days is None)
-    if not dated and not unknown:
-        return
-    dated.sort(key=lambda pair: (-pair[1], display_path(pair[0].path)))
-    yield '<section id="ages"><h2>Cassette ages</h2><div class="chart">'
-    if dated:
-        yield _chart(
-            report, [(display_path(c.path), days, report.stale(c)) for c, days in dated[:CHART_MAX_BARS]]
-        )
-    notes = []
-    if len(dated) > CHART_MAX_BARS:
-        notes.append(f"the {CHART_MAX_BARS} oldest of {len(dated)} dated cassettes are drawn")
-    if unknown:
-        notes.append(f"{plural(unknown, 'cassette')} of unknown age (not committed, or no git)")
-    if notes:
-        yield f'<p class="meta">{esc("; ".join(notes))}</p>'
-    yield "</div></section>"
-
-
-def _chart(report: Report, bars: Sequence[tuple[str, float, bool]]) -> str:
-    width, label_width, right, top, row, bar = 1000, 330, 56, 26, 24, 15
-    plot = width - label_width - right
-    limit = max([days for _, days, _ in bars] + [report.max_age or 0.0, 1.0])
-    step = _tick_step(limit)
-    scale_max = math.ceil(limit / step) * step
-    height = top + row * len(bars) + 30
-
-    def x(days: float) -> float:
-        return label_width + plot * days / scale_max
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Cassette ages in days, oldest first">'
-    ]
-    out.append('<g class="axis">')
-    ticks = round(scale_max / step)
-    for n in range(ticks + 1):
-        tx = x(n * step)
-        out.append(f'<line class="tick" x1="{tx:.1f}" y1="{top - 6}" x2="{tx:.1f}" y2="{height - 24}"/>')
-        out.append(f'<text x="{tx:.1f}" y="{height - 8}" text-anchor="middle">{esc(f"{n * step:g}")}</text>')
-    out.append(f'<text x="{label_width - 8}" y="{height - 8}" text-anchor="end">days frozen</text></g>')
-    for n, (path, days, stale) in enumerate(bars):
-        y = top + n * row
-        shown = path if len(path) <= 46 else "…" + path[-45:]
-        out.append(
-            f'<text x="{label_width - 8}" y="{y + bar - 3}" text-anchor="end"><title>{esc(path)}</title>'
-            f"{esc(shown)}</text>"
-        )
-        out.append(
-            f'<rect class="bar{" stale" if stale else ""}" x="{label_width}" y="{y}" '
-            f'width="{max(x(days) - label_width, 1.5):.1f}" height="{bar}" rx="2">'
-            f"<title>{esc(path)}: {esc(f'{days:.0f}')} days</title></rect>"
-        )
-        out.append(f'<text x="{x(days) + 6:.1f}" y="{y + bar - 3}">{esc(f"{days:.0f}")}</text>')
-    if report.max_age is not None:
-        mx = x(report.max_age)
-        out.append(f'<line class="max-age" x1="{mx:.1f}" y1="{top - 10}" x2="{mx:.1f}" y2="{height - 24}"/>')
-        out.append(
-            f'<text class="max-age-label" x="{mx:.1f}" y="{top - 12}" text-anchor="middle">'
-            f"max age {esc(f'{report.max_age:g}')} days</text>"
-        )
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _tick_step(limit: float) -> float:
-    """A round step (1, 2 or 5 times a power of ten) giving four to eight ticks."""
-    raw = limit / 5
-    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * power:
-            return float(factor * power)
-    return float(10 * power)  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------- the rest

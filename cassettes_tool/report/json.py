@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,10 @@ from cassettes_tool.model.result import (
     Problem,
     Report,
     RunInfo,
+    ShardInfo,
     Status,
 )
+from cassettes_tool.model.summary import Summary
 from cassettes_tool.report.common import VERDICT_WORDS
 from cassettes_tool.words import display_path
 
@@ -27,21 +28,33 @@ SCHEMA = "cassettes-report/1"
 
 
 def to_json(report: Report) -> dict[str, Any]:
-    statuses = Counter(c.status.value for c in report.cassettes)
+    summary = Summary.of(report)
+    counts = summary.counts
     return {
         "schema": SCHEMA,
         "command": report.command,
         "target": report.target,
         "summary": {
-            "cassettes": len(report.cassettes),
-            "interactions": sum(len(c.interactions) for c in report.cassettes),
-            **{status.value: statuses.get(status.value, 0) for status in Status},
-            "errors": statuses.get(Status.ERROR.value, 0),
-            "problems": report.problems,
-            "changes": _severity_counts(report.changes()),
+            "cassettes": counts.cassettes,
+            "interactions": counts.interactions,
+            **{status.value: n for status, n in counts.statuses},
+            "errors": counts.status(Status.ERROR),
+            "problems": counts.problems,
+            "changes": {severity.value: n for severity, n in counts.changes},
+            "outcomes": {outcome.value: n for outcome, n in counts.outcomes},
+            "over_max_age": counts.over_max_age,
         },
-        "verdict": VERDICT_WORDS[report.verdict],
-        "exit_code": int(report.verdict),
+        "verdict": VERDICT_WORDS[summary.verdict],
+        "exit_code": int(summary.verdict),
+        "failing": [
+            {
+                "path": display_path(f.path),
+                "outcome": f.outcome.value,
+                "reasons": [{"reason": r.token, "detail": r.detail} for r in f.reasons],
+            }
+            for f in summary.failing
+        ],
+        **({"shard": _shard_json(report.shard)} if report.shard else {}),
         "fail_on": report.fail_on.value,
         "max_age": report.max_age,
         "show_volatile": report.show_volatile,
@@ -52,9 +65,8 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def _severity_counts(changes: list[Change]) -> dict[str, int]:
-    counts = Counter(c.severity for c in changes)
-    return {severity.value: counts.get(severity, 0) for severity in sorted(Severity, key=lambda s: -s.rank)}
+def _shard_json(shard: ShardInfo) -> dict[str, Any]:
+    return {"index": shard.index, "count": shard.count, "paths": list(shard.paths)}
 
 
 def _change_json(change: Change) -> dict[str, Any]:
@@ -192,7 +204,12 @@ def from_json(data: dict[str, Any]) -> Report:
         show_volatile=bool(data.get("show_volatile", False)),
         run=RunInfo(run["id"], Path(run["folder"]), run["complete"]) if run else None,
         applied=_applied(data["apply"]) if data.get("apply") else None,
+        shard=_shard(data["shard"]) if data.get("shard") else None,
     )
+
+
+def _shard(data: dict[str, Any]) -> ShardInfo:
+    return ShardInfo(int(data["index"]), int(data["count"]), tuple(data.get("paths", ())))
 
 
 def _applied(data: dict[str, Any]) -> ApplyInfo:

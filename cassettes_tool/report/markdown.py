@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from cassettes_tool.model.change import Severity
@@ -11,13 +13,15 @@ from cassettes_tool.model.result import (
     Report,
     Status,
 )
+from cassettes_tool.model.summary import GateOutcome, Reason, Summary
 from cassettes_tool.report.common import (
     counts_text,
     describe,
     describe_age,
     drift_order,
-    drift_summary,
     located,
+    outcome_counts,
+    verdict_line,
     visible,
 )
 from cassettes_tool.report.safe import markdown_code, markdown_text, printable
@@ -25,31 +29,136 @@ from cassettes_tool.words import display_path, plural
 
 
 def render_markdown(report: Report, **_: Any) -> Iterator[str]:
-    """Fits a pull-request comment and a commit message body."""
-    yield f"### cassettes {report.command}: {drift_summary(report).removeprefix('summary: ')}"
-    for result in sorted(report.cassettes, key=lambda r: drift_order(report, r)):
-        path = display_path(result.path)
-        changes = visible(report, report.changes(result))
-        if result.status in (Status.ERROR, Status.SKIPPED):
-            yield ""
-            yield f"- `{markdown_code(located(result))}`: {result.status.value}: {markdown_text(result.error or '')}"
-            continue
-        if not changes and not result.problems:
-            continue
+    """A pull-request comment: the verdict first, the counts, then each cassette that did not
+    pass in a collapsed `<details>` (readable at 200 cassettes); `age` and `lint` get their table."""
+    summary = Summary.of(report)
+    label, _sep, said = verdict_line(report, summary).partition(": ")
+    yield f"### cassettes {report.command}: {label}"
+    yield ""
+    yield f"**{label}**: {said}"
+    yield ""
+    yield _counts_line(report, summary)
+    if report.command == "age":
+        yield from _age_table(report, summary)
+    elif report.command == "lint":
+        yield from _lint_table(report)
+    yield from _failing_details(report, summary)
+    aligned = summary.counts.outcome(GateOutcome.PASS) - sum(
+        1
+        for r in report.cassettes
+        if r.path not in {f.path for f in summary.failing} and visible(report, report.changes(r))
+    )
+    if aligned > 0 and report.command != "age":
         yield ""
-        counts = counts_text(changes) if changes else f"{len(result.problems)} problems"
-        yield f"#### `{path}` ({result.status.value}: {counts})"
-        yield ""
-        if result.age is not None:
-            yield f"{describe_age(result.age)}."
-            yield ""
-        yield from _markdown_changes(report, result)
-    aligned = [
-        r for r in report.cassettes if r.status is Status.ALIGNED and not visible(report, report.changes(r))
+        yield f"{plural(aligned, 'other cassette')} passed with nothing to show."
+
+
+def _counts_line(report: Report, summary: Summary) -> str:
+    counts = summary.counts
+    parts = [outcome_counts(summary)]
+    changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
+    if counts.status(Status.DRIFTED) or changes:
+        parts.append(f"drifted {counts.status(Status.DRIFTED)} ({counts_text(changes)})")
+    if report.max_age is not None:
+        parts.append(f"older than --max-age {report.max_age:g} days: {counts.over_max_age}")
+    if counts.problems:
+        parts.append(f"lint problems {counts.problems}")
+    if counts.status(Status.ERROR):
+        parts.append(f"errors {counts.status(Status.ERROR)}")
+    return " · ".join(parts)
+
+
+def _failing_details(report: Report, summary: Summary) -> Iterator[str]:
+    """Per cassette that did not pass: its reasons in the one line shown, the rest folded;
+    then the drift below the threshold, folded the same way (a reviewer still reads it)."""
+    by_path = {r.path: r for r in report.cassettes}
+    named = {f.path for f in summary.failing}
+    below = [
+        r
+        for r in sorted(report.cassettes, key=lambda r: drift_order(report, r))
+        if r.path not in named and visible(report, report.changes(r))
     ]
-    if aligned:
+    Entry = tuple[Path, tuple[str, ...], tuple[Reason, ...]]
+    sections: list[tuple[str, list[Entry]]] = [
+        (
+            "Failing",
+            [(f.path, f.tokens, f.reasons) for f in summary.failing if f.outcome is GateOutcome.FAIL],
+        ),
+        (
+            "Not checked",
+            [(f.path, f.tokens, f.reasons) for f in summary.failing if f.outcome is not GateOutcome.FAIL],
+        ),
+        (
+            f"Drift below --fail-on {report.fail_on.value}",
+            [(r.path, _severities(report, r), ()) for r in below],
+        ),
+    ]
+    for title, shown in sections:
+        if not shown:
+            continue
         yield ""
-        yield f"{plural(len(aligned), 'cassette')} aligned."
+        yield f"#### {title} ({len(shown)})"
+        for path, tokens, reasons in shown:
+            yield ""
+            yield (
+                f"<details><summary><code>{html.escape(display_path(path))}</code>: "
+                f"{html.escape(', '.join(tokens))}</summary>"
+            )
+            yield ""
+            yield from (f"- {r.token}: {markdown_text(r.detail)}" for r in reasons)
+            if path in by_path:
+                yield from _cassette_body(report, by_path[path])
+            yield ""
+            yield "</details>"
+
+
+def _severities(report: Report, result: CassetteResult) -> tuple[str, ...]:
+    counts = counts_text(visible(report, report.changes(result)))
+    return tuple(counts.split(", "))
+
+
+def _cassette_body(report: Report, result: CassetteResult) -> Iterator[str]:
+    if result.age is not None:
+        yield f"- {describe_age(result.age)}"
+    if result.status is Status.ERROR and result.line:
+        yield f"- at `{located(result)}`"
+    yield from _markdown_changes(report, result)
+    hidden = sum(1 for c in report.changes(result) if c.severity is Severity.VOLATILE)
+    if hidden and not report.show_volatile:
+        yield f"- {plural(hidden, 'volatile change')} (not drift; `--show-volatile` lists them)"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _age_table(report: Report, summary: Summary) -> Iterator[str]:
+    """Oldest first, as `age` prints it; stale ones marked."""
+    yield ""
+    yield "| cassette | days | last recorded | commit | source | |"
+    yield "|---|---:|---|---|---|---|"
+    for result in report.cassettes:
+        age = result.age
+        days = f"{age.days:.0f}" if age is not None and age.days is not None else "?"
+        recorded = age.last_recorded.date().isoformat() if age and age.last_recorded else ""
+        mark = ", ".join(r.token for r in summary.reasons(result.path))
+        yield (
+            f"| `{_cell(display_path(result.path))}` | {days} | {recorded} | {(age.commit or '') if age else ''} "
+            f"| {age.source.value if age else result.status.value} | {mark} |"
+        )
+
+
+def _lint_table(report: Report) -> Iterator[str]:
+    """The problems by file and line, as `lint` prints them."""
+    rows = [(r, p) for r in report.cassettes for p in r.problems]
+    if not rows:
+        return
+    yield ""
+    yield "| where | code | kind | message |"
+    yield "|---|---|---|---|"
+    for result, problem in rows:
+        where = display_path(result.path) + (f":{problem.line}" if problem.line else "")
+        yield f"| `{_cell(where)}` | `{problem.code}` | {_cell(problem.kind)} | {_cell(problem.message)} |"
 
 
 def _markdown_changes(

@@ -100,9 +100,12 @@ class _Shower:
             yield f"  {side} headers: none"
             return
         yield f"  {side} headers:"
-        # sorted by name regardless of case; a repeated header keeps its recorded order
+        # sorted by name regardless of case; a repeated header keeps its recorded order. Under
+        # textconv names are written lower-case: a re-recording client that spells them
+        # `Content-Type` where the old one wrote `content-type` is not a change to review
         for name, value in sorted(headers, key=lambda pair: pair[0].lower()):
-            yield f"{_INDENT}{name}: {self.header_value(name, value)}"
+            shown = name.lower() if self.textconv else name
+            yield f"{_INDENT}{shown}: {self.header_value(name, value)}"
 
     def header_value(self, name: str, value: str) -> str:
         if not self.textconv:

@@ -11,14 +11,17 @@ from cassettes_tool.model.result import (
     Report,
     Status,
 )
+from cassettes_tool.model.summary import Summary
 from cassettes_tool.report.common import (
     counts_text,
     describe,
     describe_age,
     drift_order,
     drift_summary,
+    failing_lines,
     located,
     notes_lines,
+    outcome_counts,
     problem_lines,
     skipped_reasons,
     verdict_line,
@@ -99,20 +102,21 @@ def render_check_text(
 
 
 def check_summary(report: Report) -> Iterator[str]:
-    checked = len(report.cassettes)
+    """The gate's count (it adds up), what was found, and each cassette that did not pass and why."""
+    summary = Summary.of(report)
+    counts = summary.counts
     against = f" against {report.target}" if report.target else " offline (lint and age)"
-    yield f"cassettes check: {plural(checked, 'cassette')}{against}"
-    drifted = [c for c in report.cassettes if c.status is Status.DRIFTED]
+    yield f"cassettes check: {plural(counts.cassettes, 'cassette')}{against}: {outcome_counts(summary, total=False)}"
     changes = [c for c in report.changes() if c.severity is not Severity.VOLATILE]
-    counts = [
-        f"aligned {report.count(Status.ALIGNED)}" if report.target else f"ok {report.count(Status.OK)}",
-        f"drifted {len(drifted)}" + (f" ({counts_text(changes)})" if changes else ""),
-        f"stale {sum(1 for c in report.cassettes if report.stale(c))}",
-        f"skipped {report.count(Status.SKIPPED)}",
-        f"errors {report.count(Status.ERROR)}",
-        f"lint problems {report.problems}",
+    found = [
+        f"aligned {counts.status(Status.ALIGNED)}" if report.target else f"ok {counts.status(Status.OK)}",
+        f"drifted {counts.status(Status.DRIFTED)}" + (f" ({counts_text(changes)})" if changes else ""),
+        f"older than --max-age {counts.over_max_age}",
+        f"skipped {counts.status(Status.SKIPPED)}",
+        f"errors {counts.status(Status.ERROR)}",
+        f"lint problems {counts.problems}",
     ]
-    yield "  " + " · ".join(counts)
+    yield "  " + " · ".join(found)
     yield from callout_lines(report)
     skipped = skipped_reasons(i for c in report.cassettes for i in c.interactions)
     if skipped:
@@ -127,7 +131,8 @@ def check_summary(report: Report) -> Iterator[str]:
     if report.run is not None:
         state = "" if report.run.complete else " (incomplete: interrupted)"
         yield f"  scratch run {report.run.run_id}: {display_path(report.run.folder)}{state}"
-    yield verdict_line(report)
+    yield verdict_line(report, summary)
+    yield from (f"  {line}" for line in failing_lines(summary))
 
 
 def render_apply_text(

@@ -64,7 +64,10 @@ def test_check_text_summary_comes_first(project: GitRepo, v2_server: DemoServer,
     result = run("check", *staging_args(v2_server), "--fail-on", "additive", cwd=project.root)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == "cassettes check: 4 cassettes against command-line"
+    assert (
+        lines[0]
+        == "cassettes check: 4 cassettes against command-line: 0 pass, 4 fail, 0 incomplete, 0 skipped"
+    )
     assert lines[1].startswith("  aligned 0 · drifted 4 (2 breaking, 4 additive, 1 value)")
     assert lines[2].startswith("  oldest: tests/cassettes/") and "frozen 100 days" in lines[2]
     assert lines[4].startswith("FAIL: 2 breaking, 4 additive changes (--fail-on additive)")
@@ -74,7 +77,7 @@ def test_check_text_summary_comes_first(project: GitRepo, v2_server: DemoServer,
 def test_check_offline_max_age(project: GitRepo, run: Any) -> None:
     failing = run("check", "--offline", "--max-age", "30", cwd=project.root)
     assert failing.exit_code == 1
-    assert "FAIL: 4 stale (--max-age 30)" in failing.stdout
+    assert "FAIL: 4 older than --max-age 30 days" in failing.stdout
     assert "stale    tests/cassettes/auth/login.yaml: frozen 100 days (--max-age 30)" in failing.stdout
     passing = run("check", "--offline", "--max-age", "365", cwd=project.root)
     assert passing.exit_code == 0, passing.output
@@ -127,7 +130,8 @@ def test_shards_cover_every_cassette_once_and_merge_to_the_whole(
     assert merged.exit_code == 0, merged.output
     assert json.loads(merged.stdout) == whole
     markdown = run("report", "merge", "--format", "markdown", *shard_files, cwd=project.root)
-    assert markdown.stdout.startswith("### cassettes check: 4 cassettes")
+    assert markdown.stdout.startswith("### cassettes check: PASS")
+    assert "4 cassettes: 4 pass, 0 fail, 0 incomplete, 0 skipped" in markdown.stdout
 
 
 def test_merge_refuses_what_is_not_a_report(tmp_path: Path, run: Any) -> None:
@@ -153,3 +157,64 @@ def test_demo_from_an_installed_package_outside_the_checkout(run_installed: Any,
     assert "breaking  type_changed  $.amount" in out
     assert "frozen 187 days" in out
     assert "On your own cassettes:" in out
+
+
+def test_output_file_still_says_the_verdict_on_stderr(project: GitRepo, run: Any, tmp_path: Path) -> None:
+    """The README's CI recipe (`--format junit --output`) printed nothing and exited 1."""
+    out = tmp_path / "cassettes.xml"
+    result = run(
+        "check", "--offline", "--max-age", "30", "--format", "junit", "--output", out, cwd=project.root
+    )
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "FAIL: 4 older than --max-age 30 days (4 of 4 cassettes failing)",
+        f"report written to {out}",
+    ]
+    assert out.read_text().count('type="stale"') == 4
+
+
+def test_check_json_is_an_inventory_too(project: GitRepo, run: Any) -> None:
+    """`size: 0` and no interactions for every cassette, unlike `scan`."""
+    checked = json.loads(run("check", "--offline", "--format", "json", cwd=project.root).stdout)
+    scanned = json.loads(run("scan", "--format", "json", cwd=project.root).stdout)
+    sizes = {c["path"]: (c["size"], len(c["interactions"])) for c in checked["cassettes"]}
+    assert sizes == {c["path"]: (c["size"], len(c["interactions"])) for c in scanned["cassettes"]}
+    assert all(size > 0 and n > 0 for size, n in sizes.values())
+    assert checked["summary"]["interactions"] == scanned["summary"]["interactions"]
+
+
+def _shards(project: GitRepo, run: Any, tmp_path: Path, count: int) -> list[Path]:
+    files = []
+    for k in range(1, count + 1):
+        out = tmp_path / f"shard-{k}.json"
+        args = ("check", "--offline", "--shard", f"{k}/{count}", "--format", "json", "--output", out)
+        assert run(*args, "tests/cassettes", cwd=project.root).exit_code == 0
+        files.append(out)
+    return files
+
+
+def test_a_shard_report_records_which_slice_of_what(project: GitRepo, run: Any, tmp_path: Path) -> None:
+    first = json.loads(_shards(project, run, tmp_path, 2)[0].read_text())
+    assert first["shard"] == {"index": 1, "count": 2, "paths": ["tests/cassettes"]}
+
+
+def test_merge_with_a_missing_shard_is_incomplete_and_names_it(
+    project: GitRepo, run: Any, tmp_path: Path
+) -> None:
+    files = _shards(project, run, tmp_path, 3)
+    merged = run("report", "merge", files[0], files[2], cwd=project.root)
+    assert merged.exit_code == 3, merged.output
+    assert "INCOMPLETE" in merged.stdout and "shard 2/3" in merged.stdout
+    data = json.loads(run("report", "merge", "--format", "json", files[0], files[2], cwd=project.root).stdout)
+    assert data["verdict"] == "incomplete"
+    assert [f["path"] for f in data["failing"]] == ["shard 2/3"]
+
+
+def test_merge_refuses_overlapping_shards(project: GitRepo, run: Any, tmp_path: Path) -> None:
+    (tmp_path / "three").mkdir()
+    three = _shards(project, run, tmp_path / "three", 3)
+    two = _shards(project, run, tmp_path, 2)
+    twice = run("report", "merge", three[0], three[0], three[1], three[2], cwd=project.root)
+    assert twice.exit_code == 2 and "given twice" in twice.stderr
+    mixed = run("report", "merge", three[0], two[1], cwd=project.root)
+    assert mixed.exit_code == 2 and "shards of different runs" in mixed.stderr

@@ -278,7 +278,8 @@ def test_cli_text_markdown_junit_and_show_volatile(recorded_pair: Pair, run: Any
     )
 
     markdown = run("diff", "--format", "markdown", "old", "new").stdout
-    assert markdown.startswith("### cassettes diff: 2 cassettes")
+    assert markdown.startswith("### cassettes diff: FAIL\n\n**FAIL**: 1 breaking change")
+    assert "2 cassettes: 1 pass, 1 fail, 0 incomplete, 0 skipped" in markdown
     assert "- **breaking** `type_changed` `$.amount`" in markdown.replace("  - ", "- ")
 
     junit = ET.fromstring(run("diff", "--format", "junit", "old", "new").stdout.split("\n", 1)[1])

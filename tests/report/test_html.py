@@ -54,7 +54,7 @@ def test_check_page_has_the_summary_first_and_the_age_chart(aged_repo: GitRepo, 
     page = result.stdout
     assert page.startswith("<!DOCTYPE html>")
     assert page.index('id="summary"') < page.index('id="ages"')
-    assert "FAIL" in page and "2 stale (--max-age 30)" in page
+    assert "FAIL" in page and "2 older than --max-age 30 days" in page
     assert _bars(page) == 3 and page.count('class="bar stale"') == 2
     assert 'class="max-age"' in page and "max age 30 days" in page
     # oldest first
@@ -138,7 +138,7 @@ def test_a_browser_renders_the_page(aged_repo: GitRepo, run: Run, tmp_path: Path
     )
     assert dom.returncode == 0, dom.stderr
     text = re.sub(r"<[^>]+>", " ", dom.stdout)
-    assert "cassettes check" in text and "FAIL" in text and "2 stale (--max-age 30)" in text
+    assert "cassettes check" in text and "FAIL" in text and "2 older than --max-age 30 days" in text
     assert re.search(r"<svg[^>]*aria-label=\"Cassette ages", dom.stdout)
     assert _bars(dom.stdout) == 3
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from cassettes_tool.model import (
     Report,
     RunInfo,
     Severity,
+    ShardInfo,
     Status,
     Where,
 )
@@ -42,9 +44,10 @@ def _documented(heading: str) -> set[str]:
 def test_every_key_written_is_documented_and_every_documented_key_is_written() -> None:
     data = to_json(rich_check())
     top = _documented("Top level")
-    # `apply` appears only after `refresh --apply`, `run` only after a refresh
-    assert set(data) == top - {"apply"}
-    assert set(to_json(applied())) == top
+    # `apply` appears only after `refresh --apply`, `run` only after a refresh, `shard` with --shard
+    assert set(data) == top - {"apply", "shard"}
+    assert set(to_json(applied())) == top - {"shard"}
+    assert set(to_json(replace(rich_check(), shard=ShardInfo(1, 2, ("tests",))))) == top - {"apply"}
     cassette_keys: set[str] = set().union(*(set(c) for c in data["cassettes"]))
     assert cassette_keys == _documented("`cassettes[]`") - {"fixed"}
     change_keys = {

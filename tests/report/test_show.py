@@ -106,9 +106,9 @@ def test_textconv_writes_volatile_values_as_their_kind(record_cassette: Any, run
 
     lines = run("show", "--textconv", path).output.splitlines()
 
-    assert "    Date: <volatile>" in lines
-    assert "    X-Request-Id: <volatile>" in lines
-    assert "    Location: /payments/charges/<id:ch_>" in lines
+    assert "    date: <volatile>" in lines
+    assert "    x-request-id: <volatile>" in lines
+    assert "    location: /payments/charges/<id:ch_>" in lines
     assert '      "id": "<id:ch_>",' in lines
     assert '      "id": "ch_1001",' in lines  # a fixed id is not volatile
     assert '      "created": <epoch-seconds>,' in lines  # a number stays unquoted
@@ -182,7 +182,7 @@ def test_git_diff_through_textconv_shows_only_real_changes(
         "+      },",
     ]
     log = repo.git("log", "-p", "--format=%s", "--", "tests/cassettes")
-    assert "session_context" in log and "X-Request-Id: <volatile>" in log
+    assert "session_context" in log and "x-request-id: <volatile>" in log
 
 
 def test_textconv_follows_the_configured_ignore_rules(tmp_path: Path, record_cassette: Any, run: Run) -> None:
@@ -194,11 +194,48 @@ def test_textconv_follows_the_configured_ignore_rules(tmp_path: Path, record_cas
     lines = run("show", "--textconv", "--interaction", "0", path).output.splitlines()
 
     assert '        "name": "<ignored>"' in lines
-    assert "    Content-Type: <volatile>" in lines
+    assert "    content-type: <volatile>" in lines
     assert '        "id": 42,' in lines
 
     (tmp_path / "pyproject.toml").write_text("[tool.cassettes\n", encoding="utf-8")
     broken_config = run("show", "--textconv", "--interaction", "0", path)
     assert broken_config.exit_code == 0  # git's diff keeps working; the default rules apply
-    assert "    Content-Type: application/json" in broken_config.output.splitlines()
+    assert "    content-type: application/json" in broken_config.output.splitlines()
     assert run("show", path).exit_code == 2
+
+
+def test_textconv_writes_header_names_in_one_case_sorted(tmp_path: Path) -> None:
+    """A refresh whose client spells `Content-Type` where the old one wrote `content-type`
+    showed as header churn in `git diff`."""
+    body = '{"ok": true}'
+    template = (
+        "interactions:\n- request:\n    body: null\n    headers:\n      {a}: [text/plain]\n"
+        "    method: GET\n    uri: https://api.example.com/x\n  response:\n    body: {{string: '{body}'}}\n"
+        "    headers:\n      {b}: [application/json]\n      X-Zed: [z]\n      {c}: ['1']\n"
+        "    status: {{code: 200, message: OK}}\nversion: 1\n"
+    )
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(template.format(a="Accept", b="Content-Type", c="X-Alpha", body=body))
+    new.write_text(template.format(a="accept", b="content-type", c="x-alpha", body=body))
+    shown = [show.render(cassette.load(p), textconv=True) for p in (old, new)]
+    assert shown[0] == shown[1]
+    headers = [line.strip().split(":")[0] for line in shown[0] if line.startswith("    ") and ": " in line]
+    assert headers == [h.lower() for h in headers] and "x-zed" in headers
+
+
+def test_textconv_fast_path_imports_neither_click_nor_the_renderers(tmp_path: Path) -> None:
+    """git runs textconv once per file side: its start-up is the cost of `git log -p`."""
+    sample = Path(__file__).resolve().parents[2] / "sample_cassettes" / "catalog" / "items.yaml"
+    code = (
+        "import sys; from cassettes_tool.cli import main\n"
+        f"sys.argv = ['cassettes', 'show', '--textconv', {str(sample)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n"
+        "    loaded = [m for m in ('click', 'httpx', 'cassettes_tool.report.markdown', 'cassettes_tool.cli.app',"
+        " 'cassettes_tool.diff.classify', 'cassettes_tool.git') if m in sys.modules]\n"
+        "    print(exc.code, loaded, file=sys.stderr)\n"
+    )
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stderr.strip() == "0 []", done.stderr
+    assert done.stdout.startswith("[0] GET https://catalog.example.com/items")
