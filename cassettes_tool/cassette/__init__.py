@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import CASSETTE_SUFFIXES, SKIPPED_DIRS, Discovery, discover
+from cassettes_tool.cassette.exclude import Exclude, excluder
 from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
 from cassettes_tool.cassette.lines import interaction_lines, line_of
@@ -35,6 +36,7 @@ __all__ = [
     "SKIPPED_DIRS",
     "CustomSerializer",
     "Discovery",
+    "Exclude",
     "Serializer",
     "as_bytes",
     "check_serializer",
@@ -42,6 +44,7 @@ __all__ = [
     "decode",
     "discover",
     "dumps",
+    "excluder",
     "import_serializer",
     "interaction_lines",
     "interaction_summary",
