@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -19,7 +20,7 @@ from cassettes_tool.config import Config
 @dataclass(frozen=True)
 class Exclude:
     root: str
-    spec: pathspec.PathSpec
+    spec: pathspec.PathSpec[Any]
 
     @classmethod
     def of(cls, globs: Iterable[str], root: Path) -> Exclude | None:

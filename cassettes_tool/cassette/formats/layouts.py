@@ -34,6 +34,7 @@ _OTHER_FORMATS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"kind", "direction", "data"}), "a WebSocket frame transcript"),
     (frozenset({"direction", "data"}), "a WebSocket frame transcript"),
     (frozenset({"request_sample", "response_sample"}), "gRPC request/response samples"),
+    (frozenset({"request_stream", "response_stream"}), "gRPC streamed request/response samples"),
 )
 
 
@@ -129,6 +130,19 @@ def _parsed(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _in_memory_request(request: Any) -> Any:
+    """A request as the split layout's writer dumps it: straight from vcrpy's memory, body bytes."""
+    if isinstance(request, dict) and isinstance(request.get("body"), str):
+        return {**request, "body": request["body"].encode("utf-8")}
+    return request
+
+
+def _in_memory_response(response: Any) -> Any:
+    from vcr.serializers import compat
+
+    return compat.convert_to_bytes(response)
+
+
 def _is_json(headers: Any) -> bool:
     if not isinstance(headers, dict):
         return False
@@ -162,8 +176,8 @@ class LayoutSerializer:
             return self.base.serialize(data)
         interactions = cassette_dict["interactions"]
         data = {k: v for k, v in cassette_dict.items() if k not in ("interactions", "version")}
-        data["requests"] = [i["request"] for i in interactions]
-        data["responses"] = [i["response"] for i in interactions]
+        data["requests"] = [_in_memory_request(i["request"]) for i in interactions]
+        data["responses"] = [_in_memory_response(i["response"]) for i in interactions]
         if self.base_name != "yaml":
             return self.base.serialize(data)
         text: str = yaml.safe_dump(data)  # as langchain's CustomSerializer writes it
