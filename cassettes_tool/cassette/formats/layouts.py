@@ -62,10 +62,12 @@ def other_format(data: Any, path: Path) -> NotACassette | None:
     """The reason to skip a file that records something other than HTTP, if it does."""
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         return None
-    first = next((item for item in data["interactions"] if isinstance(item, dict)), None)
-    if first is None or "request" in first:
-        return None
-    keys = set(first)
+    keys: set[str] = set()
+    for item in data["interactions"]:
+        if isinstance(item, dict):
+            if "request" in item:
+                return None
+            keys.update(str(key) for key in item)
     for needed, name in _OTHER_FORMATS:
         if needed <= keys:
             return NotACassette(path, f"not an HTTP cassette: {name} (another recording format), skipped")
