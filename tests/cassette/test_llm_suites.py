@@ -180,3 +180,17 @@ def test_serializer_may_name_a_module(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_other_recording_formats_are_named() -> None:
     with pytest.raises(NotACassette, match="WebSocket"):
         cassette.load(DATA / "pydantic-ai" / "websocket" / "test_history_seeding_parity[google-current].yaml")
+
+
+def test_lint_fix_masks_a_gzip_cassette_and_keeps_it_compressed(run: Any, tmp_path: Path) -> None:
+    data = yaml.safe_load(gzip.decompress(GZIPPED.read_bytes()))
+    data["requests"][0]["headers"]["authorization"] = ["Bearer sk-proj-" + "a1B2c3D4e5" * 4]
+    target = tmp_path / "planted.yaml.gz"
+    target.write_bytes(gzip.compress(yaml.safe_dump(data).encode()))
+    assert run("lint", "--fix", target).exit_code == 1
+    fixed = target.read_bytes()
+    assert fixed[:2] == b"\x1f\x8b"
+    text = gzip.decompress(fixed).decode()
+    assert "<REDACTED:bearer-token>" in text and "sk-proj-" not in text
+    assert "requests:" in text and "interactions:" not in text  # langchain's own layout
+    assert run("lint", target).exit_code == 0
