@@ -97,6 +97,8 @@ class Config:
     paths: tuple[Path, ...] = ()
     scratch: Path = Path(DEFAULT_SCRATCH)
     serializer: str | None = None
+    #: gitignore-style globs (relative to `root`) of files and folders no command reads
+    exclude: tuple[str, ...] = ()
     fail_on: str = "breaking"
     max_age: float | None = None
     targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -185,6 +187,16 @@ def _is_json_path_list(value: Any) -> str | None:
     return None
 
 
+def _is_glob_list(value: Any) -> str | None:
+    """A list of gitignore-style globs, each read by the matcher discovery uses."""
+    problem = _is_str_list(value)
+    if problem:
+        return problem
+    from cassettes_tool.cassette.exclude import glob_problem
+
+    return glob_problem(value)
+
+
 def _is_str_table(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a table of strings, got {_type_name(value)}"
@@ -237,6 +249,7 @@ TOP_SCHEMA: dict[str, Check] = {
     "paths": _is_str_list,
     "scratch": _is_str,
     "serializer": _is_str,
+    "exclude": _is_glob_list,
     "fail_on": _one_of("breaking", "additive", "value"),
     "max_age": _is_number,
 }
@@ -351,6 +364,7 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         paths=tuple(path_of(p, f"paths[{i}]") for i, p in enumerate(settings.get("paths", []))),
         scratch=path_of(settings.get("scratch", DEFAULT_SCRATCH), "scratch"),
         serializer=settings.get("serializer"),
+        exclude=tuple(settings.get("exclude", ())),
         fail_on=settings.get("fail_on", "breaking"),
         max_age=settings.get("max_age"),
         targets=settings.get("targets", {}),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import CASSETTE_SUFFIXES, SKIPPED_DIRS, Discovery, discover
+from cassettes_tool.cassette.exclude import Exclude, excluder
 from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
 from cassettes_tool.cassette.lines import interaction_lines, line_of
@@ -50,6 +51,7 @@ __all__ = [
     "SKIPPED_DIRS",
     "CustomSerializer",
     "Discovery",
+    "Exclude",
     "Serializer",
     "as_bytes",
     "check_serializer",
@@ -57,6 +59,7 @@ __all__ = [
     "decode",
     "discover",
     "dumps",
+    "excluder",
     "import_serializer",
     "interaction_lines",
     "interaction_summary",

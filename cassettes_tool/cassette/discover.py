@@ -7,8 +7,12 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+if TYPE_CHECKING:
+    from cassettes_tool.cassette.exclude import Exclude
+
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".yaml.gz", ".yml.gz", ".json.gz")
 
 
 #: Folders never searched: VCS data, our own scratch area, virtual environments.
@@ -47,12 +51,13 @@ def special_file(path: Path) -> str | None:
     return f"{kind}, not a regular file: skipped, never opened"
 
 
-def discover(paths: Iterable[Path]) -> Discovery:
-    """Every `*.yaml`, `*.yml`, `*.json` under the given paths (a file given by name is taken as is).
+def discover(paths: Iterable[Path], exclude: Exclude | None = None) -> Discovery:
+    """Every `*.yaml`, `*.yml`, `*.json` (and `*.gz` of them) under the given paths (a file given
+    by name is taken as is), less what `exclude` matches, named files included.
 
     A file or folder reached twice (overlapping PATHs, symlinks, a symlink loop) is read once.
     """
-    walk = _Walk()
+    walk = _Walk(exclude)
     for root in paths:
         if not root.exists():
             walk.notes.append((root, "no such file or folder"))
@@ -62,7 +67,8 @@ def discover(paths: Iterable[Path]) -> Discovery:
 
 
 class _Walk:
-    def __init__(self) -> None:
+    def __init__(self, exclude: Exclude | None = None) -> None:
+        self.exclude = exclude
         self.found: dict[str, Path] = {}  # where the file really is -> the path it was first reached by
         self.notes: list[tuple[Path, str]] = []
         self.unreadable: list[tuple[Path, str]] = []
@@ -76,6 +82,8 @@ class _Walk:
             self.file(path, via_link)
 
     def file(self, path: Path, via_link: bool, *, checked: bool = False) -> None:
+        if self.exclude is not None and self.exclude.matches(path):
+            return
         special = None if checked else special_file(path)
         if special is not None:
             self.notes.append((path, special))
@@ -85,6 +93,8 @@ class _Walk:
         self.found.setdefault(key, path)
 
     def folder(self, folder: Path, via_link: bool = False) -> None:
+        if self.exclude is not None and self.exclude.matches(folder, folder=True):
+            return
         try:
             stat = folder.stat()
         except OSError as exc:

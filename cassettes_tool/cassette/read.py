@@ -12,6 +12,7 @@ from typing import Any
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import special_file
+from cassettes_tool.cassette.formats import compressed, layouts
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.cassette.formats.vcr import old_format, parse_builtin
 from cassettes_tool.cassette.lines import interaction_lines
@@ -39,7 +40,9 @@ def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
 
 
 def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cassette:
-    """Read a cassette from bytes (a file, or a blob at a git revision)."""
+    """Read a cassette from bytes (a file, or a blob at a git revision); gzip is undone."""
+    if compressed.is_compressed(raw):
+        raw = compressed.decompress(raw, path)
     if not raw.strip():
         raise CassetteError(
             path,
@@ -64,7 +67,19 @@ def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cas
                 raise CassetteError(path, f"{custom.spec} could not read it: {exc}") from None
     else:
         data, serializer = parse_builtin(text, path)
+        data, serializer = _layout(data, path, serializer)
     return _build(data, text, path, serializer)
+
+
+def _layout(data: Any, path: Path, serializer: str) -> tuple[Any, str]:
+    """vcrpy's interactions out of the layouts real suites use; other recording formats skipped."""
+    layout = layouts.layout_of(data)
+    if layout is not None:
+        return layouts.to_interactions(data, layout), layouts.layout_name(serializer, layout)
+    other = layouts.other_format(data, path)
+    if other is not None:
+        raise other
+    return data, serializer
 
 
 def _text_of(raw: bytes, path: Path) -> str:
@@ -93,7 +108,7 @@ def _build(data: Any, text: str, path: Path, serializer: str) -> Cassette:
         raw_interactions = []
     if not isinstance(raw_interactions, list):
         raise CassetteError(path, "`interactions` is not a list", kind="malformed")
-    lines = interaction_lines(text, serializer, len(raw_interactions))
+    lines = interaction_lines(text, layouts.split_name(serializer)[0], len(raw_interactions))
     notes: set[str] = set()
     interactions = []
     for index, item in enumerate(raw_interactions):

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from cassettes_tool.cassette.codecs import decode
-from cassettes_tool.cassette.formats import Serializer, serializer_for
+from cassettes_tool.cassette.formats import Serializer, compressed, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.model.cassette import Cassette, Headers, Message, Request, Response
@@ -96,10 +96,13 @@ def write_atomic(path: Path, data: bytes | str, *, inside: Path | None = None) -
     one gets the umask's default, as `open()` would give it. A symlink is never replaced
     by a plain file: its target is written when it lies under `inside` (the project), and
     anything else is refused with a CassetteError. The temporary name ends in `.tmp`, so
-    discovery never takes it for a cassette. Returns the file written.
+    discovery never takes it for a cassette. A `*.gz` file is written gzip-compressed
+    (unless the data already is), as the persister that reads it expects. Returns the file written.
     """
     target = _write_target(path, inside)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if compressed.wants_compression(target) and not compressed.is_compressed(payload):
+        payload = compressed.compress(payload)
     try:
         facts: os.stat_result | None = os.stat(target)
     except FileNotFoundError:

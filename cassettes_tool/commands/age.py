@@ -32,7 +32,7 @@ def run(
     cassettes are read for their interactions' lines and non-cassettes are skipped.
     """
     now = now or utc_now()
-    found = cassette.discover(paths)
+    found = cassette.discover(paths, cassette.excluder(config))
     history = file_ages(found.files, now=now)
     if per_interaction:
         check_serializer(config)

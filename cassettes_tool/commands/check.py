@@ -87,7 +87,7 @@ def run(
     """`suite` re-records through the test suite (`target`, then optional, maps hosts back);
     `output` gets its output."""
     check_serializer(config)
-    found = cassette.discover(paths)
+    found = cassette.discover(paths, cassette.excluder(config))
     files = select(found.files, options.shard)
     linted = cassette.map_files(
         partial(

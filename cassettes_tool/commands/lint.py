@@ -24,7 +24,7 @@ def run(
     """`select` / `ignore` replace the config's lists when given; `fix_it` masks in place."""
     rules = lint_rules(config, select, ignore)
     check_serializer(config)
-    found = cassette.discover(paths)
+    found = cassette.discover(paths, cassette.excluder(config))
     check = partial(
         check_file,
         serializer=config.serializer,

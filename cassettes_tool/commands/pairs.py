@@ -36,7 +36,10 @@ def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[Pair], tu
     if old.is_file() and new.is_file():
         return [Pair(old, read(old, config.serializer), read(new, config.serializer))], ()
     if old.is_dir() and new.is_dir():
-        before, after = cassette.discover([old]), cassette.discover([new])
+        before, after = (
+            cassette.discover([old], cassette.excluder(config)),
+            cassette.discover([new], cassette.excluder(config)),
+        )
         old_files = {p.relative_to(old): p for p in before.files}
         new_files = {p.relative_to(new): p for p in after.files}
         pairs = []

@@ -13,7 +13,7 @@ from cassettes_tool.model.result import Report
 
 def run(paths: tuple[Path, ...], config: Config) -> Report:
     check_serializer(config)
-    found = cassette.discover(paths)
+    found = cassette.discover(paths, cassette.excluder(config))
     results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
     results += [unread(exc) for exc in unsearched(found)]
     return Report(command="scan", cassettes=tuple(results), notes=found.notes)

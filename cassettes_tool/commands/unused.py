@@ -69,7 +69,7 @@ def run(
     the plugin was not active in the session.
     """
     check_serializer(config)
-    found = cassette.discover(paths)
+    found = cassette.discover(paths, cassette.excluder(config))
     files = [f for f in found.files if not is_under(f, config.scratch)]
     with tempfile.TemporaryDirectory(prefix="cassettes-unused-") as folder:
         run = Path(folder)

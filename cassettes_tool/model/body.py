@@ -44,6 +44,8 @@ def parse_media_type(content_type: str | None) -> tuple[str | None, str | None]:
         return None, None
     head, _, params = content_type.partition(";")
     media = head.strip().lower() or None
+    if media is not None and "/" not in media:
+        return None, None  # not a media type (a header redacted to `**REDACTED**`): judge by content
     charset = None
     for param in params.split(";"):
         name, _, value = param.partition("=")

@@ -85,7 +85,9 @@ def refresh(
     check_settings(config)
     verify = ssl_context(target.verify)
     scratch_root = scratch if scratch is not None else config.scratch
-    files = [f for f in cassette.discover(paths).files if not is_under(f, scratch_root)]
+    files = [
+        f for f in cassette.discover(paths, cassette.excluder(config)).files if not is_under(f, scratch_root)
+    ]
     root = common_root(paths, files)
     manifest = start_run(scratch_root, target.name, root)
     runner = _Runner(manifest, config, target, limits, progress, verify)

@@ -78,7 +78,9 @@ def refresh(
     """
     check_settings(config)
     scratch_root = scratch if scratch is not None else config.scratch
-    files = [f for f in cassette.discover(paths).files if not is_under(f, scratch_root)]
+    files = [
+        f for f in cassette.discover(paths, cassette.excluder(config)).files if not is_under(f, scratch_root)
+    ]
     root = common_root(paths, files)
     originals = {
         Path(os.path.relpath(os.path.abspath(f), root)).as_posix(): read(f, config.serializer) for f in files

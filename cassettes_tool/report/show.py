@@ -21,6 +21,7 @@ from cassettes_tool.diff import DiffRules, volatile
 from cassettes_tool.errors import CassetteError
 from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction
+from cassettes_tool.model.stream import Event, events, is_stream
 
 VOLATILE = "<volatile>"
 IGNORED = "<ignored>"
@@ -132,21 +133,46 @@ class _Shower:
         if kind is BodyKind.EMPTY:
             yield f"  {side} body: empty"
             return
-        yield f"  {side} body: {self.describe(body, kind)}"
+        streamed = events(body.text or "", body.media_type) if is_stream(body.media_type) else []
+        described = self.describe(body, kind)
+        if streamed:
+            described += f", {len(streamed)} event{'' if len(streamed) == 1 else 's'}"
+        yield f"  {side} body: {described}"
         if kind is BodyKind.BINARY:
             return
+        if streamed:
+            for number, event in enumerate(streamed):
+                yield from self.event(number, event)
+            return
         if kind is BodyKind.JSON:
-            if self.textconv:
-                text = json.dumps(self.scalars(body.value, ()), sort_keys=True, ensure_ascii=False, indent=2)
-                text = _BARE_IN_JSON.sub(r"<\1>", text)
-            else:
-                text = json.dumps(body.value, sort_keys=True, ensure_ascii=False, indent=2)
+            text = self.json_text(body.value)
         elif kind is BodyKind.FORM:
             text = "\n".join(f"{key} = {self.scalar_text(value)}" for key, value in body.value)
         else:
             text = volatile.mask_text(body.value) if self.textconv else body.value
         for line in text.splitlines():
             yield f"{_INDENT}{line}" if line else ""
+
+    def json_text(self, value: Any) -> str:
+        if not self.textconv:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2)
+        text = json.dumps(self.scalars(value, ()), sort_keys=True, ensure_ascii=False, indent=2)
+        return _BARE_IN_JSON.sub(r"<\1>", text)
+
+    def event(self, number: int, event: Event) -> Iterator[str]:
+        """One event of a stream: a line with its fields, then its data (JSON pretty-printed)."""
+        fields = " ".join(f"{name}={self.scalar_text(value)}" for name, value in event.fields)
+        head = f"{_INDENT}[event {number}]{' ' + fields if fields else ''}"
+        if not event.is_json:
+            data = self.scalar_text(event.data) if event.data else ""
+            lines = data.splitlines() or [""]
+            yield f"{head} {lines[0]}".rstrip()
+            for line in lines[1:]:
+                yield f"{_INDENT * 2}{line}"
+            return
+        yield head
+        for line in self.json_text(event.value).splitlines():
+            yield f"{_INDENT * 2}{line}"
 
     def describe(self, body: Body, kind: BodyKind) -> str:
         """Media type, size and how it was decoded; textconv leaves out the size of a text body,

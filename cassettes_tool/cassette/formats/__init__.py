@@ -1,4 +1,5 @@
-"""Cassette formats: vcrpy's own serializers (YAML, JSON) and a project's own one.
+"""Cassette formats: vcrpy's own serializers (YAML, JSON), the layouts real suites give
+them (`parsed_body`, requests/responses lists), gzip-compressed files, and a project's own one.
 
 Each module here knows one way a cassette file is written; `serializer_for` gives the
 one to write a cassette back with, as it was read.
@@ -26,9 +27,13 @@ def serializer_for(name: str, custom: CustomSerializer | None = None) -> Seriali
     """The serializer a cassette was read with (`Cassette.serializer`), to write it back the same way."""
     if custom is not None and name == custom.spec:
         return custom.serializer
+    from cassettes_tool.cassette.formats.layouts import LayoutSerializer, split_name
     from cassettes_tool.cassette.formats.vcr import vcr_serializers
 
     builtin = vcr_serializers()
-    if name not in builtin:
+    base, layout = split_name(name)
+    if base not in builtin:
         raise ConfigError(f"serializer {name!r} is not configured: cannot write a cassette with it")
-    return builtin[name]
+    if layout is None:
+        return builtin[base]
+    return LayoutSerializer(layout, builtin[base], base)

@@ -15,25 +15,31 @@ from cassettes_tool.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class CustomSerializer:
-    """A project's own vcrpy serializer, named `package.module:object` in the config."""
+    """A project's own vcrpy serializer, named `package.module:object` or `package.module` in the config."""
 
     spec: str
     serializer: Serializer
 
 
 def import_serializer(spec: str, *, source: Path | None = None, root: Path | None = None) -> CustomSerializer:
-    """Import the project's serializer; the project folder is importable, as under pytest."""
+    """Import the project's serializer; the project folder is importable, as under pytest.
+
+    `package.module` names a module with `serialize`/`deserialize` functions, as
+    `vcr.register_serializer(name, module)` takes it (pydantic-ai's `json_body_serializer`).
+    """
     folder = str((root or Path.cwd()).resolve())
     if folder not in sys.path:
         sys.path.insert(0, folder)
     module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
+    if not module_name or (sep and not attr):
         raise ConfigError(
-            f"{spec!r} is not of the form 'package.module:object'", source=source, key="serializer"
+            f"{spec!r} is not of the form 'package.module' or 'package.module:object'",
+            source=source,
+            key="serializer",
         )
     try:
         obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
+        for part in attr.split(".") if attr else ():
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot import {spec!r}: {exc}", source=source, key="serializer") from exc
