@@ -78,8 +78,10 @@ def planted() -> bool:
     recall = sum(i in hits for i in creds) / len(creds)
     precision = true_findings / max(len(found), 1)
     print(f"planted: credentials {len(creds)}, found {sum(i in hits for i in creds)}, recall {recall:.1%}")
-    print(f"  near-misses {len(near)}, flagged {sum(i in hits for i in near)}; findings {len(found)}, "
-          f"precision {precision:.1%}")
+    print(
+        f"  near-misses {len(near)}, flagged {sum(i in hits for i in near)}; findings {len(found)}, "
+        f"precision {precision:.1%}"
+    )
     for i in creds:
         if i not in hits:
             print(f"  MISSED {manifest[i]['id']} {manifest[i]['file']}#{manifest[i]['interaction']}")
@@ -96,13 +98,23 @@ def _key(root: str, file: str, interaction: int, value: str) -> tuple[str, str, 
 
 
 def real(src: Path, corpus: Path) -> bool:
-    rows = [json.loads(line) for line in gzip.open(DATA / "labelled.jsonl.gz", "rt")]
-    roots = {"corpus": corpus} | {p.name: p for p in sorted(src.iterdir()) if p.is_dir()} if src.is_dir() else {}
+    with gzip.open(DATA / "labelled.jsonl.gz", "rt") as lines:
+        rows = [json.loads(line) for line in lines]
+    roots = (
+        {"corpus": corpus} | {p.name: p for p in sorted(src.iterdir()) if p.is_dir()} if src.is_dir() else {}
+    )
     roots.setdefault("corpus", corpus)
     flagged: set[tuple[str, str, int, str]] = set()
     unlabelled: list[tuple[str, Finding]] = []
-    known = {(("corpus" if r["project"].startswith("corpus") else r["project"]), r["file"], r["interaction"],
-              r["value_hash"]) for r in rows}
+    known = {
+        (
+            ("corpus" if r["project"].startswith("corpus") else r["project"]),
+            r["file"],
+            r["interaction"],
+            r["value_hash"],
+        )
+        for r in rows
+    }
     for root_name, root in roots.items():
         if not root.is_dir():
             print(f"real: {root} not found, {root_name} rows score as not flagged")
@@ -119,8 +131,17 @@ def real(src: Path, corpus: Path) -> bool:
         ("rows today's reader can see (no parsed_body)", lambda r: "parsed_body" not in r["location"]),
     ):
         sel = [r for r in rows if keep(r)]
-        mine = [r for r in sel if (("corpus" if r["project"].startswith("corpus") else r["project"]),
-                                   r["file"], r["interaction"], r["value_hash"]) in flagged]
+        mine = [
+            r
+            for r in sel
+            if (
+                ("corpus" if r["project"].startswith("corpus") else r["project"]),
+                r["file"],
+                r["interaction"],
+                r["value_hash"],
+            )
+            in flagged
+        ]
         ok &= _print_scores(title, sel, mine)
     print(f"  findings matching no labelled row: {len(unlabelled)}")
     for file, finding in unlabelled[:15]:
@@ -138,9 +159,11 @@ def _print_scores(title: str, sel: list[dict[str, object]], mine: list[dict[str,
         tp = sum(r["label"] == "credential" for r in flagged)
         tp_today = sum(r["label"] == "credential" for r in today)
         precision = tp / max(len(flagged), 1)
-        print(f"real, {title}:{subtitle} today precision {tp_today / max(len(today), 1):.1%} recall "
-              f"{tp_today / max(creds, 1):.1%} | ours precision {precision:.1%} "
-              f"({tp}/{len(flagged)}), recall {tp / max(creds, 1):.1%} ({tp}/{creds})")
+        print(
+            f"real, {title}:{subtitle} today precision {tp_today / max(len(today), 1):.1%} recall "
+            f"{tp_today / max(creds, 1):.1%} | ours precision {precision:.1%} "
+            f"({tp}/{len(flagged)}), recall {tp / max(creds, 1):.1%} ({tp}/{creds})"
+        )
         ok &= precision >= PRECISION_GOAL
     fps: dict[str, int] = {}
     for r in mine:
@@ -167,16 +190,19 @@ def timing(corpus: Path, baseline: str, runs: int) -> bool:
         base_t.append(once(baseline))
         our_t.append(once(ours))
     ratio = min(our_t) / min(base_t)
-    print(f"lint {corpus}: baseline {min(base_t):.2f}s, ours {min(our_t):.2f}s, ratio {ratio:.2f}x "
-          f"(goal <= {TIME_GOAL}x; best of {runs})")
+    print(
+        f"lint {corpus}: baseline {min(base_t):.2f}s, ours {min(our_t):.2f}s, ratio {ratio:.2f}x "
+        f"(goal <= {TIME_GOAL}x; best of {runs})"
+    )
     return ratio <= TIME_GOAL
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--src", type=Path, default=Path("/work/material/15/src"))
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared"
-                        / "corpus")
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+    )
     parser.add_argument("--baseline", default="/work/venv-base/bin/cassettes")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-timing", action="store_true")

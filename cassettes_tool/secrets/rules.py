@@ -96,7 +96,9 @@ SECRET_RULES: tuple[SecretRule, ...] = (
         "OpenAI API key",
         r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
     ),
-    SecretRule("notion-token", "S107", "Notion token", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b"),
+    SecretRule(
+        "notion-token", "S107", "Notion token", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b"
+    ),
     SecretRule("huggingface-token", "S107", "Hugging Face token", r"\bhf_[A-Za-z]{34,}\b"),
     SecretRule("bearer-token", "S101", "bearer token", r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
     # by name: where the value sits says what it is
@@ -118,7 +120,9 @@ _SHAPES = tuple((rule.kind, rule.shape) for rule in SECRET_RULES if rule.shape i
 SHAPE = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern) in enumerate(_SHAPES)))
 SHAPE_KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
 #: a cheap first look: text without any of these cannot hold a shape
-SHAPE_HINT = re.compile(r"eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|_live_|xox|AIza|sk-|secret_|ntn_|hf_|earer|BEGIN")
+SHAPE_HINT = re.compile(
+    r"eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|_live_|xox|AIza|sk-|secret_|ntn_|hf_|earer|BEGIN"
+)
 
 
 _PLACEHOLDER = re.compile(
@@ -190,13 +194,44 @@ def normal(name: str) -> str:
 #: normalised names that mention a credential word but never hold one
 _NOT_NAMES = frozenset(
     {
-        "nexttoken", "previoustoken", "prevtoken", "pagetoken", "nextpagetoken", "pagingtoken",
-        "continuationtoken", "xcontinuationtoken", "continuation", "cursor", "nextcursor", "tokentype",
-        "accesscontrolallowcredentials", "wwwauthenticate", "proxyauthenticate", "xgoogcredential",
-        "xamzcredential", "xgoogsignedheaders", "xamzsignedheaders", "promptcachekey", "cachekey",
-        "idempotencykey", "sortkey", "primarykey", "keyname", "keyid", "thoughtsignature",
-        "azuremlmodelsession", "authtype", "authmethod", "authentication", "serverauth",
-        "tokenendpoint", "tokenurl", "tokenuri", "authurl", "authuri", "authorizationendpoint",
+        "nexttoken",
+        "previoustoken",
+        "prevtoken",
+        "pagetoken",
+        "nextpagetoken",
+        "pagingtoken",
+        "continuationtoken",
+        "xcontinuationtoken",
+        "continuation",
+        "cursor",
+        "nextcursor",
+        "tokentype",
+        "accesscontrolallowcredentials",
+        "wwwauthenticate",
+        "proxyauthenticate",
+        "xgoogcredential",
+        "xamzcredential",
+        "xgoogsignedheaders",
+        "xamzsignedheaders",
+        "promptcachekey",
+        "cachekey",
+        "idempotencykey",
+        "sortkey",
+        "primarykey",
+        "keyname",
+        "keyid",
+        "thoughtsignature",
+        "azuremlmodelsession",
+        "authtype",
+        "authmethod",
+        "authentication",
+        "serverauth",
+        "tokenendpoint",
+        "tokenurl",
+        "tokenuri",
+        "authurl",
+        "authuri",
+        "authorizationendpoint",
     }
 )
 _PASSWORD = re.compile(r"passw|passwd|passphrase|pwd")

@@ -274,11 +274,17 @@ def _scan_object(scan: _Scan, obj: dict[str, Any], path: str, where: str, depth:
             _scan_json(scan, item, child, where, depth)
             continue
         lkey = key.lower()
-        if (lkey == "signature" and thinking) or (lkey == "token" and "logprob" in obj):
+        if (
+            (lkey == "signature" and thinking)
+            or (lkey == "token" and "logprob" in obj)
+            or (lkey == "token" and _CURSOR.match(item))
+        ):
             scan.lookalike(place, item)
-        elif lkey == "token" and _CURSOR.match(item):
-            scan.lookalike(place, item)
-        elif lkey == "value" and isinstance(pair_name, str) and _judge(scan, pair_name, item, place, "token-in-body"):
+        elif (
+            lkey == "value"
+            and isinstance(pair_name, str)
+            and _judge(scan, pair_name, item, place, "token-in-body")
+        ):
             continue
         elif lkey == "key" and "value" not in obj and _HEX_KEY.match(item):
             scan.add("secret-parameter", place, item)  # a bare 64-hex `key`: Tenable's linking keys

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.secret import Finding
-from cassettes_tool.secrets.rules import SHAPE, SHAPE_HINT, SHAPE_KINDS, field_kind, is_placeholder, looks_real
+from cassettes_tool.secrets.rules import (
+    SHAPE,
+    SHAPE_HINT,
+    SHAPE_KINDS,
+    field_kind,
+    is_placeholder,
+    looks_real,
+)
 from cassettes_tool.secrets.scan import AUTH_SCHEME, scan_interaction
 
 #: `# GITHUB_TOKEN=ghp_...` and a credential header's block-list value (`Authorization:\n - Bearer x`)
