@@ -48,6 +48,12 @@ _XML_ELEMENT = re.compile(r"<([A-Za-z][\w:.-]{0,80})>([^<>]{1,4096})</\1>")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32,}$")
 
 
+#: a JSON path built only when something is found there: (parent, key or index)
+JsonPath = tuple[Any, "str | int"] | None
+#: where a value is: a text, or a body and a JSON path not yet written out
+Place = str | tuple[str, JsonPath]
+
+
 @dataclass
 class _Scan:
     """One interaction's scan: the names that count, and what was found."""
@@ -58,10 +64,11 @@ class _Scan:
     lookalikes: bool
     found: list[Finding] = field(default_factory=list)
 
-    def add(self, kind: str, where: str, value: str, secret: str = "") -> None:
-        self.found.append(Finding(kind, self.idx, where, value, "" if secret == value else secret))
+    def add(self, kind: str, where: Place, value: str, secret: str = "") -> None:
+        place = _text(where)
+        self.found.append(Finding(kind, self.idx, place, value, "" if secret == value else secret))
 
-    def lookalike(self, where: str, value: str) -> None:
+    def lookalike(self, where: Place, value: str) -> None:
         if self.lookalikes and value.strip():
             self.add("lookalike", where, value)
 
@@ -143,7 +150,7 @@ def _cookie(scan: _Scan, part: str, where: str) -> None:
     if LOOKALIKE_COOKIE.match(name.strip()):
         scan.lookalike(where, value)
         return
-    shaped = list(_shape_matches(value))
+    shaped = list(shape_matches(value))
     if shaped:
         for kind, shape_value in shaped:
             scan.add(kind, where, shape_value)
@@ -167,7 +174,7 @@ def _credential_header(scan: _Scan, name: str, value: str, where: str) -> None:
     if is_placeholder(token, name) or not (looks_real(token, name) or scan.named(name) == "password"):
         _shapes(scan, value, where)
         return
-    shaped = list(_shape_matches(token))
+    shaped = list(shape_matches(token))
     kind = shaped[0][0] if shaped else ("bearer-token" if scheme else "credential-header")
     scan.add(kind, where, shaped[0][1] if shaped and kind != "bearer-token" else token)
 
@@ -175,7 +182,7 @@ def _credential_header(scan: _Scan, name: str, value: str, where: str) -> None:
 # ---------------------------------------------------------------------------- names and values
 
 
-def _judge(scan: _Scan, name: str, value: str, where: str, default: str, raw: str | None = None) -> bool:
+def _judge(scan: _Scan, name: str, value: str, where: Place, default: str, raw: str | None = None) -> bool:
     """Report `value` when `name` says it is a credential and it is not a placeholder.
     `raw` is the value as written (percent-encoded) when that differs. True when reported."""
     kind = scan.named(name)
@@ -195,7 +202,7 @@ def _judge(scan: _Scan, name: str, value: str, where: str, default: str, raw: st
     if kind == "signature":
         scan.add("signed-url", where, written, value)
         return True
-    shaped = list(_shape_matches(AUTH_SCHEME.sub("", value)))
+    shaped = list(shape_matches(AUTH_SCHEME.sub("", value)))
     scan.add(shaped[0][0] if shaped else default, where, written, value)
     return True
 
@@ -229,7 +236,7 @@ def _scan_body(scan: _Scan, body: Body, side: str) -> None:
     kind = body.kind
     where = f"{side}.body"
     if kind is BodyKind.JSON:
-        _scan_json(scan, body.value, "$", where, 0)
+        _scan_json(scan, body.value, None, where, 0)
     elif kind is BodyKind.FORM:
         for name, value in body.value:
             if not _judge(scan, name, value, f"{where} {name}", "secret-parameter"):
@@ -251,48 +258,76 @@ def _scan_text(scan: _Scan, text: str, where: str, depth: int) -> None:
                 _nested_json(scan, line[5:].strip(), where, depth)
 
 
-def _scan_json(scan: _Scan, value: Any, path: str, where: str, depth: int) -> None:
+def _text(where: Place) -> str:
+    return where if isinstance(where, str) else f"{where[0]} {json_path(where[1])}"
+
+
+def json_path(path: JsonPath) -> str:
+    """`$.a.b[0]['c d']` from the linked path."""
+    parts: list[str] = []
+    while path is not None:
+        path, step = path
+        if isinstance(step, int):
+            parts.append(f"[{step}]")
+        else:
+            parts.append(f".{step}" if SIMPLE_KEY.match(step) else f"[{step!r}]")
+    return "$" + "".join(reversed(parts))
+
+
+def _scan_json(scan: _Scan, value: Any, path: JsonPath, where: str, depth: int) -> None:
     if isinstance(value, dict):
         _scan_object(scan, value, path, where, depth)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _scan_json(scan, item, f"{path}[{i}]", where, depth)
+            if isinstance(item, dict | list):
+                _scan_json(scan, item, (path, i), where, depth)
+            elif isinstance(item, str) and len(item) >= 16:
+                _string(scan, item, (where, (path, i)), depth)
     elif isinstance(value, str):
-        _string(scan, value, f"{where} {path}", depth)
+        _string(scan, value, (where, path), depth)
 
 
-def _scan_object(scan: _Scan, obj: dict[str, Any], path: str, where: str, depth: int) -> None:
-    thinking = obj.get("type") in ("thinking", "redacted_thinking") or path.endswith(
-        ("reasoningText", "reasoningContent")
-    )
+def _scan_object(scan: _Scan, obj: dict[str, Any], path: JsonPath, where: str, depth: int) -> None:
     pair_name = obj.get("key", obj.get("name"))
     for key, item in obj.items():
-        key = str(key)
-        child = f"{path}.{key}" if SIMPLE_KEY.match(key) else f"{path}[{key!r}]"
-        place = f"{where} {child}"
+        if isinstance(item, dict | list):
+            _scan_json(scan, item, (path, str(key)), where, depth)
+            continue
         if not isinstance(item, str):
-            _scan_json(scan, item, child, where, depth)
             continue
-        lkey = key.lower()
-        if (
-            (lkey == "signature" and thinking)
-            or (lkey == "token" and "logprob" in obj)
-            or (lkey == "token" and _CURSOR.match(item))
-        ):
-            scan.lookalike(place, item)
-        elif (
-            lkey == "value"
-            and isinstance(pair_name, str)
-            and _judge(scan, pair_name, item, place, "token-in-body")
-        ):
-            continue
-        elif lkey == "key" and "value" not in obj and _HEX_KEY.match(item):
-            scan.add("secret-parameter", place, item)  # a bare 64-hex `key`: Tenable's linking keys
-        elif lkey == "signature" or not _judge(scan, key, item, place, "token-in-body"):
-            _string(scan, item, place, depth)
+        key = str(key)
+        kind = _KINDS.get(key, _MISSING)
+        if kind is _MISSING:
+            kind = _KINDS[key] = field_kind(key)
+        if len(item) < 16 and kind is None and key != "value" and key.lower() not in scan.fields:
+            continue  # too short for a shape, and no name that makes it a credential
+        _scan_member(scan, obj, key, item, pair_name, (where, (path, key)), depth)
 
 
-def _string(scan: _Scan, value: str, where: str, depth: int) -> None:
+def _scan_member(
+    scan: _Scan, obj: dict[str, Any], key: str, item: str, pair: Any, place: Place, depth: int
+) -> None:
+    lkey = key.lower()
+    if lkey == "signature" and (
+        obj.get("type") in ("thinking", "redacted_thinking") or "reasoning" in _text(place)
+    ):
+        scan.lookalike(place, item)  # an LLM's thinking signature: integrity, not access
+    elif lkey == "token" and ("logprob" in obj or _CURSOR.match(item)):
+        scan.lookalike(place, item)  # a logprob token, a STAC `next:` cursor
+    elif lkey == "value" and isinstance(pair, str) and _judge(scan, pair, item, place, "token-in-body"):
+        return
+    elif lkey == "key" and "value" not in obj and _HEX_KEY.match(item):
+        scan.add("secret-parameter", place, item)  # a bare 64-hex `key`: Tenable's linking keys
+    elif lkey == "signature" or not _judge(scan, key, item, place, "token-in-body"):
+        _string(scan, item, place, depth)
+
+
+_MISSING: Any = object()
+#: field_kind per JSON key: real bodies repeat a few hundred keys millions of times
+_KINDS: dict[str, str | None] = {}
+
+
+def _string(scan: _Scan, value: str, where: Place, depth: int) -> None:
     """A string not judged by its name: its shapes, and what it may carry inside."""
     if len(value) < 16:
         return
@@ -300,6 +335,9 @@ def _string(scan: _Scan, value: str, where: str, depth: int) -> None:
     if depth >= _MAX_DEPTH or len(value) > _MAX_NESTED:
         return
     head = value.lstrip()[:1]
+    if head not in ("{", "[", "h") and not _BASE64.match(value):
+        return
+    where = _text(where)
     if head in ("{", "["):
         _nested_json(scan, value, where, depth)
     elif value.startswith(("http://", "https://")) and ("?" in value or "#" in value or "@" in value):
@@ -313,7 +351,7 @@ def _nested_json(scan: _Scan, text: str, where: str, depth: int) -> None:
         inner = json.loads(text)
     except ValueError:
         return
-    _scan_json(scan, inner, "$", f"{where} (json)", depth + 1)
+    _scan_json(scan, inner, None, f"{where} (json)", depth + 1)
 
 
 def _base64(scan: _Scan, value: str, where: str, depth: int) -> None:
@@ -336,8 +374,8 @@ def _base64(scan: _Scan, value: str, where: str, depth: int) -> None:
 # ---------------------------------------------------------------------------- shapes
 
 
-def _shape_matches(text: str) -> Iterator[tuple[str, str]]:
-    if not SHAPE_HINT.search(text):
+def shape_matches(text: str) -> Iterator[tuple[str, str]]:
+    if len(text) < 16 or not SHAPE_HINT.search(text):
         return
     for match in SHAPE.finditer(text):
         kind = SHAPE_KINDS[match.lastgroup or ""]
@@ -349,6 +387,6 @@ def _shape_matches(text: str) -> Iterator[tuple[str, str]]:
         yield kind, value
 
 
-def _shapes(scan: _Scan, text: str, where: str, raw: str | None = None) -> None:
-    for kind, value in _shape_matches(text):
+def _shapes(scan: _Scan, text: str, where: Place, raw: str | None = None) -> None:
+    for kind, value in shape_matches(text):
         scan.add(kind, where, raw if raw is not None else value, value)

@@ -15,21 +15,23 @@ from dataclasses import dataclass
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.secret import Finding
 from cassettes_tool.secrets.rules import (
-    SHAPE,
-    SHAPE_HINT,
-    SHAPE_KINDS,
+    AUTH_SCHEME,
     field_kind,
     is_placeholder,
     looks_real,
 )
-from cassettes_tool.secrets.scan import AUTH_SCHEME, scan_interaction
+from cassettes_tool.secrets.scan import scan_interaction, shape_matches
 
 #: `# GITHUB_TOKEN=ghp_...` and a credential header's block-list value (`Authorization:\n - Bearer x`)
-_COMMENT = re.compile(r"^[ \t]*#(.*)$", re.MULTILINE)
+_COMMENT = re.compile(r"\n[ \t]*#([^\n]*)")
 _ASSIGN = re.compile(r"([A-Za-z_][\w.-]*)\s*[=:]\s*[\"']?([^\s\"',;]+)")
+_HEADER_NAMES = (
+    r"authorization|proxy-authorization|x-api-key|x-auth|x-auth-token|private-token"
+    r"|x-goog-api-key|x-session-token|x-vault-token"
+)
+_HEADER_NAME = re.compile(rf"^(?:{_HEADER_NAMES})$", re.IGNORECASE)
 _HEADER_ITEM = re.compile(
-    r"^[ \t]*[\"']?(authorization|proxy-authorization|x-api-key|x-auth|x-auth-token|private-token"
-    r"|x-goog-api-key|x-session-token|x-vault-token)[\"']?[ \t]*:[ \t]*\n[ \t]*-[ \t]*[\"']?([^\n\"']+)",
+    rf"^[ \t]*[\"']?({_HEADER_NAMES})[\"']?[ \t]*:[ \t]*\n[ \t]*-[ \t]*[\"']?([^\n\"']+)",
     re.MULTILINE | re.IGNORECASE,
 )
 
@@ -58,7 +60,7 @@ def find_in_cassette(
         for finding in scan_interaction(interaction, headers=headers, fields=fields, lookalikes=lookalikes):
             found.append(Located(finding, line_in(loaded.text, finding, bounds)))
     seen = {located.finding.value for located in found} | {located.finding.secret for located in found}
-    for offset, kind, value in _text_only(loaded.text, loaded.serializer):
+    for offset, kind, value in _text_only(loaded):
         if value in seen or not loaded.interactions:
             continue
         seen.add(value)
@@ -68,28 +70,36 @@ def find_in_cassette(
     return found
 
 
-def _text_only(text: str, serializer: str) -> Iterable[tuple[int, str, str]]:
-    if SHAPE_HINT.search(text):
-        for match in SHAPE.finditer(text):
-            kind = SHAPE_KINDS[match.lastgroup or ""]
-            value = match.group(match.lastgroup or 0)
-            if kind == "bearer-token":
-                value = AUTH_SCHEME.sub("", value)
-                if not looks_real(value):
-                    continue
-            yield match.start(), kind, value
-    if serializer == "json":
+def _text_only(loaded: Cassette) -> Iterable[tuple[int, str, str]]:
+    """What the records do not hold: YAML comments, and a credential header written twice
+    (the loader keeps the last one). Everything else in the text is in the records."""
+    text = loaded.text
+    if loaded.serializer == "json":
         return
-    if "#" in text:
+    if "\n#" in text or "\n #" in text or "  #" in text:
         for comment in _COMMENT.finditer(text):
-            for assign in _ASSIGN.finditer(comment.group(1)):
+            body = comment.group(1)
+            for kind, value in shape_matches(body):
+                yield comment.start(1) + body.find(value), kind, value
+            for assign in _ASSIGN.finditer(body):
                 name, value = assign.group(1), assign.group(2)
                 if field_kind(name) and looks_real(value, name):
                     yield comment.start(1) + assign.start(2), "token-in-body", value
-    for item in _HEADER_ITEM.finditer(text):
-        token = AUTH_SCHEME.sub("", item.group(2).strip())
-        if not is_placeholder(token) and looks_real(token):
-            yield item.start(2), "credential-header", token
+    if _written_twice(loaded):
+        for item in _HEADER_ITEM.finditer(text):
+            token = AUTH_SCHEME.sub("", item.group(2).strip())
+            if not is_placeholder(token) and looks_real(token):
+                yield item.start(2), "credential-header", token
+
+
+def _written_twice(loaded: Cassette) -> bool:
+    """A credential header's name stands in the text more often than the records hold it."""
+    counts: dict[str, int] = {}
+    for interaction in loaded.interactions:
+        for name, _ in interaction.request.headers:
+            if _HEADER_NAME.match(name):
+                counts[name] = counts.get(name, 0) + 1
+    return any(loaded.text.count(f"{name}:") > count for name, count in counts.items())
 
 
 def _interaction_at(starts: list[int | None], line: int) -> int:
