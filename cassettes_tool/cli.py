@@ -196,15 +196,20 @@ class CassettesGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CassettesError as exc:
-            click.echo(f"cassettes: error: {exc}", err=True)
+            from cassettes_tool.secrets.masker import mask_text  # errors may quote a URL or header
+
+            click.echo(f"cassettes: error: {mask_text(str(exc))}", err=True)
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            from cassettes_tool.secrets.masker import mask_text
+
             if _verbose_asked(sys.argv[1:]) or _verbose_asked([*ctx.protected_args, *ctx.args]):
-                click.echo(traceback.format_exc().rstrip(), err=True)
+                click.echo(mask_text(traceback.format_exc().rstrip()), err=True)
             click.echo(
-                f"cassettes: internal error: {type(exc).__name__}: {exc} (--verbose shows where)", err=True
+                f"cassettes: internal error: {type(exc).__name__}: {mask_text(str(exc))} (--verbose shows where)",
+                err=True,
             )
             ctx.exit(int(ExitCode.INCOMPLETE))
 
@@ -371,6 +376,10 @@ def check(
         shard=command.Shard.parse(shard) if shard else None,
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
+    if chosen is not None:
+        from cassettes_tool.secrets.masker import remember_target
+
+        remember_target(chosen)
     result = command.run(
         settings.cassette_paths(paths),
         settings,

@@ -11,6 +11,7 @@ from cassettes_tool.report.json import render_json
 from cassettes_tool.report.junit import render_junit
 from cassettes_tool.report.markdown import render_markdown
 from cassettes_tool.report.text import render_drift_text
+from cassettes_tool.secrets.masker import mask_text
 
 
 def render(
@@ -22,13 +23,14 @@ def render(
     verbose: bool = False,
     color: bool = False,
 ) -> str:
-    """The report in the asked format; `text` is the command's own human renderer."""
+    """The report in the asked format; `text` is the command's own human renderer. Every
+    format passes the one masker: no credential is printed, whatever a message quotes."""
     if fmt is Format.JSON:
         return render_json(report)
     if fmt is Format.HTML:
         from cassettes_tool.report.html import render_html
 
-        return render_html(report)
+        return mask_text(render_html(report))
     renderer: Callable[..., Iterable[str]] = {
         Format.MARKDOWN: render_markdown,
         Format.JUNIT: render_junit,
@@ -36,4 +38,4 @@ def render(
     kwargs: dict[str, Any] = {"quiet": quiet, "verbose": verbose}
     if renderer is render_drift_text:
         kwargs["color"] = color
-    return "".join(f"{line}\n" for line in renderer(report, **kwargs))
+    return mask_text("".join(f"{line}\n" for line in renderer(report, **kwargs)))
