@@ -134,7 +134,7 @@ def _scan_headers(scan: _Scan, headers: Headers, side: str) -> None:
             _credential_header(scan, name, value, where)
         elif lname in ("location", "content-location", "link", "refresh"):
             for url in re.findall(r"https?://[^\s<>\"',;]+", value):
-                _scan_url(scan, url, where, query_prefix=f"{where} ")
+                _scan_url(scan, url, where, query_prefix=None)  # masked where the header is
             _shapes(scan, value, where)
         else:
             if scan.lookalikes and _field_kind(name) is None and "token" in lname and not value.isdigit():
@@ -207,7 +207,7 @@ def _judge(scan: _Scan, name: str, value: str, where: Place, default: str, raw: 
     return True
 
 
-def _scan_url(scan: _Scan, url: str, where: str, *, query_prefix: str) -> None:
+def _scan_url(scan: _Scan, url: str, where: str, *, query_prefix: str | None) -> None:
     """Userinfo, query and fragment parameters of a URL, each judged by its name."""
     try:
         parts = urlsplit(url)
@@ -222,7 +222,7 @@ def _scan_url(scan: _Scan, url: str, where: str, *, query_prefix: str) -> None:
         for pair in encoded.split("&"):
             raw_name, _, raw_value = pair.partition("=")
             name, value = unquote_plus(raw_name), unquote_plus(raw_value)
-            place = f"{query_prefix}{name}"
+            place = where if query_prefix is None else f"{query_prefix}{name}"
             if normal(name) in ("pagetoken", "nexttoken", "continuationtoken") or _CURSOR.match(value):
                 scan.lookalike(place, raw_value)
             elif not _judge(scan, name, value, place, "secret-parameter", raw_value):
