@@ -150,3 +150,60 @@ def test_lint_fix_masks_the_planted_set_and_a_second_run_changes_nothing(tmp_pat
     second = run("lint", "--fix", str(folder))
     assert second.exit_code == 0, second.output
     assert before == {p: p.read_bytes() for p in folder.glob("*.yaml")}
+
+
+def test_each_finding_points_at_the_line_that_holds_it(tmp_path: Path) -> None:
+    from cassettes_tool import cassette
+    from cassettes_tool.secrets.text import find_in_cassette
+
+    data = Path(__file__).resolve().parent.parent / "data" / "secrets"
+    subprocess.run(
+        [sys.executable, str(data / "make_planted.py"), str(tmp_path)], check=True, capture_output=True
+    )
+    checked = 0
+    for path in sorted((tmp_path / "cassettes").glob("*.yaml")):
+        loaded = cassette.load(path)
+        lines = loaded.text.splitlines()
+        for located in find_in_cassette(loaded):
+            value = located.finding.value
+            interaction = loaded.interactions[located.finding.interaction]
+            assert located.line is not None and interaction.line is not None
+            assert located.line >= interaction.line
+            if value in loaded.text:
+                assert value[:12] in lines[located.line - 1], (path.name, located)
+                checked += 1
+    assert checked > 30
+
+
+def _leaky(path: Path) -> str:
+    token = "ghp_" + _rnd(36)
+    path.write_text(
+        "interactions:\n- request:\n    body: null\n    headers:\n      Authorization:\n      - token "
+        + token
+        + "\n    method: GET\n    uri: https://api.github.com/user\n  response:\n    body:\n      string: '{}'\n"
+        "    headers: {}\n    status:\n      code: 200\n      message: OK\nversion: 1\n"
+    )
+    return token
+
+
+def test_fix_writes_a_symlinks_target_inside_the_project_and_refuses_outside(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, run: Any
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.cassettes]\n")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "cassettes").mkdir()
+    inside = tmp_path / "real" / "inside.yaml"
+    token = _leaky(inside)
+    inside.chmod(0o640)
+    (tmp_path / "cassettes" / "inside.yaml").symlink_to(inside)
+    outside = tmp_path_factory.mktemp("elsewhere") / "outside.yaml"
+    other = _leaky(outside)
+    (tmp_path / "cassettes" / "outside.yaml").symlink_to(outside)
+
+    result = run("lint", "--fix", "cassettes")
+
+    assert result.exit_code == 1
+    assert (tmp_path / "cassettes" / "inside.yaml").is_symlink()
+    assert token not in inside.read_text() and (inside.stat().st_mode & 0o777) == 0o640
+    assert other in outside.read_text()  # refused: outside the project
+    assert "outside.yaml" in result.output and other not in result.output
