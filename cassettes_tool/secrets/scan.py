@@ -202,8 +202,11 @@ def _judge(scan: _Scan, name: str, value: str, where: Place, default: str, raw: 
     if kind == "signature":
         scan.add("signed-url", where, written, value)
         return True
-    shaped = list(shape_matches(AUTH_SCHEME.sub("", value)))
-    scan.add(shaped[0][0] if shaped else default, where, written, value)
+    token = AUTH_SCHEME.sub("", value)
+    shaped = list(shape_matches(token))
+    if raw is None and token != value:
+        written = token  # `Bearer <REDACTED:kind>` keeps its scheme
+    scan.add(shaped[0][0] if shaped else default, where, written, token)
     return True
 
 
