@@ -439,6 +439,8 @@ def resolve_target(config: Config, flags: TargetFlags) -> Target:
         for known in [h for h in headers if h.lower() == name.lower()]:
             del headers[known]
         headers[name] = _flag_value(name, value)
+    for name, value in headers.items():
+        _check_header(name, value, config.source if flags.name else None)
     methods = tuple(dict.fromkeys([*base.methods, *(m.upper() for m in flags.methods)]))
     return replace(
         base,
@@ -456,6 +458,22 @@ def _check_base_url(host: str, url: str, source: Path | None) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ConfigError(
             f"{host} = {url!r}: a base URL is http(s)://host[:port][/prefix], without query or fragment",
+            source=source,
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _check_header(name: str, value: str, source: Path | None) -> None:
+    """A target header is sent as is to staging: a newline would smuggle another header.
+    Checked before any request; the value is never echoed (it is usually the token)."""
+    if not _TOKEN_NAME.match(name):
+        raise ConfigError(f"header name {name!r} is not a valid HTTP header name", source=source)
+    if _CONTROL.search(value):
+        raise ConfigError(
+            f"header {name}: its value holds a control character or a line break (value not shown)",
             source=source,
         )
 

@@ -40,7 +40,17 @@ def _inflate(data: bytes, wbits: int) -> bytes:
 
 
 def _gunzip(data: bytes) -> bytes:
-    return _inflate(data, zlib.MAX_WBITS | 16)
+    """Every member of a multi-member gzip body, as gzip readers and HTTP clients read it."""
+    out = b""
+    while data:
+        decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out += decoder.decompress(data, MAX_DECODED_BYTES + 1 - len(out))
+        if decoder.unconsumed_tail or len(out) > MAX_DECODED_BYTES:
+            raise TooLarge()
+        data = decoder.unused_data if decoder.eof else b""
+        if data and not data.startswith(b"\x1f\x8b"):
+            break  # trailing bytes after the last member, as gzip tolerates
+    return out
 
 
 def _inflate_deflate(data: bytes) -> bytes:

@@ -38,15 +38,20 @@ class CassettesGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CassettesError as exc:
-            click.echo(f"cassettes: error: {printable(str(exc))}", err=True)
+            from cassettes_tool.secrets.masker import mask_text  # errors may quote a URL or header
+
+            click.echo(f"cassettes: error: {printable(mask_text(str(exc)))}", err=True)
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            from cassettes_tool.secrets.masker import mask_text
+
             if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
-                click.echo(traceback.format_exc().rstrip(), err=True)
+                click.echo(mask_text(traceback.format_exc().rstrip()), err=True)
+            said = printable(mask_text(str(exc)))
             click.echo(
-                f"cassettes: internal error: {type(exc).__name__}: {printable(str(exc))} (--verbose shows where)",
+                f"cassettes: internal error: {type(exc).__name__}: {said} (--verbose shows where)",
                 err=True,
             )
             ctx.exit(int(ExitCode.INCOMPLETE))

@@ -28,6 +28,7 @@ from cassettes_tool.model.change import Severity
 from cassettes_tool.model.manifest import Outcome
 from cassettes_tool.model.result import CassetteResult, Report, RunInfo, ShardInfo, Status
 from cassettes_tool.refresh.route import rerecord
+from cassettes_tool.secrets.masker import remember_target
 from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def run(
     """`suite` re-records through the test suite (`target`, then optional, maps hosts back);
     `output` gets its output."""
     check_serializer(config)
+    if target is not None:
+        remember_target(target)  # the masker never shows the target's own credentials
     found = cassette.discover(paths, cassette.excluder(config))
     files = select(found.files, options.shard)
     linted = cassette.map_files(

@@ -15,6 +15,7 @@ from cassettes_tool.model.result import Report, RunInfo
 from cassettes_tool.refresh import scratch as scratch_runs
 from cassettes_tool.refresh.route import rerecord
 from cassettes_tool.refresh.suite_log import SuiteOptions
+from cassettes_tool.secrets.masker import remember_target
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ def run(
     else:
         given = options.target.given or options.suite is None  # a replay always needs one
         target = resolve_target(config, options.target) if given else None
+        if target is not None:
+            remember_target(target)
         if applying is not None and applying.commit is not None:
             apply.check_commit(config.cassette_paths(paths), applying.commit)
         manifest = rerecord(

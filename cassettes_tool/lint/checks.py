@@ -13,10 +13,11 @@ from cassettes_tool.config import LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
 from cassettes_tool.lint.codes import CODES, SECRET_NAMES, Selection
-from cassettes_tool.model import Finding, Headers
+from cassettes_tool.model import Headers
 from cassettes_tool.model.cassette import Cassette, Interaction
 from cassettes_tool.model.result import CassetteResult, Problem, Status
 from cassettes_tool.secrets import fix
+from cassettes_tool.secrets.text import find_in_cassette
 from cassettes_tool.words import human_size
 
 
@@ -52,7 +53,7 @@ def check_file(
             serializer=loaded.serializer,
             size=len(loaded.text.encode("utf-8")),  # as scan says it: check's JSON is an inventory too
             interactions=tuple(cassette.interaction_summary(i) for i in loaded.interactions),
-            problems=tuple(problems(loaded, headers=headers, fields=fields, rules=rules)),
+            problems=tuple(problems(loaded, headers=headers, fields=fields, rules=rules, chosen=chosen)),
         ),
         chosen,
     )
@@ -72,15 +73,16 @@ def _fix_file(
     chosen: Selection,
     root: Path | None = None,
 ) -> CassetteResult:
-    findings: list[Finding] = []
+    located = find_in_cassette(loaded, headers=headers, fields=fields)
+    findings = [item.finding for item in located]
+    lines = {id(item.finding): item.line for item in located}
     for interaction in loaded.interactions:
-        findings += secrets.scan_interaction(interaction, headers=headers, fields=fields)
         if redact is not None:
             try:
                 findings += secrets.covered_values(interaction, redact)
             except ValueError as exc:
                 raise ConfigError(str(exc), key="redact.body") from None
-    findings = [f for f in findings if chosen.wants(CODES[f.kind], f.kind)]
+    findings = [f for f in findings if f.kind != "lookalike" and chosen.wants(CODES[f.kind], f.kind)]
     unique = list({(f.interaction, f.where, f.value): f for f in reversed(findings)}.values())[::-1]
     note = None
     if unique:
@@ -95,13 +97,16 @@ def _fix_file(
                     CODES[f.kind],
                     f.kind,
                     f"{f.placeholder} in {f.where}",
-                    _line_of(loaded, f, loaded.interactions[f.interaction].line),
+                    lines.get(id(f), loaded.interactions[f.interaction].line),
                 )
                 for f in unique
             )
             if fixed.reserialised:
                 note = f"written again through vcrpy's serializer: {fixed.reserialised}"
-            left = problems(fixed.cassette, headers=headers, fields=fields, rules=rules)
+            left = [
+                replace(p, message=f"not masked: {p.message}") if p.code.startswith("S") else p
+                for p in problems(fixed.cassette, headers=headers, fields=fields, rules=rules, chosen=chosen)
+            ]
             result = CassetteResult(
                 path=loaded.path,
                 status=Status.OK,
@@ -115,7 +120,7 @@ def _fix_file(
         path=loaded.path,
         status=Status.OK,
         serializer=loaded.serializer,
-        problems=tuple(problems(loaded, headers=headers, fields=fields, rules=rules)),
+        problems=tuple(problems(loaded, headers=headers, fields=fields, rules=rules, chosen=chosen)),
         note=note,
     )
     return _selected(result, chosen)
@@ -141,8 +146,10 @@ def problems(
     headers: tuple[str, ...] = (),
     fields: tuple[str, ...] = (),
     rules: LintRules | None = None,
+    chosen: Selection | None = None,
 ) -> list[Problem]:
-    """Credentials and an empty cassette; with `rules`, the hygiene checks too.
+    """Credentials and an empty cassette; with `rules`, the hygiene checks too; lookalikes
+    (S201) only when `chosen` selects them.
 
     Without `rules` this is the guard `refresh --apply` runs on a copy before writing it
     back: a large body or a repeated interaction must not stop that.
@@ -152,16 +159,18 @@ def problems(
         found.append(
             Problem(CODES["no-interactions"], "no-interactions", "cassette has no interactions", None)
         )
-    for interaction in loaded.interactions:
-        for finding in secrets.scan_interaction(interaction, headers=headers, fields=fields):
-            found.append(
-                Problem(
-                    CODES[finding.kind],
-                    finding.kind,
-                    f"{SECRET_NAMES[finding.kind]} in {finding.where}: {finding.masked}",
-                    _line_of(loaded, finding, interaction.line),
-                )
+    lookalikes = chosen is not None and chosen.wants(CODES["lookalike"], "lookalike")
+    for item in find_in_cassette(loaded, headers=headers, fields=fields, lookalikes=lookalikes):
+        finding = item.finding
+        found.append(
+            Problem(
+                CODES[finding.kind],
+                finding.kind,
+                f"{SECRET_NAMES[finding.kind]} in {finding.where} of interaction "
+                f"{finding.interaction}: {finding.masked}",
+                item.line,
             )
+        )
     if rules is not None:
         found += hygiene(loaded, rules.max_body_bytes)
     return found
@@ -251,13 +260,3 @@ def staging_host(host: str) -> str | None:
     if host.endswith(".local"):
         return "a .local host"
     return "a staging host" if _STAGING.search(host) else None
-
-
-def _line_of(loaded: Cassette, finding: Finding, start: int | None) -> int | None:
-    """The line that holds the value; YAML folds long scalars, so try its head too."""
-    for needle in (finding.value, finding.value[:24], finding.value[:12]):
-        if len(needle) >= 8:
-            line = cassette.line_of(loaded.text, needle, start)
-            if line is not None:
-                return line
-    return start

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from cassettes_tool.config import Config, LintRules
 from cassettes_tool.errors import ConfigError
-from cassettes_tool.secrets.rules import SECRET_RULES
+from cassettes_tool.secrets.rules import OPT_IN_CODES, SECRET_RULES
 
 #: The problems of a cassette file and their stable codes (C); credentials (S) come from
 #: the secret rule table, so a new rule is one row there.
@@ -29,8 +29,9 @@ SECRET_NAMES: dict[str, str] = {rule.kind: rule.name for rule in SECRET_RULES}
 
 
 #: Codes a plain `lint` leaves out: real suites call one endpoint twice on purpose (vcrpy
-#: plays each recording once), so a repeated interaction is a hint, not a default failure.
-OPT_IN = frozenset({"C009"})
+#: plays each recording once), so a repeated interaction is a hint, not a default failure;
+#: and credential lookalikes (S201: cursors, CDN cookies) are no credential at all.
+OPT_IN = frozenset({"C009"}) | OPT_IN_CODES
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,10 @@ class Finding:
     interaction: int
     #: `request.header.Authorization`, `request.query.api_key`, `response.body $.token`
     where: str
+    #: the value as it stands in the cassette (percent-encoded, base64-wrapped: the wrapper)
     value: str
+    #: the credential itself when `value` is its encoded or wrapping form
+    secret: str = ""
 
     @property
     def masked(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -84,18 +86,38 @@ def ssl_context(verify: bool | str) -> bool | ssl.SSLContext:
 def make_client(target: Target, verify: bool | ssl.SSLContext) -> httpx.Client:
     """One pooled client per staging origin: `concurrency` caps its open connections.
 
-    Proxies come from the environment (`trust_env`); redirects are not followed. The
-    client's own default headers are dropped so that only what was recorded is sent.
+    Proxies come from the environment (`trust_env`), except for loopback targets: a proxy
+    must not see a staging token meant for 127.0.0.1. Redirects are not followed. No cookie
+    jar: a `Set-Cookie` of one answer is never sent with another request. The client's own
+    default headers are dropped so that only what was recorded is sent.
     """
+    limits = httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency)
+    direct = {
+        f"all://{host}": httpx.HTTPTransport(verify=verify, limits=limits)
+        for host in {(urlsplit(url).hostname or "") for url in target.hosts.values()}
+        if _is_loopback(host)
+    }
     client = httpx.Client(
         verify=verify,
         timeout=httpx.Timeout(target.timeout, pool=None),
-        limits=httpx.Limits(max_connections=target.concurrency, max_keepalive_connections=target.concurrency),
+        limits=limits,
         follow_redirects=False,
         trust_env=True,
+        mounts=direct or None,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
     client.headers.clear()
     return client
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def origin(url: str) -> str:

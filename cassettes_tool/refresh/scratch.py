@@ -21,6 +21,7 @@ from cassettes_tool.jsonpath import parse_path
 from cassettes_tool.model import Masked
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, RunInfo, Status
+from cassettes_tool.secrets.masker import mask_text
 
 MANIFEST = "manifest.json"
 
@@ -125,7 +126,7 @@ def _new_run_folder(scratch: Path, started: datetime) -> str:
 
 
 def write_manifest(manifest: RunManifest) -> None:
-    text = json.dumps(_manifest_json(manifest), indent=2, ensure_ascii=False) + "\n"
+    text = mask_text(json.dumps(_manifest_json(manifest), indent=2, ensure_ascii=False) + "\n")
     cassette.write_atomic(manifest.folder / MANIFEST, text)
 
 

@@ -22,6 +22,7 @@ from cassettes_tool.model.result import (
 )
 from cassettes_tool.model.summary import Summary
 from cassettes_tool.report.common import VERDICT_WORDS
+from cassettes_tool.secrets.masker import mask_text
 from cassettes_tool.words import display_path
 
 SCHEMA = "cassettes-report/1"
@@ -151,13 +152,14 @@ _PRETTY_MAX = 500
 
 
 def render_json(report: Report) -> str:
+    """The JSON report, through the one masker (placeholders keep the JSON valid)."""
     data = to_json(report)
     if len(report.cassettes) <= _PRETTY_MAX:
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        return mask_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     cassettes = data.pop("cassettes")
     head = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     lines = ",\n    ".join(json.dumps(c, ensure_ascii=False, default=str) for c in cassettes)
-    return head[:-2] + ',\n  "cassettes": [\n    ' + lines + "\n  ]\n}\n"
+    return mask_text(head[:-2] + ',\n  "cassettes": [\n    ' + lines + "\n  ]\n}\n")
 
 
 def age_json(age: Age | None) -> dict[str, Any] | None:

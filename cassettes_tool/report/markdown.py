@@ -25,6 +25,7 @@ from cassettes_tool.report.common import (
     visible,
 )
 from cassettes_tool.report.safe import markdown_code, markdown_text, printable
+from cassettes_tool.secrets.masker import mask_text
 from cassettes_tool.words import display_path, plural
 
 
@@ -213,4 +214,4 @@ def render_commit_message(report: Report) -> str:
         trailers.append(f"Cassettes-Run: {report.run.run_id}")
     if trailers:
         lines += ["", *trailers]
-    return "\n".join(lines) + "\n"
+    return mask_text("\n".join(lines) + "\n")

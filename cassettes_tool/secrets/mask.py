@@ -18,7 +18,7 @@ from cassettes_tool.secrets.rules import (
     CREDENTIAL_HEADERS,
     SECRET_NAME,
     TARGET_HEADER,
-    looks_real,
+    is_placeholder,
 )
 from cassettes_tool.secrets.scan import scan_interaction
 
@@ -38,7 +38,7 @@ def mask_interaction(
     """
     masked: list[Masked] = []
     for value in known:
-        if looks_real(value):
+        if len(value.strip()) >= 4 and not is_placeholder(value):
             for where in _places(interaction):
                 changed = _replace(interaction, where, value, f"<REDACTED:{TARGET_HEADER}>")
                 if changed != interaction:
@@ -147,4 +147,5 @@ def secret_values(headers: Iterable[tuple[str, str]], names: Iterable[str] = ())
             values += [part.partition("=")[2].strip() for part in value.split(";")]
         else:
             values.append(AUTH_SCHEME.sub("", value.strip()))  # the token alone covers the whole
-    return tuple(v for v in dict.fromkeys(values) if looks_real(v))
+    # a target's own value is masked whatever its shape (a word-like staging token too)
+    return tuple(v for v in dict.fromkeys(values) if len(v.strip()) >= 4 and not is_placeholder(v))

@@ -1,9 +1,12 @@
 """What a credential looks like: by name (headers, fields) and by shape; and what a placeholder is.
 
-Two nets: by name (a credential header, a secret-named query, form or JSON field with a
-real-looking value) and by shape (JWTs, cloud and SaaS key formats, private key blocks,
-bearer tokens in text). Placeholders that scrubbing leaves behind (`<REDACTED>`,
-`FILTERED`, `***`, `0000000000`) are not findings.
+Two nets: by name (a credential header, a secret-named query, form, JSON or XML field with a
+real-looking value; names compared case- and separator-insensitively) and by shape (JWTs,
+cloud and SaaS key formats, private key blocks, bearer tokens in text). Only exact
+placeholders are exempt (`<REDACTED>`, `FILTERED`, `***`, an env-var name); a value that
+merely starts with `secret_`, `token_` or `test_` is a value (Notion's tokens do).
+What looks like a credential but is not (pagination cursors, CDN and analytics cookies,
+LLM thinking signatures) is a `lookalike`: a default-off code, never masked by lint.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ CREDENTIAL_HEADERS = frozenset(DEFAULT_REDACT_HEADERS) | {
     "private-token",
     "x-session-token",
     "x-vault-token",
+    "x-auth",
+    "x-apikeys",
 }
 
 
@@ -49,7 +54,7 @@ class SecretRule:
     """One kind of credential: its stable lint code, how a message names it, and its shape.
 
     The one table every part derives from: the scanner's shapes, lint's codes and
-    messages, the placeholders masking leaves (`<REDACTED:kind>`).
+    messages, the placeholders masking leaves (`<REDACTED:kind>`), the opt-in codes.
     """
 
     kind: str
@@ -57,6 +62,8 @@ class SecretRule:
     name: str
     #: the regular expression a value of this kind matches anywhere in text, when it has a shape
     shape: str | None = None
+    #: reported only when selected by name (`--select S201`): not a credential
+    opt_in: bool = False
 
 
 SECRET_RULES: tuple[SecretRule, ...] = (
@@ -79,7 +86,20 @@ SECRET_RULES: tuple[SecretRule, ...] = (
     ),
     SecretRule("stripe-key", "S107", "Stripe live key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b"),
     SecretRule("slack-token", "S107", "Slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
-    SecretRule("google-api-key", "S106", "Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    SecretRule("google-api-key", "S106", "Google API key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+    SecretRule(
+        "anthropic-key", "S107", "Anthropic API key", r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{20,}"
+    ),
+    SecretRule(
+        "openai-key",
+        "S107",
+        "OpenAI API key",
+        r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
+    ),
+    SecretRule(
+        "notion-token", "S107", "Notion token", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b"
+    ),
+    SecretRule("huggingface-token", "S107", "Hugging Face token", r"\bhf_[A-Za-z]{34,}\b"),
     SecretRule("bearer-token", "S101", "bearer token", r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
     # by name: where the value sits says what it is
     SecretRule("credential-header", "S101", "credential"),
@@ -89,48 +109,163 @@ SECRET_RULES: tuple[SecretRule, ...] = (
     SecretRule("secret-parameter", "S103", "secret-named parameter"),
     SecretRule("url-password", "S103", "password in the URL"),
     SecretRule("password", "S103", "password"),
+    SecretRule("signed-url", "S103", "signed URL signature"),
     SecretRule("token-in-body", "S104", "token"),
+    # not credentials: cursors, CDN/analytics cookies, LLM signatures (opt-in, never masked by lint)
+    SecretRule("lookalike", "S201", "credential lookalike (not a credential)", opt_in=True),
 )
 RULES = {rule.kind: rule for rule in SECRET_RULES}
+OPT_IN_CODES = frozenset(rule.code for rule in SECRET_RULES if rule.opt_in)
 _SHAPES = tuple((rule.kind, rule.shape) for rule in SECRET_RULES if rule.shape is not None)
 SHAPE = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern) in enumerate(_SHAPES)))
 SHAPE_KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
+#: a cheap first look: text without any of these cannot hold a shape
+SHAPE_HINT = re.compile(
+    r"eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|_live_|xox|AIza|sk-|secret_|ntn_|hf_|earer|BEGIN"
+)
 
 
 _PLACEHOLDER = re.compile(
     r"""^(?:
-        <[^<>]*> | \{\{.*\}\} | \$\{.*\} | %\(.*\)s
+        <[^<>]*> | \[[A-Za-z_:-]*\] | \{\{.*\}\} | \$\{.*\} | \$[A-Z_][A-Z0-9_]* | %\(.*\)s
       | [*xX#.\-_0]+ | 1234\d* | abc(?:def)?\d*
-      | (?:redacted|filtered|dummy|fake|placeholder|masked|hidden|removed|scrubbed|sanitized
-           |none|null|nil|undefined|test|testing|example|sample|changeme|secret|token|password
-           |mytoken|my[-_]?token|api[-_]?key|your[-_].*)(?:[-_:].*)?
+      | (?:redacted|filtered|dummy|fake|placeholder|masked|hidden|removed|scrubbed|sanitized|obfuscated)
+        (?:[-_:][\w:-]*)?
+      | none|null|nil|undefined|changeme|example|your[-_].*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
-_PLACEHOLDER_WORD = re.compile(r"redacted|filtered|dummy|placeholder|<[^<>]*>|\*{3,}", re.IGNORECASE)
+_PLACEHOLDER_WORD = re.compile(r"redacted|filtered|<[^<>]*>|\*{3,}", re.IGNORECASE)
 
 
 AUTH_SCHEME = re.compile(r"^(Bearer|Basic|Token|Digest|Bot|OAuth|AWS4-HMAC-SHA256|ApiKey)\s+", re.I)
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder(value: str, name: str = "") -> bool:
+    """An exact placeholder form; with `name`, also the field's own name (`TNS_SESSIONID=SESSIONID`)."""
     stripped = value.strip().strip("\"'")
     if not stripped:
         return True
-    if _PLACEHOLDER.match(stripped) or _PLACEHOLDER_WORD.search(stripped):
+    if _PLACEHOLDER.match(stripped) or _ENV_NAME.match(stripped):  # `TIO_ACCESS_KEY`
         return True
-    return len(set(stripped)) <= 2  # `0000000000`, `xxxx-xxxx`
+    if _PLACEHOLDER_WORD.search(stripped):
+        return True
+    if name and len(stripped) >= 3 and normal(stripped) and normal(stripped) in normal(name):
+        return True
+    return len(set(stripped)) <= 2  # `0000000000`, `xxxx-xxxx`, `-`
 
 
-def looks_real(value: str) -> bool:
-    """A credential-named value worth reporting: long enough and not a placeholder."""
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_WORDS = re.compile(r"^[A-Za-z]+(?:[ _./-][A-Za-z]+)*$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def looks_real(value: str, name: str = "") -> bool:
+    """A credential-named value worth reporting: long enough, not a placeholder, a word, a number or a date."""
     value = value.strip()
-    return len(value) >= 8 and not is_placeholder(value) and len(set(value)) >= 5
+    if len(value) < 8 or len(set(value)) < 5 or is_placeholder(value, name):
+        return False
+    if _NUMBER.match(value) or _DATE.match(value):
+        return False
+    return not (_WORDS.match(value) and (value.islower() or value.istitle() or value.isupper()))
 
 
-PASSWORD_FIELD = re.compile(r"pass|pwd", re.IGNORECASE)
+_STATUS_WORDS = frozenset({"set", "unset", "true", "false", "yes", "no", "none", "required", "optional"})
+
+
+def password_value(value: str, name: str = "") -> bool:
+    """A password-named value: any value but an exact placeholder or a status word (`SET`).
+
+    Fixture words count (`nope`, `toor`, even `password`): a password is whatever a server accepted.
+    """
+    stripped = value.strip()
+    return bool(stripped) and stripped.lower() not in _STATUS_WORDS and not is_placeholder(stripped)
+
+
+def normal(name: str) -> str:
+    """`Client-Secret`, `client_secret`, `clientSecret` -> `clientsecret`."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+#: normalised names that mention a credential word but never hold one
+_NOT_NAMES = frozenset(
+    {
+        "nexttoken",
+        "previoustoken",
+        "prevtoken",
+        "pagetoken",
+        "nextpagetoken",
+        "pagingtoken",
+        "continuationtoken",
+        "xcontinuationtoken",
+        "continuation",
+        "cursor",
+        "nextcursor",
+        "tokentype",
+        "accesscontrolallowcredentials",
+        "wwwauthenticate",
+        "proxyauthenticate",
+        "xgoogcredential",
+        "xamzcredential",
+        "xgoogsignedheaders",
+        "xamzsignedheaders",
+        "promptcachekey",
+        "cachekey",
+        "idempotencykey",
+        "sortkey",
+        "primarykey",
+        "keyname",
+        "keyid",
+        "thoughtsignature",
+        "azuremlmodelsession",
+        "authtype",
+        "authmethod",
+        "authentication",
+        "serverauth",
+        "tokenendpoint",
+        "tokenurl",
+        "tokenuri",
+        "authurl",
+        "authuri",
+        "authorizationendpoint",
+    }
+)
+_PASSWORD = re.compile(r"passw|passwd|passphrase|pwd")
+_SECRET = re.compile(r"secret|token|apikey|accesskey|privatekey|csrf|xsrf|credential$|sessionid|sessionkey")
+_SESSION = re.compile(r"session|^sid$|sessid")
+_AUTH = frozenset({"auth", "xauth", "authorization", "proxyauthorization", "authkey", "xauthkey"})
+_SIGNATURE = frozenset({"xgoogsignature", "xamzsignature", "signature", "sig"})
+
+
+def field_kind(name: str) -> str | None:
+    """What a field's name says its value is: `password`, `secret`, `session`, `signature`, or None."""
+    key = normal(name)
+    if not key or key in _NOT_NAMES or key.startswith(("lastauth", "authpref", "max")) or "uuid" in key:
+        return None
+    if key.endswith(("tokens", "count", "expires", "expiresin", "expiry", "url", "uri", "type", "name")):
+        return None
+    if _PASSWORD.search(key):
+        return "password"
+    if key in _SIGNATURE:
+        return "signature"
+    if key in _AUTH or _SECRET.search(key) or (key.endswith("key") and key != "key"):
+        return "secret"
+    if _SESSION.search(key):
+        return "session"
+    return None
+
+
+#: cookies that are not credentials: CDN bot management, analytics, routing and preferences
+LOOKALIKE_COOKIE = re.compile(
+    r"^(?:__cf_bm|_cfuvid|cf_clearance|__cflb|__cfruid|_ga\w*|_gid|_gat\w*|_fbp|_gcl_\w+|aid"
+    r"|guest_id\w*|personalization_id|nginx-cloud-site-id|gs_flow_control|awsalb\w*|lang|locale"
+    r"|ajs_\w+|_hj\w+|optimizely\w*|amplitude\w*|mp_\w+|muc_ads|ph_\w+)$",
+    re.IGNORECASE,
+)
 
 
 SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -145,3 +280,4 @@ TARGET_HEADER = RULES["target-header"].kind
 
 
 SECRET_NAME = re.compile(r"auth|token|key|secret|session|cookie|sign|pass", re.IGNORECASE)
+PASSWORD_FIELD = re.compile(r"pass|pwd", re.IGNORECASE)

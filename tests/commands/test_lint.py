@@ -154,7 +154,7 @@ def test_redact_config_adds_header_names(
     server.add_route(
         "GET",
         "/auth/internal",
-        Answer(200, b"{}", "application/json", (("X-Internal-Session", "s3ss10n-4b5c6d7e8f"),)),
+        Answer(200, b"{}", "application/json", (("X-Internal-Ref", "s3ss10n-4b5c6d7e8f"),)),
     )
     record_cassette(
         "internal.yaml",
@@ -162,7 +162,7 @@ def test_redact_config_adds_header_names(
         server=server,
     )
     assert run("lint", "cassettes").exit_code == 0
-    (tmp_path / "pyproject.toml").write_text('[tool.cassettes.redact]\nheaders = ["x-internal-session"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.cassettes.redact]\nheaders = ["x-internal-ref"]\n')
     result = run("lint", "cassettes")
     assert result.exit_code == 1
-    assert "S101 credential-header" in result.stdout and "X-Internal-Session" in result.stdout
+    assert "S101 credential-header" in result.stdout and "X-Internal-Ref" in result.stdout

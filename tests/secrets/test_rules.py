@@ -58,7 +58,7 @@ def _planted() -> Interaction:
 
 def test_every_rule_has_a_code_and_a_name() -> None:
     for rule in SECRET_RULES:
-        assert re.fullmatch(r"S1\d\d", rule.code), rule
+        assert re.fullmatch(r"S2\d\d" if rule.opt_in else r"S1\d\d", rule.code), rule
         assert rule.name and CODES[rule.kind] == rule.code and SECRET_NAMES[rule.kind] == rule.name
     assert len(RULES) == len(SECRET_RULES), "a kind is listed twice"
     assert set(SHAPE_KINDS.values()) == {rule.kind for rule in SECRET_RULES if rule.shape}
