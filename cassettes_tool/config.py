@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.jsonpath import parse_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,6 +101,9 @@ class Config:
     ignore: IgnoreRules = IgnoreRules()
     redact: RedactRules = RedactRules()
     lint: LintRules = LintRules()
+    #: arrays whose order is their meaning (a reorder is a value change), and arrays that are sets
+    ordered: tuple[str, ...] = ()
+    unordered: tuple[str, ...] = ()
 
     def cassette_paths(self, overrides: tuple[Path, ...] = ()) -> tuple[Path, ...]:
         """PATH arguments win; then the configured folders; then the current folder."""
@@ -168,6 +172,19 @@ def _is_str_list(value: Any) -> str | None:
     return None
 
 
+def _is_jsonpath_list(value: Any) -> str | None:
+    """A list of JSONPaths the diff can read (`$..bbox`, `$.features[*].links`)."""
+    problem = _is_str_list(value)
+    if problem:
+        return problem
+    for i, item in enumerate(value):
+        try:
+            parse_path(item)
+        except ValueError as exc:
+            return f"item {i}: {exc}"
+    return None
+
+
 def _is_str_table(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a table of strings, got {_type_name(value)}"
@@ -221,6 +238,8 @@ TOP_SCHEMA: dict[str, Check] = {
     "serializer": _is_str,
     "fail_on": _one_of("breaking", "additive", "value"),
     "max_age": _is_number,
+    "ordered": _is_jsonpath_list,
+    "unordered": _is_jsonpath_list,
 }
 
 
@@ -335,6 +354,8 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         serializer=settings.get("serializer"),
         fail_on=settings.get("fail_on", "breaking"),
         max_age=settings.get("max_age"),
+        ordered=tuple(settings.get("ordered", ())),
+        unordered=tuple(settings.get("unordered", ())),
         targets=settings.get("targets", {}),
         ignore=IgnoreRules(
             body=tuple(ignore.get("body", ())), headers=tuple(h.lower() for h in ignore.get("headers", ()))

@@ -7,6 +7,7 @@ layout is still read.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,12 @@ def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set
         method=str(req["method"]).upper(),
         uri=str(req["uri"]),
         headers=req_headers,
-        body=_body(req.get("body"), req_headers, notes),
+        body=_body(_stored_body(req, notes), req_headers, notes),
     )
     resp_headers = Headers.from_recorded(resp.get("headers"))
     status, reason = _status(resp, notes)
-    if "body" in resp:
-        stored = resp["body"]
+    if "body" in resp or "parsed_body" in resp:
+        stored = _stored_body(resp, notes)
     else:
         stored = resp.get("content")
         notes.add("response `content` instead of `body` (httpx stubs before vcrpy 6)")
@@ -133,6 +134,15 @@ def _interaction(item: Any, index: int, line: int | None, path: Path, notes: set
         body=_body(stored, resp_headers, notes),
     )
     return Interaction(index=index, request=request, response=response, line=line)
+
+
+def _stored_body(message: dict[str, Any], notes: set[str]) -> Any:
+    """`body`, or `parsed_body`: the JSON a project's own serializer stores as YAML
+    (pydantic-ai's cassettes), read back as the JSON text it stands for."""
+    if "body" not in message and "parsed_body" in message:
+        notes.add("body stored as `parsed_body` (a project serializer)")
+        return json.dumps(message["parsed_body"], ensure_ascii=False).encode("utf-8")
+    return message.get("body")
 
 
 def _body(stored: Any, headers: Headers, notes: set[str]) -> Body:
