@@ -30,6 +30,8 @@ class InteractionRun:
     body_kind: str | None = None
     body_size: int | None = None
     attempts: int = 0
+    #: staging base URLs in the answer (headers and body) written back as the recorded origin
+    mapped_back: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                         "body_kind": i.body_kind,
                         "body_size": i.body_size,
                         "attempts": i.attempts,
+                        "mapped_back": i.mapped_back,
                     }
                     for i in run.interactions
                 ],
@@ -211,6 +212,7 @@ def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
                 body_kind=i["body_kind"],
                 body_size=i["body_size"],
                 attempts=i["attempts"],
+                mapped_back=int(i.get("mapped_back", 0)),
             )
             for i in data["interactions"]
         ),
