@@ -39,7 +39,7 @@ _HEAVY = frozenset({"href", "url", "uri", "link", "self", "path", "email"})
 _LIGHT = frozenset({"title", "description", "summary", "label", "text", "message", "type"})
 #: a field value held by more old items than this does not propose candidates (keeps pairing linear)
 _RARE = 8
-#: the share of weighted fields two items must have in common to be one item
+#: the share of weighted fields two items must have in common (more than) to be one item
 _SIMILAR = 0.5
 
 
@@ -142,22 +142,27 @@ def _identity_key(old: list[Any], new: list[Any]) -> str | None:
 def _link_key(item: Any) -> tuple[Any, ...] | None:
     if not isinstance(item, dict) or not isinstance(item.get("href"), str):
         return None
-    return tuple(json.dumps(item.get(k), sort_keys=True) for k in LINK_KEYS)
+    return tuple(_scalar_token(item.get(k)) for k in LINK_KEYS)
 
 
-def _tokens(item: Any) -> dict[tuple[str, str], float]:
+def _scalar_token(value: Any) -> Any:
+    """Hashable and typed: `1` and `true` stay apart, as JSON keeps them."""
+    if isinstance(value, dict | list):
+        return _canonical(value)
+    return (json_type(value), value)
+
+
+def _tokens(item: Any) -> dict[tuple[str, Any], float]:
     """An item's fields as weighted (key, value) tokens; volatile values say nothing of identity."""
     if not isinstance(item, dict):
         return {}
     tokens = {}
     for key, value in item.items():
-        if isinstance(value, dict | list):
-            text = _canonical(value)
-        elif volatile.format_of(value) is not None or volatile.is_placeholder(value):
+        if not isinstance(value, dict | list) and (
+            volatile.format_of(value) or volatile.is_placeholder(value)
+        ):
             continue
-        else:
-            text = json.dumps(value)
-        tokens[(key, text)] = 4.0 if key in _HEAVY else 0.5 if key in _LIGHT else 1.0
+        tokens[(key, _scalar_token(value))] = 4.0 if key in _HEAVY else 0.5 if key in _LIGHT else 1.0
     return tokens
 
 
@@ -172,7 +177,7 @@ def _similar(
     if not rest_old or not rest_new:
         return rest_old, rest_new
     old_tokens = {i: _tokens(old[i]) for i in rest_old}
-    holders: dict[tuple[str, str], list[int]] = defaultdict(list)
+    holders: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for i, tokens in old_tokens.items():
         for token in tokens:
             holders[token].append(i)
@@ -184,7 +189,7 @@ def _similar(
             theirs = old_tokens[i]
             shared = sum(w for t, w in tokens.items() if t in theirs)
             score = shared / max(sum(tokens.values()), sum(theirs.values()))
-            if score >= _SIMILAR:
+            if score > _SIMILAR:
                 scored.append((-score, i, j))
     scored.sort()
     used_old: set[int] = set()
@@ -200,18 +205,17 @@ def _similar(
 def _grown(
     old: list[Any], new: list[Any], rest_old: list[int], rest_new: list[int], pairs: list[tuple[Any, Any]]
 ) -> tuple[list[int], list[int]]:
-    """Items that gained or lost the same fields: equal on the fields all of them share (a field
-    added to every item of `[{}, {}]`, one removed from every item)."""
-    left = [old[i] for i in rest_old] + [new[j] for j in rest_new]
-    if not rest_old or not rest_new or not all(isinstance(item, dict) for item in left):
+    """Items equal on the fields both sides know: a field added to (or removed from) every item."""
+    if not rest_old or not rest_new:
         return rest_old, rest_new
-    common = set.intersection(*(set(item) for item in left))
-    if not common and not (all(not old[i] for i in rest_old) or all(not new[j] for j in rest_new)):
+    if not all(isinstance(old[i], dict) for i in rest_old) or not all(
+        isinstance(new[j], dict) for j in rest_new
+    ):
         return rest_old, rest_new
-    shared = sorted(common)
+    known = set().union(*(old[i].keys() for i in rest_old)) & set().union(*(new[j].keys() for j in rest_new))
 
     def projected(item: dict[str, Any]) -> str:
-        return repr([(k, _sig(item[k])) for k in shared])
+        return repr(sorted((k, _sig(v)) for k, v in item.items() if k in known))
 
     return _match(old, new, rest_old, rest_new, projected, pairs, keep=True)
 

@@ -19,6 +19,7 @@ class Changes:
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[Any, ...], Change] = {}
+        self._counts: dict[tuple[Any, ...], int] = {}
 
     def add(
         self,
@@ -32,22 +33,24 @@ class Changes:
     ) -> None:
         self._fold(Change(severity, kind, where, path, old, new, detail))
 
-    def _fold(self, change: Change) -> None:
+    def _fold(self, change: Change, count: int | None = None) -> None:
         key = (change.severity, change.kind, change.where, change.path)
-        seen = self._by_key.get(key)
-        self._by_key[key] = change if seen is None else replace(seen, count=seen.count + change.count)
+        self._by_key.setdefault(key, change)
+        self._counts[key] = self._counts.get(key, 0) + (change.count if count is None else count)
 
     def only_volatile(self) -> bool:
-        return all(c.severity is Severity.VOLATILE for c in self._by_key.values())
+        return all(key[0] is Severity.VOLATILE for key in self._by_key)
 
     def absorb(self, other: Changes) -> None:
-        for change in other._by_key.values():
-            self._fold(change)
+        for key, change in other._by_key.items():
+            self._fold(change, other._counts[key])
 
     def freeze(self) -> tuple[Change, ...]:
-        return tuple(
-            sorted(self._by_key.values(), key=lambda c: (-c.severity.rank, c.where.value, c.path or ""))
-        )
+        folded = [
+            change if change.count == self._counts[key] else replace(change, count=self._counts[key])
+            for key, change in self._by_key.items()
+        ]
+        return tuple(sorted(folded, key=lambda c: (-c.severity.rank, c.where.value, c.path or "")))
 
 
 class Walker:
@@ -152,8 +155,8 @@ class Walker:
         trial = Walker(self.rules, Changes())
         for a, b in zip(old, new, strict=True):
             trial.compare(a, b, item_path)
-        if not trial.changes.only_volatile():
-            return False
+            if not trial.changes.only_volatile():
+                return False
         self.changes.absorb(trial.changes)
         return True
 
