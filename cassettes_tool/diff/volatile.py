@@ -88,15 +88,19 @@ def _format_of_text(value: str) -> str | None:
 
 
 _SEPARATORS = re.compile(r"[_+\-./]")
+_CAMEL_WORDS = re.compile(r"^[a-z]*(?:[A-Z][a-z]{2,})+$")
 _HEX_TAIL = re.compile(r"^[0-9a-f]{12,}$|^[0-9A-F]{12,}$")
 
 
 def _random_tail(tail: str) -> bool:
     """The part after `ch_`: letters and digits mixed, or a slice of hex (`ch_{uuid4().hex[:12]}`
-    is all digits one time in 300). `ch_1001` and `tool_20250124` are values."""
+    is all digits one time in 300), or a long token in mixed case (`cus_MMqLcDRgcvrVavvkqujuIirI`)
+    that is not CamelCase words. `ch_1001` and `tool_20250124` are values."""
     has_digit = any(c.isdigit() for c in tail)
     has_alpha = any(c.isalpha() for c in tail)
-    return (has_digit and has_alpha) or bool(_HEX_TAIL.match(tail)) or _random_token(tail)
+    mixed_case = any(c.isupper() for c in tail) and any(c.islower() for c in tail)
+    long_token = len(tail) >= 20 and mixed_case and not _CAMEL_WORDS.match(tail)
+    return (has_digit and has_alpha) or long_token or bool(_HEX_TAIL.match(tail)) or _random_token(tail)
 
 
 def _random_token(text: str) -> bool:

@@ -3,11 +3,14 @@ with the originals and replay where they did."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.write import with_body
 from cassettes_tool.model.body import BodyKind
 from cassettes_tool.model.cassette import Cassette, Headers, Response
@@ -121,3 +124,42 @@ def map_back_response(response: Response, bases: Sequence[tuple[str, str]]) -> t
             total += count
             mapped = with_body(mapped, text.encode(body.charset or "utf-8", errors="replace"))
     return mapped, total
+
+
+def map_back_recorded(
+    cassette_dict: Mapping[str, Any], bases: Sequence[tuple[str, str]]
+) -> tuple[Mapping[str, Any], dict[int, int]]:
+    """`--via pytest`: the cassette vcrpy hands its persister, its answers mapped back as replay
+    maps them; per interaction, how many. A body it changes is stored decoded, as vcrpy's
+    `decode_compressed_response` does. vcrpy's own dict is left as it is."""
+    if not bases:
+        return cassette_dict, {}
+    counts: dict[int, int] = {}
+    responses = []
+    for index, response in enumerate(cassette_dict["responses"]):
+        response = copy.deepcopy(response)
+        headers = response.get("headers") or {}
+        count = 0
+        for name, values in headers.items():
+            if name.lower() in URL_HEADERS:
+                mapped = [map_back_text(str(v), bases) for v in values]
+                headers[name] = [text for text, _ in mapped]
+                count += sum(n for _, n in mapped)
+        first = {name.lower(): values[0] for name, values in headers.items() if values}
+        raw = (response.get("body") or {}).get("string")
+        body = decode(as_bytes(raw), first.get("content-type"), first.get("content-encoding"))
+        text = body.text if body.note is None else None
+        if text:
+            text, found = map_back_text(text, bases)
+            if found:
+                count += found
+                data = text.encode(body.charset or "utf-8", errors="replace")
+                response["body"] = {**response.get("body", {}), "string": data}
+                response["headers"] = {
+                    name: [str(len(data))] if name.lower() == "content-length" else values
+                    for name, values in headers.items()
+                    if name.lower() != "content-encoding"
+                }
+        counts[index] = count
+        responses.append(response)
+    return {**cassette_dict, "responses": responses}, counts

@@ -143,7 +143,7 @@ class _ScratchPersister:
 
     def save_cassette(self, cassette_path: str, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
         from cassettes_tool.cassette import write_atomic
-        from cassettes_tool.refresh.mapping import origin_of
+        from cassettes_tool.refresh.mapping import map_back_recorded, origin_of
         from cassettes_tool.refresh.scratch import is_under
 
         session = self.session
@@ -152,7 +152,7 @@ class _ScratchPersister:
             self._failed(f"refused to write {path}: outside the run folder")
             return
         try:
-            cassette_dict, mapped_back = _mapped_back(cassette_dict, session.plan.bases)
+            cassette_dict, mapped_back = map_back_recorded(cassette_dict, session.plan.bases)
             text, masked = _scrubbed(path, cassette_dict, serializer, session.plan)
             write_atomic(path, text)
         except Exception as exc:  # a test's cassette must not fail the test: it is the cassette's entry
@@ -247,48 +247,6 @@ def _scrubbed(
         recorded=pairs if len(pairs) == len(loaded.interactions) else None,
         metadata=cassette_dict.get("metadata"),
     )
-
-
-def _mapped_back(
-    cassette_dict: Mapping[str, Any], bases: Sequence[tuple[str, str]]
-) -> tuple[Mapping[str, Any], dict[int, int]]:
-    """The answers with staging base URLs written as the recorded origins (`Location`, `Link`,
-    `Content-Location`, every string of a text body), as replay writes them; per interaction,
-    how many. A body it changes is stored decoded, as vcrpy's `decode_compressed_response` does."""
-    from cassettes_tool.cassette import as_bytes, decode
-    from cassettes_tool.refresh.mapping import URL_HEADERS, map_back_text
-
-    if not bases:
-        return cassette_dict, {}
-    counts: dict[int, int] = {}
-    responses = []
-    for index, response in enumerate(cassette_dict["responses"]):
-        response = copy.deepcopy(response)
-        headers = response.get("headers") or {}
-        count = 0
-        for name, values in headers.items():
-            if name.lower() in URL_HEADERS:
-                mapped = [map_back_text(str(v), bases) for v in values]
-                headers[name] = [text for text, _ in mapped]
-                count += sum(n for _, n in mapped)
-        first = {name.lower(): values[0] for name, values in headers.items() if values}
-        raw = (response.get("body") or {}).get("string")
-        body = decode(as_bytes(raw), first.get("content-type"), first.get("content-encoding"))
-        text = body.text if body.note is None else None
-        if text:
-            text, found = map_back_text(text, bases)
-            if found:
-                count += found
-                data = text.encode(body.charset or "utf-8", errors="replace")
-                response["body"] = {**response.get("body", {}), "string": data}
-                response["headers"] = {
-                    name: [str(len(data))] if name.lower() == "content-length" else values
-                    for name, values in headers.items()
-                    if name.lower() != "content-encoding"
-                }
-        counts[index] = count
-        responses.append(response)
-    return {**cassette_dict, "responses": responses}, counts
 
 
 def _recorded_first(before: Callable[[Any], Any], bases: Sequence[tuple[str, str]]) -> Callable[[Any], Any]:

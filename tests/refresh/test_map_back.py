@@ -20,8 +20,7 @@ from cassettes_tool import cassette, diff
 from cassettes_tool.demo.services import Answer, DemoServer
 from cassettes_tool.model.body import Body
 from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
-from cassettes_tool.refresh.mapping import map_back_response
-from cassettes_tool.refresh.plugin import _mapped_back
+from cassettes_tool.refresh.mapping import map_back_recorded, map_back_response
 
 PUBLIC = "https://files.example.com"
 
@@ -85,7 +84,7 @@ def test_the_suite_route_maps_answers_back_as_replay_does() -> None:
             }
         ],
     }
-    mapped, counts = _mapped_back(recorded, [(staging, PUBLIC)])
+    mapped, counts = map_back_recorded(recorded, [(staging, PUBLIC)])
     assert counts == {0: 7}
     (response,) = mapped["responses"]
     assert response["headers"]["Link"] == [f"<{PUBLIC}/things?page=2>; rel=next"]
