@@ -517,8 +517,13 @@ def scenario_c(items: int, seed: int, runs: int) -> bool:
         Cassette(Path(f"{side}.json"), "json", (_interaction(value),))
         for side, value in (("old", old_value), ("new", new_value))
     )
-    ours = min(timed(partial(diff.diff, old_c, new_c))[0] for _ in range(runs))
-    result = diff.diff(old_c, new_c)
+    ours = cpu = float("inf")
+    for _ in range(runs):
+        gc.collect()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = diff.diff(old_c, new_c)
+        ours = min(ours, time.perf_counter() - started)
+        cpu = min(cpu, time.process_time() - started_cpu)
     for change in (c for c in result.changes if c.severity is not Severity.VOLATILE):
         print(
             f"    {change.severity.value:<8} {change.kind.value:<14} {change.path}  (x{change.count})  {(change.detail or '')[:70]}"
@@ -526,7 +531,10 @@ def scenario_c(items: int, seed: int, runs: int) -> bool:
     base_items = min(items, 2000)
     small_old, small_new = links_pair(seed, base_items)
     base, _ = timed(partial(DeepDiff, small_old, small_new, ignore_order=True))
-    print(f"  ours: best of {runs} {ours:.3f} s for {items:,} items (target < {TARGET_C:g} s)")
+    print(
+        f"  ours: best of {runs} {ours:.3f} s wall, {cpu:.3f} s CPU for {items:,} items "
+        f"(target < {TARGET_C:g} s, judged on CPU time: the machine may be shared)"
+    )
     print(
         f"  baseline: DeepDiff(ignore_order=True) {base:.3f} s for {base_items:,} items (it grows faster than linearly)"
     )
