@@ -105,6 +105,9 @@ class Config:
     ignore: IgnoreRules = IgnoreRules()
     redact: RedactRules = RedactRules()
     lint: LintRules = LintRules()
+    #: arrays whose order is their meaning (a reorder is a value change), and arrays that are sets
+    ordered: tuple[str, ...] = ()
+    unordered: tuple[str, ...] = ()
 
     def cassette_paths(self, overrides: tuple[Path, ...] = ()) -> tuple[Path, ...]:
         """PATH arguments win; then the configured folders; then the current folder."""
@@ -252,6 +255,8 @@ TOP_SCHEMA: dict[str, Check] = {
     "exclude": _is_glob_list,
     "fail_on": _one_of("breaking", "additive", "value"),
     "max_age": _is_number,
+    "ordered": _is_json_path_list,
+    "unordered": _is_json_path_list,
 }
 
 
@@ -367,6 +372,8 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         exclude=tuple(settings.get("exclude", ())),
         fail_on=settings.get("fail_on", "breaking"),
         max_age=settings.get("max_age"),
+        ordered=tuple(settings.get("ordered", ())),
+        unordered=tuple(settings.get("unordered", ())),
         targets=settings.get("targets", {}),
         ignore=IgnoreRules(
             body=tuple(ignore.get("body", ())), headers=tuple(h.lower() for h in ignore.get("headers", ()))

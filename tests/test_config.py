@@ -77,6 +77,11 @@ def test_explicit_config_file_wins(tmp_path: Path, record_cassette: Any, run: An
         ("[tool.cassettes.redact]\nheaders = [1]\n", "redact.headers: item 0: expected a string"),
         ("[tool.cassettes\npaths = []\n", "pyproject.toml: invalid TOML"),
         (
+            '[tool.cassettes]\nordered = ["$..bbox", "$.a[?x]"]\n',
+            "ordered: item 1: '$.a[?x]': cannot read the path at",
+        ),
+        ('[tool.cassettes]\nunordered = "$.tags"\n', "unordered: expected a list of strings"),
+        (
             '[tool.cassettes]\npaths = ["${NO_SUCH_VARIABLE_42}/c"]\n',
             "paths[0]: environment variable NO_SUCH_VARIABLE_42 is not set",
         ),
@@ -125,3 +130,22 @@ def test_unknown_serializer_is_a_config_error(tmp_path: Path, record_cassette: A
     result = run("scan", "cassettes")
     assert result.exit_code == 2
     assert "pyproject.toml: serializer: cannot import 'no_such_module_xyz:serializer'" in result.stderr
+
+
+def test_ordered_and_unordered_arrays_reach_the_diff(tmp_path: Path) -> None:
+    """`ordered`: strings in another order are a value change; `unordered`: numbers are a set."""
+    from cassettes_tool.diff import DiffRules
+    from cassettes_tool.diff.walker import Changes, Walker
+
+    write_pyproject(tmp_path, '[tool.cassettes]\nordered = ["$.steps"]\nunordered = ["$..scores"]\n')
+    rules = DiffRules.from_config(config.load(cwd=tmp_path))
+    changes = Changes()
+    old = {"steps": ["a", "b"], "tags": ["a", "b"], "x": {"scores": [1, 2]}, "bbox": [1, 2]}
+    new = {"steps": ["b", "a"], "tags": ["b", "a"], "x": {"scores": [2, 1]}, "bbox": [2, 1]}
+    Walker(rules, changes).compare(old, new, ())
+    found = {(c.severity.value, c.kind.value, c.path) for c in changes.freeze()}
+    assert found == {
+        ("value", "order_changed", "$.steps"),
+        ("volatile", "order_changed", "$.tags"),
+        ("value", "value_changed", "$.bbox"),
+    }

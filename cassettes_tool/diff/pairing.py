@@ -13,7 +13,7 @@ from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Interaction
 
 
-def _normal_uri(uri: str) -> str:
+def normal_uri(uri: str) -> str:
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -30,7 +30,7 @@ def _id_like(segment: str) -> bool:
 
 def uri_shape(uri: str) -> str:
     """The URI with id-like path segments and query values as wildcards."""
-    parts = urlsplit(_normal_uri(uri))
+    parts = urlsplit(normal_uri(uri))
     path = "/".join("{id}" if _id_like(seg) else seg for seg in parts.path.split("/"))
     query = "&".join(
         f"{k}={'{id}' if _id_like(v) else v}" for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -64,7 +64,7 @@ def pair(
                 pairs[queue.popleft()] = j
                 taken_new.add(j)
 
-    run(lambda i: (i.request.method, _normal_uri(i.request.uri), _body_key(i.request.body)))
+    run(lambda i: (i.request.method, normal_uri(i.request.uri), _body_key(i.request.body)))
     run(lambda i: (i.request.method, uri_shape(i.request.uri)))
 
     result: list[tuple[float, Interaction | None, Interaction | None]] = []

@@ -40,12 +40,15 @@ VOLATILE_HEADERS = frozenset(
         "x-powered-by",
         "strict-transport-security",
         "accept-ranges",
+        "x-content-type-options",
+        "x-frame-options",
+        "x-xss-protection",
     }
 )
 
 
 _VOLATILE_HEADER_PATTERN = re.compile(
-    r"request-?id|trace|correlation|^x-amz|^x-amzn|^x-b3-|^x-cache|^cf-|^x-ratelimit|^x-rate-limit"
+    r"request-?id|trace|correlation|^access-control-|^x-amz|^x-amzn|^x-b3-|^x-cache|^cf-|^x-ratelimit|^x-rate-limit"
     r"|^x-envoy|^x-kong|^x-azure|^x-ms-|^x-goog|^x-guploader|^x-github-request|^x-cloud-trace|^x-fastly"
     r"|^x-varnish|^x-edge|^x-iinfo|^x-akamai|^x-transaction|^x-connection-hash|^x-response"
 )
@@ -75,25 +78,36 @@ class DiffRules:
     ignore_body: tuple[str, ...] = ()
     ignore_headers: tuple[str, ...] = ()
     ordered: tuple[str, ...] = ()
+    unordered: tuple[str, ...] = ()
     acted_headers: tuple[str, ...] = ()
     _ignore: tuple[tuple[Any, ...], ...] = field(default=(), repr=False, compare=False)
     _ordered: tuple[tuple[Any, ...], ...] = field(default=(), repr=False, compare=False)
+    _unordered: tuple[tuple[Any, ...], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_ignore", tuple(parse_path(p) for p in self.ignore_body))
         object.__setattr__(self, "_ordered", tuple(parse_path(p) for p in self.ordered))
+        object.__setattr__(self, "_unordered", tuple(parse_path(p) for p in self.unordered))
 
     @classmethod
     def from_config(cls, config: Config) -> DiffRules:
         return cls(
-            ignore_body=config.ignore.body, ignore_headers=tuple(h.lower() for h in config.ignore.headers)
+            ignore_body=config.ignore.body,
+            ignore_headers=tuple(h.lower() for h in config.ignore.headers),
+            ordered=config.ordered,
+            unordered=config.unordered,
         )
 
     def ignores(self, path: tuple[Any, ...]) -> bool:
         return any(matches_prefix(pattern, path) for pattern in self._ignore)
 
     def is_ordered(self, path: tuple[Any, ...]) -> bool:
+        """The array's order is its meaning: positional, a reorder is a value change."""
         return any(matches(pattern, path) for pattern in self._ordered)
+
+    def is_unordered(self, path: tuple[Any, ...]) -> bool:
+        """The array is a set: a reorder is nothing, even for numbers."""
+        return any(matches(pattern, path) for pattern in self._unordered)
 
     def header_is_volatile(self, name: str) -> bool:
         return (

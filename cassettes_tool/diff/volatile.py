@@ -80,22 +80,59 @@ def _format_of_text(value: str) -> str | None:
     if _HEX.match(text):
         return "hex-id"
     prefixed = _PREFIXED.match(text)
-    if prefixed and _id_like(prefixed.group(2)):
+    if prefixed and _random_tail(prefixed.group(2)):
         return f"id:{prefixed.group(1)}"
-    if _B64.match(text) and _id_like(text):
+    if _B64.match(text) and _random_token(text):
         return "base64-id"
     return None
 
 
-def _id_like(text: str) -> bool:
-    """Random-looking: digits and letters mixed, or long and in mixed case (a token).
+_SEPARATORS = re.compile(r"[_+\-./]")
+_CAMEL_WORDS = re.compile(r"^[a-z]*(?:[A-Z][a-z]{2,})+$")
+_HEX_TAIL = re.compile(r"^[0-9a-f]{12,}$|^[0-9A-F]{12,}$")
 
-    `card_decline_rate_limit_exceeded` is a code, not an id: no digit, one case.
+
+def _random_tail(tail: str) -> bool:
+    """The part after `ch_`: letters and digits mixed, or a slice of hex (`ch_{uuid4().hex[:12]}`
+    is all digits one time in 300), or a long token in mixed case (`cus_MMqLcDRgcvrVavvkqujuIirI`)
+    that is not CamelCase words. `ch_1001` and `tool_20250124` are values."""
+    has_digit = any(c.isdigit() for c in tail)
+    has_alpha = any(c.isalpha() for c in tail)
+    mixed_case = any(c.isupper() for c in tail) and any(c.islower() for c in tail)
+    long_token = len(tail) >= 20 and mixed_case and not _CAMEL_WORDS.match(tail)
+    return (has_digit and has_alpha) or long_token or bool(_HEX_TAIL.match(tail)) or _random_token(tail)
+
+
+def _random_token(text: str) -> bool:
+    """Generated (random base64: `w1peaMz6INOvnvgPgYfPiQY`), not words put together.
+
+    Split on separators, a token is random when one piece is: a hex run, or letters and
+    digits whose character class changes every one or two characters. CamelCase words
+    (`ShippingAddressValidationError`), phrases (`South+of+Market+Child+Care`), slugs and
+    product codes (`LC08_L2SP_197023_20220324_02_T1`, `claude-sonnet-4-20250514`) are values.
     """
-    has_digit = any(c.isdigit() for c in text)
-    has_alpha = any(c.isalpha() for c in text)
-    mixed_case = any(c.isupper() for c in text) and any(c.islower() for c in text)
-    return (has_digit and has_alpha) or (len(text) >= 24 and mixed_case)
+    return any(
+        (_HEX.match(piece) and not piece.isdigit()) or _random_run(piece) for piece in _SEPARATORS.split(text)
+    )
+
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def _random_run(piece: str) -> bool:
+    """Letters and digits in pieces shorter than words: `qtsPvN7J8Q0` is 8 pieces in 11
+    characters, `ShippingAddressValidationError` 4 in 30, `20250717T112119` 3 in 15. Or
+    unpronounceable: words are two-fifths vowels, random letters one-fifth."""
+    if len(piece) < 8:
+        return False
+    words = _WORD.findall(piece)
+    classes = {"digit" if w[0].isdigit() else "letter" for w in words}
+    cases = any(c.isupper() for c in piece) and any(c.islower() for c in piece)
+    if (len(classes) == 2 or cases) and len(piece) / max(len(words), 1) < 3:
+        return True
+    letters = [c for c in piece if c.isalpha()]
+    vowels = sum(1 for c in letters if c in "aeiouAEIOU")
+    return cases and len(piece) >= 12 and len(letters) >= 10 and vowels / len(letters) < 0.2
 
 
 def classify(old: Any, new: Any) -> str | None:

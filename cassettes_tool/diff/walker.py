@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from cassettes_tool.diff import volatile
-from cassettes_tool.diff.items import json_type, pair_items
+from cassettes_tool.diff.items import ItemPairs, json_type, name_of, pair_items
 from cassettes_tool.diff.rules import DiffRules
 from cassettes_tool.jsonpath import WILD, render_path
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
@@ -19,6 +19,7 @@ class Changes:
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[Any, ...], Change] = {}
+        self._counts: dict[tuple[Any, ...], int] = {}
 
     def add(
         self,
@@ -32,22 +33,24 @@ class Changes:
     ) -> None:
         self._fold(Change(severity, kind, where, path, old, new, detail))
 
-    def _fold(self, change: Change) -> None:
+    def _fold(self, change: Change, count: int | None = None) -> None:
         key = (change.severity, change.kind, change.where, change.path)
-        seen = self._by_key.get(key)
-        self._by_key[key] = change if seen is None else replace(seen, count=seen.count + change.count)
+        self._by_key.setdefault(key, change)
+        self._counts[key] = self._counts.get(key, 0) + (change.count if count is None else count)
 
     def only_volatile(self) -> bool:
-        return all(c.severity is Severity.VOLATILE for c in self._by_key.values())
+        return all(key[0] is Severity.VOLATILE for key in self._by_key)
 
     def absorb(self, other: Changes) -> None:
-        for change in other._by_key.values():
-            self._fold(change)
+        for key, change in other._by_key.items():
+            self._fold(change, other._counts[key])
 
     def freeze(self) -> tuple[Change, ...]:
-        return tuple(
-            sorted(self._by_key.values(), key=lambda c: (-c.severity.rank, c.where.value, c.path or ""))
-        )
+        folded = [
+            change if change.count == self._counts[key] else replace(change, count=self._counts[key])
+            for key, change in self._by_key.items()
+        ]
+        return tuple(sorted(folded, key=lambda c: (-c.severity.rank, c.where.value, c.path or "")))
 
 
 class Walker:
@@ -110,31 +113,39 @@ class Walker:
                 self.compare(value, new[key], (*path, key))
 
     def _arrays(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
-        if self.rules.is_ordered(path):
-            for index, (a, b) in enumerate(zip(old, new, strict=False)):
-                self.compare(a, b, (*path, index))
-            if len(old) != len(new):
-                self._count_changed(old, new, path)
+        if _numeric_items(old) and _numeric_items(new) and not self.rules.is_unordered(path):
+            self._positional(old, new, path)
             return
-        containers = any(isinstance(v, dict | list) for v in old) or any(
-            isinstance(v, dict | list) for v in new
-        )
-        if not containers:
-            self._scalar_multiset(old, new, path)
+        if not _has_containers(old) and not _has_containers(new):
+            self._scalars(old, new, path)
             return
         item_path = (*path, WILD)
+        if self.rules.is_ordered(path):
+            for a, b in zip(old, new, strict=False):
+                self.compare(a, b, item_path)
+            if len(old) != len(new):
+                self._turnover(path, old[len(new) :], new[len(old) :], len(old), len(new))
+            return
         if self._in_recorded_order(old, new, item_path):
             return
-        pairs, extra_old, extra_new = pair_items(old, new)
-        for a, b in pairs:
+        items = pair_items(old, new)
+        for a, b in items.pairs:
             self.compare(a, b, item_path)
-        if extra_old or extra_new:
-            self._shape_of_extras(old, new, extra_old, extra_new, item_path)
-            self._count_changed(old, new, path)
+        if items.removed or items.added:
+            self._turnover(path, list(items.removed), list(items.added), len(old), len(new))
+            self._presence(old, new, items, item_path)
 
-    def _count_changed(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
-        detail = f"{len(old)} -> {len(new)} items"
-        self.add(Severity.VALUE, ChangeKind.ITEMS_CHANGED, path, len(old), len(new), detail)
+    def _turnover(
+        self, path: tuple[Any, ...], removed: list[Any], added: list[Any], before: int, after: int
+    ) -> None:
+        """Items that came and went: one value change for the array, naming them."""
+        gone, came = [name_of(i) for i in removed], [name_of(i) for i in added]
+        listed = [*(f"-{n}" for n in gone[:5]), *(f"+{n}" for n in came[:5])]
+        more = len(gone) + len(came) - len(listed)
+        detail = f"{before} -> {after} items: {len(gone)} removed, {len(came)} added" + (
+            f" ({', '.join(listed)}{f', {more} more' if more else ''})" if listed else ""
+        )
+        self.add(Severity.VALUE, ChangeKind.ITEMS_CHANGED, path, gone, came, detail)
 
     def _in_recorded_order(self, old: list[Any], new: list[Any], item_path: tuple[Any, ...]) -> bool:
         """The common case first: the same items in the same order, differing only in volatile
@@ -144,42 +155,71 @@ class Walker:
         trial = Walker(self.rules, Changes())
         for a, b in zip(old, new, strict=True):
             trial.compare(a, b, item_path)
-        if not trial.changes.only_volatile():
-            return False
+            if not trial.changes.only_volatile():
+                return False
         self.changes.absorb(trial.changes)
         return True
 
-    def _shape_of_extras(
-        self,
-        old: list[Any],
-        new: list[Any],
-        extra_old: list[Any],
-        extra_new: list[Any],
-        item_path: tuple[Any, ...],
-    ) -> None:
-        """Items without a partner still tell the shape: fields no item on the other side has."""
-        old_keys = {k for item in old if isinstance(item, dict) for k in item}
-        new_keys = {k for item in new if isinstance(item, dict) for k in item}
-        for item in extra_new:
-            if isinstance(item, dict):
-                for key in item.keys() - old_keys:
-                    if old_keys:
-                        self.add(
-                            Severity.ADDITIVE, ChangeKind.FIELD_ADDED, (*item_path, key), None, item[key]
-                        )
-        for item in extra_old:
-            if isinstance(item, dict):
-                for key in item.keys() - new_keys:
-                    if new_keys:
-                        self.add(
-                            Severity.BREAKING, ChangeKind.FIELD_REMOVED, (*item_path, key), item[key], None
-                        )
+    def _presence(self, old: list[Any], new: list[Any], items: ItemPairs, item_path: tuple[Any, ...]) -> None:
+        """What items without a partner say of the shape. A field no old item had, in an item
+        that came, was added. A field every old item had and no new item has was removed; with
+        items that pair this is already said by them, so it is judged here only when none did,
+        and the change says so: the reviewer tells an API change from a property of the data."""
+        old_fields = [_fields(i) for i in old if isinstance(i, dict)]
+        new_fields = [_fields(i) for i in new if isinstance(i, dict)]
+        if not old_fields or not new_fields:
+            return
+        known = set().union(*old_fields)
+        came = set().union(*(_fields(i) for i in items.added if isinstance(i, dict))) - known
+        for field in _outermost(came):
+            value = next(_at(i, field) for i in items.added if isinstance(i, dict) and field in _fields(i))
+            self.add(Severity.ADDITIVE, ChangeKind.FIELD_ADDED, (*item_path, *field), None, value)
+        if items.pairs or len(old_fields) < len(old):
+            return
+        gone = set.intersection(*old_fields) - set().union(*new_fields)
+        for field in _outermost(gone):
+            detail = f"every old item had it, no new item has it (judged on {len(old)} -> {len(new)} items that did not pair)"
+            self.add(
+                Severity.BREAKING,
+                ChangeKind.FIELD_REMOVED,
+                (*item_path, *field),
+                _at(old[0], field),
+                None,
+                detail,
+            )
 
-    def _scalar_multiset(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
+    def _positional(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
+        """Numbers in an array are a tuple (a bbox, coordinates): their order is their meaning."""
+        if _same(old, new):
+            return
+        differing = _leaf_pairs(old, new)
+        if differing is not None and all(volatile.classify(a, b) == "volatile" for a, b in differing):
+            self.add(Severity.VOLATILE, ChangeKind.VALUE_CHANGED, path, old, new)
+            return
+        flat_old, flat_new = _flatten(old), _flatten(new)
+        detail = (
+            "the same numbers in another order"
+            if sorted(flat_old) == sorted(flat_new)
+            else f"{len(flat_old)} -> {len(flat_new)} numbers"
+            if len(flat_old) != len(flat_new)
+            else None
+        )
+        self.add(Severity.VALUE, ChangeKind.VALUE_CHANGED, path, old, new, detail)
+
+    def _scalars(self, old: list[Any], new: list[Any], path: tuple[Any, ...]) -> None:
         before = Counter((json_type(v), v) for v in old)
         after = Counter((json_type(v), v) for v in new)
         if before == after:
-            return  # the same items reshuffled
+            if old != new and not self.rules.is_unordered(path):
+                severity = Severity.VALUE if self.rules.is_ordered(path) else Severity.VOLATILE
+                self.add(
+                    severity, ChangeKind.ORDER_CHANGED, path, old, new, "the same items in another order"
+                )
+            return
+        self._scalar_multiset(before, after, path)
+
+    def _scalar_multiset(self, before: Counter[Any], after: Counter[Any], path: tuple[Any, ...]) -> None:
+        """Scalars that came and went (strings, booleans): their values, as a multiset."""
         old_types = {t for t, _ in before}
         new_types = {t for t, _ in after}
         if old_types and new_types and old_types != new_types and not (old_types & new_types):
@@ -223,3 +263,59 @@ def _same(old: Any, new: Any) -> bool:
 
 def _formats(old: Any, new: Any) -> str:
     return f"{volatile.format_of(old)} -> {volatile.format_of(new)}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numeric_items(items: list[Any]) -> bool:
+    """Numbers, or arrays of them (GeoJSON coordinates): positional, as tuples are."""
+    return all(_is_number(v) or (isinstance(v, list) and v and _numeric_items(v)) for v in items)
+
+
+def _has_containers(items: list[Any]) -> bool:
+    return any(isinstance(v, dict | list) for v in items)
+
+
+def _leaf_pairs(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]] | None:
+    """The numbers that differ, position by position; None when the shapes differ."""
+    if len(old) != len(new):
+        return None
+    out: list[tuple[Any, Any]] = []
+    for a, b in zip(old, new, strict=True):
+        if isinstance(a, list) and isinstance(b, list):
+            inner = _leaf_pairs(a, b)
+            if inner is None:
+                return None
+            out.extend(inner)
+        elif isinstance(a, list) or isinstance(b, list):
+            return None
+        elif a != b:
+            out.append((a, b))
+    return out
+
+
+def _flatten(items: list[Any]) -> list[float]:
+    return [x for v in items for x in (_flatten(v) if isinstance(v, list) else [v])]
+
+
+def _fields(item: dict[str, Any], depth: int = 6) -> set[tuple[str, ...]]:
+    """The object-key paths an item has (`('assets', 'metadata')`), through objects only."""
+    out: set[tuple[str, ...]] = set()
+    for key, value in item.items():
+        out.add((key,))
+        if isinstance(value, dict) and depth > 1:
+            out.update((key, *rest) for rest in _fields(value, depth - 1))
+    return out
+
+
+def _outermost(paths: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A removed object is one change, not one per field inside it."""
+    return sorted(p for p in paths if not any(p[:n] in paths for n in range(1, len(p))))
+
+
+def _at(item: Any, field: tuple[str, ...]) -> Any:
+    for key in field:
+        item = item[key]
+    return item

@@ -14,7 +14,8 @@ from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
 from cassettes_tool.lint.codes import CODES, SECRET_NAMES, Selection
 from cassettes_tool.model import Headers
-from cassettes_tool.model.cassette import Cassette, Interaction
+from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.result import CassetteResult, Problem, Status
 from cassettes_tool.secrets import fix
 from cassettes_tool.secrets.text import find_in_cassette
@@ -218,7 +219,37 @@ def hygiene(loaded: Cassette, max_body_bytes: int) -> list[Problem]:
                     line,
                 )
             )
+        for named, where in _answer_hosts(interaction.response):
+            reason = staging_host(named)
+            if reason and named not in hosts:
+                hosts.add(named)
+                found.append(
+                    Problem(
+                        CODES["staging-host"],
+                        "staging-host",
+                        f"the answer of interaction {index} names {named} ({reason}) in its {where}: "
+                        "the client would follow it; a refresh applied without mapping back?",
+                        line,
+                    )
+                )
     return found
+
+
+_URL_HOST = re.compile(r"https?:\\?/\\?/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)")
+_URL_HEADERS = ("location", "link", "content-location")
+
+
+def _answer_hosts(response: Response) -> list[tuple[str, str]]:
+    """Hosts of the URLs an answer hands the client: in the headers it follows and its body."""
+    named = [
+        (m.group(1), name)
+        for name in _URL_HEADERS
+        for v in response.headers.get_all(name)
+        for m in _URL_HOST.finditer(v)
+    ]
+    if response.body.kind in (BodyKind.JSON, BodyKind.TEXT) and response.body.text:
+        named.extend((m.group(1), "body") for m in _URL_HOST.finditer(response.body.text))
+    return named
 
 
 def _identity(interaction: Interaction) -> object:

@@ -37,6 +37,8 @@ class ChangeKind(str, enum.Enum):
     DEPRECATION_ANNOUNCED = "deprecation_announced"
     INTERACTION_ADDED = "interaction_added"
     INTERACTION_MISSING = "interaction_missing"
+    ORDER_CHANGED = "order_changed"
+    REQUEST_CHANGED = "request_changed"
 
 
 class Where(str, enum.Enum):

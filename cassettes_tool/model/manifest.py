@@ -32,6 +32,8 @@ class InteractionRun:
     attempts: int = 0
     #: skipped because the target declares its host unchecked (`skip_hosts`)
     by_choice: bool = False
+    #: staging base URLs in the answer (headers and body) written back as the recorded origin
+    mapped_back: int = 0
 
 
 @dataclass(frozen=True, slots=True)

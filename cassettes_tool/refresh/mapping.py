@@ -1,11 +1,19 @@
-"""Staging addresses mapped back to the recorded ones, so copies pair with the originals."""
+"""Staging addresses mapped back to the recorded ones, in requests and answers, so copies pair
+with the originals and replay where they did."""
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from cassettes_tool.model.cassette import Cassette
+from cassettes_tool.cassette.codecs import as_bytes, decode
+from cassettes_tool.cassette.write import with_body
+from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.cassette import Cassette, Headers, Response
 
 
 def reverse_bases(hosts: Mapping[str, str], originals: Iterable[Cassette]) -> tuple[tuple[str, str], ...]:
@@ -68,3 +76,90 @@ def _origin(parts: SplitResult) -> str | None:
     default = {"http": 80, "https": 443}.get(scheme)
     host = (parts.hostname or "").lower()
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+
+
+#: response headers that carry a URL the client follows
+URL_HEADERS = frozenset({"location", "link", "content-location"})
+#: where a base URL ends inside text: a path, a query, a quote, markup or the end
+_BASE_END = r"(?=[/?#\"'\s<>),;\\]|$)"
+
+
+def map_back_text(text: str, bases: Sequence[tuple[str, str]]) -> tuple[str, int]:
+    """Every staging base URL in `text` written as the recorded origin, and how many there were.
+
+    Longest base first, so `http://host/api/v2` wins over `http://host/api`; JSON's escaped
+    slashes (`http:\\/\\/host`) are the same URL.
+    """
+    total = 0
+    for staging, recorded in sorted(bases, key=lambda pair: -len(pair[0])):
+        base = staging.rstrip("/")
+        for variant, replacement in (
+            (base, recorded),
+            (base.replace("/", "\\/"), recorded.replace("/", "\\/")),
+        ):
+            pattern = re.compile(re.escape(variant) + _BASE_END)
+            text, count = pattern.subn(replacement.replace("\\", "\\\\"), text)
+            total += count
+    return text, total
+
+
+def map_back_response(response: Response, bases: Sequence[tuple[str, str]]) -> tuple[Response, int]:
+    """The answer as the recorded service would have written it: staging base URLs in
+    `Location`, `Link`, `Content-Location` and in every string of a text or JSON body
+    mapped back to the recorded origins. Binary bodies are left as they are."""
+    if not bases:
+        return response, 0
+    total = 0
+    headers = []
+    for name, value in response.headers:
+        if name.lower() in URL_HEADERS:
+            value, count = map_back_text(value, bases)
+            total += count
+        headers.append((name, value))
+    mapped = replace(response, headers=Headers(tuple(headers)))
+    body = response.body
+    if body.kind in (BodyKind.JSON, BodyKind.TEXT, BodyKind.FORM) and body.text:
+        text, count = map_back_text(body.text, bases)
+        if count:
+            total += count
+            mapped = with_body(mapped, text.encode(body.charset or "utf-8", errors="replace"))
+    return mapped, total
+
+
+def map_back_recorded(
+    cassette_dict: Mapping[str, Any], bases: Sequence[tuple[str, str]]
+) -> tuple[Mapping[str, Any], dict[int, int]]:
+    """`--via pytest`: the cassette vcrpy hands its persister, its answers mapped back as replay
+    maps them; per interaction, how many. A body it changes is stored decoded, as vcrpy's
+    `decode_compressed_response` does. vcrpy's own dict is left as it is."""
+    if not bases:
+        return cassette_dict, {}
+    counts: dict[int, int] = {}
+    responses = []
+    for index, response in enumerate(cassette_dict["responses"]):
+        response = copy.deepcopy(response)
+        headers = response.get("headers") or {}
+        count = 0
+        for name, values in headers.items():
+            if name.lower() in URL_HEADERS:
+                mapped = [map_back_text(str(v), bases) for v in values]
+                headers[name] = [text for text, _ in mapped]
+                count += sum(n for _, n in mapped)
+        first = {name.lower(): values[0] for name, values in headers.items() if values}
+        raw = (response.get("body") or {}).get("string")
+        body = decode(as_bytes(raw), first.get("content-type"), first.get("content-encoding"))
+        text = body.text if body.note is None else None
+        if text:
+            text, found = map_back_text(text, bases)
+            if found:
+                count += found
+                data = text.encode(body.charset or "utf-8", errors="replace")
+                response["body"] = {**response.get("body", {}), "string": data}
+                response["headers"] = {
+                    name: [str(len(data))] if name.lower() == "content-length" else values
+                    for name, values in headers.items()
+                    if name.lower() != "content-encoding"
+                }
+        counts[index] = count
+        responses.append(response)
+    return {**cassette_dict, "responses": responses}, counts

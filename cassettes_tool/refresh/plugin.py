@@ -144,7 +144,7 @@ class _ScratchPersister:
 
     def save_cassette(self, cassette_path: str, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
         from cassettes_tool.cassette import write_atomic
-        from cassettes_tool.refresh.mapping import origin_of
+        from cassettes_tool.refresh.mapping import map_back_recorded, origin_of
         from cassettes_tool.refresh.scratch import is_under
 
         session = self.session
@@ -153,6 +153,7 @@ class _ScratchPersister:
             self._failed(f"refused to write {path}: outside the run folder")
             return
         try:
+            cassette_dict, mapped_back = map_back_recorded(cassette_dict, session.plan.bases)
             text, masked = _scrubbed(path, cassette_dict, serializer, session.plan)
             write_atomic(path, text)
         except Exception as exc:  # a test's cassette must not fail the test: it is the cassette's entry
@@ -168,6 +169,7 @@ class _ScratchPersister:
                 test=session.test,
                 masked=[{"kind": m.kind, "interaction": m.interaction, "where": m.where} for m in masked],
                 unmapped=unmapped,
+                mapped_back=[[index, count] for index, count in mapped_back.items() if count],
             )
 
     def _failed(self, reason: str) -> None:

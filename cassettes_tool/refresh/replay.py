@@ -57,6 +57,7 @@ from cassettes_tool.refresh.http import (
     staging_url,
     stored,
 )
+from cassettes_tool.refresh.mapping import map_back_response, reverse_bases
 from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
 from cassettes_tool.refresh.scrub import scrub
 
@@ -216,10 +217,11 @@ class _Runner:
             return CassetteRun(relative, Outcome.ERROR, f"cannot read it: {where}{loaded.reason}")
         runs: list[InteractionRun] = []
         answers: dict[int, Response] = {}
+        bases = reverse_bases(self.target.hosts, [loaded])
         for interaction in loaded.interactions:
             if self.stopping.is_set():
                 return None
-            run, answer = self._interaction(interaction)
+            run, answer = self._interaction(interaction, bases)
             runs.append(run)
             if answer is not None:
                 answers[interaction.index] = answer
@@ -257,7 +259,9 @@ class _Runner:
 
     # ------------------------------------------------------------------------ one interaction
 
-    def _interaction(self, interaction: Interaction) -> tuple[InteractionRun, Response | None]:
+    def _interaction(
+        self, interaction: Interaction, bases: Sequence[tuple[str, str]]
+    ) -> tuple[InteractionRun, Response | None]:
         request = interaction.request
         base = base_url(request.uri, self.target.hosts)
         entry = InteractionRun(interaction.index, request.method, request.uri, Outcome.SKIPPED)
@@ -286,6 +290,7 @@ class _Runner:
         if response.body.size > self.limits.max_bytes or response.body.note:
             reason = f"the answer decompresses to more than {mib(self.limits.max_bytes)}: not stored"
             return replace(entry, outcome=Outcome.ERROR, reason=reason, attempts=answer.attempts), None
+        response, mapped_back = map_back_response(response, bases)
         refreshed = replace(
             entry,
             outcome=Outcome.REFRESHED,
@@ -294,6 +299,7 @@ class _Runner:
             body_kind=response.body.kind.value,
             body_size=response.body.size,
             attempts=answer.attempts,
+            mapped_back=mapped_back,
         )
         return refreshed, response
 

@@ -166,6 +166,7 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
                         "body_size": i.body_size,
                         "attempts": i.attempts,
                         "by_choice": i.by_choice,
+                        "mapped_back": i.mapped_back,
                     }
                     for i in run.interactions
                 ],
@@ -263,6 +264,7 @@ def _cassette_run(data: Mapping[str, Any]) -> CassetteRun:
                 body_size=i["body_size"],
                 attempts=i["attempts"],
                 by_choice=bool(i.get("by_choice", False)),
+                mapped_back=int(i.get("mapped_back", 0)),
             )
             for i in data["interactions"]
         ),

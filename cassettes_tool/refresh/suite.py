@@ -200,6 +200,7 @@ def _cassette_run(
             body_kind=i.response.body.kind.value,
             body_size=i.response.body.size,
             attempts=1,
+            mapped_back=dict(recording.mapped_back).get(i.index, 0),
         )
         for i in loaded.interactions
     )

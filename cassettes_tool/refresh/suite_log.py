@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,8 @@ class Recording:
     #: origins requests went to that no staging base of the target holds
     unmapped: tuple[str, ...] = ()
     error: str | None = None
+    #: (interaction index, staging base URLs in its answer written back as the recorded origin)
+    mapped_back: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +205,9 @@ def _recorded(known: Recording, event: Mapping[str, Any]) -> Recording:
     if event.get("test") and event["test"] not in tests:
         tests += (event["test"],)
     if event["event"] == "opened":
-        return Recording(tests, known.saved, known.masked, known.unmapped, known.error)
+        return replace(known, tests=tests)
     if event["event"] == "failed":
-        return Recording(tests, known.saved, known.masked, known.unmapped, event["reason"])
+        return replace(known, tests=tests, error=event["reason"])
     masked = tuple(Masked(m["kind"], m["interaction"], m["where"]) for m in event["masked"])
     return Recording(
         tests,
@@ -213,6 +215,7 @@ def _recorded(known: Recording, event: Mapping[str, Any]) -> Recording:
         tuple(dict.fromkeys(known.masked + masked)),
         tuple(dict.fromkeys(known.unmapped + tuple(event["unmapped"]))),
         known.error,
+        tuple((int(i), int(n)) for i, n in event.get("mapped_back", ())),  # each save holds them all
     )
 
 

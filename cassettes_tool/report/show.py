@@ -189,18 +189,15 @@ class _Shower:
         return ", ".join(parts)
 
     def scalars(self, value: Any, path: tuple[Any, ...]) -> Any:
-        """The JSON value with each volatile scalar replaced by its kind, ignored paths by `<ignored>`,
-        and arrays of scalars sorted unless the rules keep their order."""
+        """The JSON value with each volatile scalar replaced by its kind and ignored paths by
+        `<ignored>`. Arrays stay in recorded order: a bbox sorted as text mixes longitudes with
+        latitudes, and a reorder the diff calls volatile is one `git diff` may as well show."""
         if self.ignores_paths and path and self.rules.ignores(path):
             return IGNORED
         if isinstance(value, dict):
             return {key: self.scalars(item, (*path, key)) for key, item in value.items()}
         if isinstance(value, list):
-            items = [self.scalars(item, (*path, index)) for index, item in enumerate(value)]
-            if any(isinstance(item, dict | list) for item in items) or self.rules.is_ordered(path):
-                return items
-            # the diff compares arrays of scalars as multisets: a new order is not drift
-            return sorted(items, key=_scalar_order)
+            return [self.scalars(item, (*path, index)) for index, item in enumerate(value)]
         if isinstance(value, str):
             kind = volatile.format_of(value)
             return f"<{kind}>" if kind else volatile.mask_text(value)
@@ -212,8 +209,3 @@ class _Shower:
             return value
         kind = volatile.format_of(value)
         return f"<{kind}>" if kind else volatile.mask_text(value)
-
-
-def _scalar_order(value: Any) -> tuple[str, str]:
-    """A total order over JSON scalars of mixed types (None, bools, numbers, strings)."""
-    return type(value).__name__, json.dumps(value, ensure_ascii=False)

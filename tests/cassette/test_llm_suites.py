@@ -24,7 +24,8 @@ GZIPPED = DATA / "langchain-aws" / "test_agent_loop[v1].yaml.gz"
 
 
 def test_every_real_llm_cassette_reads_with_zero_errors(run: Any) -> None:
-    result = run("scan", "--format", "json", DATA)
+    suites = [DATA / name for name in ("pydantic-ai", "langchain-aws", "crewai")]
+    result = run("scan", "--format", "json", *suites)
     report = json.loads(result.stdout)
     statuses = Counter(c["status"] for c in report["cassettes"])
     assert statuses == {"ok": 8, "skipped": 2}, report["cassettes"]
@@ -44,7 +45,8 @@ def test_exclude_globs_are_honoured(run: Any, tmp_path: Path) -> None:
     project = tmp_path / "data"
     import shutil
 
-    shutil.copytree(DATA, project)
+    for suite in ("pydantic-ai", "langchain-aws", "crewai"):
+        shutil.copytree(DATA / suite, project / suite)
     result = run("scan", "--format", "json", "data", cwd=tmp_path)
     names = {Path(c["path"]).name for c in json.loads(result.stdout)["cassettes"]}
     assert len(names) == 6 and not any("xai" in n or "parity" in n for n in names)

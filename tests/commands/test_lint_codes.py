@@ -152,6 +152,32 @@ def test_staging_host(record_cassette: Any, run: Any) -> None:
     )
 
 
+def test_staging_host_in_an_answer(record_cassette: Any, run: Any, v1_server: Any) -> None:
+    """A refresh applied without mapping back leaves staging in the answers, not only in the URI."""
+    from cassettes_tool.demo.services import Answer
+
+    body = b'{"next": "http://127.0.0.1:9/files/things?page=2", "logo": "https://cdn.example.org/x.png"}'
+    v1_server.add_route("GET", "/files/things", lambda _r: Answer(200, body, "application/json"))
+    v1_server.add_route(
+        "GET",
+        "/files/moved",
+        lambda _r: Answer(301, b"", "text/plain", (("Location", "https://files.staging.example.com/x"),)),
+    )
+
+    def scenario(http: Any, demo: Any) -> None:
+        http.get(demo.url("https://files.example.com/things"))
+        http.get(demo.url("https://files.example.com/moved"), allow_redirects=False)
+
+    record_cassette("answers.yaml", scenario)
+    problems = [line for line in run("lint", "cassettes").stdout.splitlines() if "C010" in line]
+    assert len(problems) == 2, problems
+    assert "the answer of interaction 0 names 127.0.0.1 (loopback) in its body" in problems[0]
+    assert (
+        "the answer of interaction 1 names files.staging.example.com (a staging host) in its location"
+        in (problems[1])
+    )
+
+
 @pytest.mark.parametrize(
     ("host", "reason"),
     [

@@ -202,16 +202,31 @@ def is_container(value: Any) -> bool:
     return isinstance(value, dict | list)
 
 
-def arrays_reordered(value: Any, rnd: random.Random, *, scalars_only: bool = False) -> Any:
-    """Shuffle every array at any depth (or only the arrays of scalars)."""
+def arrays_reordered(
+    value: Any, rnd: random.Random, *, scalars_only: bool = False, numbers: bool = True
+) -> Any:
+    """Shuffle every array at any depth (or only the arrays of scalars; or all but numeric ones)."""
     if isinstance(value, dict):
-        return {k: arrays_reordered(v, rnd, scalars_only=scalars_only) for k, v in value.items()}
+        return {
+            k: arrays_reordered(v, rnd, scalars_only=scalars_only, numbers=numbers) for k, v in value.items()
+        }
     if isinstance(value, list):
-        items = [arrays_reordered(v, rnd, scalars_only=scalars_only) for v in value]
-        if not scalars_only or not any(is_container(v) for v in items):
+        items = [arrays_reordered(v, rnd, scalars_only=scalars_only, numbers=numbers) for v in value]
+        if (not scalars_only or not any(is_container(v) for v in items)) and (
+            numbers or not is_numeric(items)
+        ):
             rnd.shuffle(items)
         return items
     return value
+
+
+def is_numeric(items: list[Any]) -> bool:
+    """Numbers or arrays of them: positional, as the diff reads them."""
+    return all(
+        (isinstance(v, int | float) and not isinstance(v, bool))
+        or (isinstance(v, list) and v and is_numeric(v))
+        for v in items
+    )
 
 
 #: what a random mutation may put somewhere
@@ -314,19 +329,71 @@ def test_key_order_alone_is_no_change(old: dict[str, Any], rnd: random.Random) -
     st.dictionaries(KEYS, VALUES, max_size=4),
     st.randoms(use_true_random=False),
 )
-def test_scalar_arrays_reshuffled_are_no_change(
+def test_scalar_arrays_reshuffled_are_at_most_an_order_change(
     tags: list[Any], rest: dict[str, Any], rnd: random.Random
 ) -> None:
+    """Strings (and other non-numeric scalars) in another order: `order_changed`, volatile;
+    numbers are positional and are left in place here (their law is below)."""
+    if all(isinstance(t, int | float) and not isinstance(t, bool) for t in tags):
+        tags = [*tags, "x"]
     old = {**rest, "tags": tags, "nested": {"more": list(reversed(tags))}, "rows": [{"tags": tags}] * 2}
-    new = arrays_reordered(old, rnd, scalars_only=True)
-    assert changes(old, new) == ()
+    new = arrays_reordered(old, rnd, scalars_only=True, numbers=False)
+    found = changes(old, new)
+    assert all(c.severity is Severity.VOLATILE for c in found), brief(found)
+    assert {c.kind for c in found} <= {ChangeKind.ORDER_CHANGED}
+
+
+@LAWS
+@given(st.lists(st.integers(-180, 180) | st.floats(-90, 90, allow_nan=False), min_size=2, max_size=6))
+def test_a_numeric_array_reversed_is_a_value_change(numbers: list[Any]) -> None:
+    """`bbox`, coordinates: positional. A lon/lat swap is a value change, in recorded order."""
+    assume(numbers != numbers[::-1])
+    old = {"bbox": numbers, "geometry": {"coordinates": [numbers, numbers]}}
+    new = {"bbox": numbers[::-1], "geometry": {"coordinates": [numbers, numbers[::-1]]}}
+    assert brief(changes(old, new)) == [
+        ("value", "value_changed", "$.bbox", 1),
+        ("value", "value_changed", "$.geometry.coordinates", 1),
+    ]
+    assert changes(old, new)[0].new == numbers[::-1]
+
+
+ITEMS = st.lists(
+    st.fixed_dictionaries({"rel": st.sampled_from(["child", "item", "self"]), "title": st.text(max_size=8)}),
+    min_size=1,
+    max_size=12,
+).map(lambda items: [{**item, "href": f"https://x.test/c/{n}"} for n, item in enumerate(items)])
+
+
+@LAWS
+@given(ITEMS, st.data())
+def test_an_item_inserted_anywhere_is_one_added_item(
+    items: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    """No item shifts onto its neighbour: exactly one `items_changed` naming the newcomer."""
+    at = data.draw(st.integers(0, len(items)))
+    newcomer = {"rel": "child", "href": "https://x.test/new", "title": data.draw(st.text(max_size=8))}
+    found = changes({"links": items}, {"links": [*items[:at], newcomer, *items[at:]]})
+    assert brief(found) == [("value", "items_changed", "$.links", 1)]
+    assert found[0].old == [] and found[0].new == ["rel=child href=https://x.test/new"]
+
+
+@LAWS
+@given(ITEMS, st.randoms(use_true_random=False))
+def test_an_array_of_objects_permuted_is_nothing_above_volatile(
+    items: list[dict[str, Any]], rnd: random.Random
+) -> None:
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    assert all(c.severity is Severity.VOLATILE for c in changes({"links": items}, {"links": shuffled}))
 
 
 @LAWS
 @given(VALUES, st.randoms(use_true_random=False))
 def test_every_array_reordered_at_any_depth_is_no_change(old: Any, rnd: random.Random) -> None:
-    """Arrays are multisets (no `ordered` rule here), arrays of objects included."""
-    assert changes(old, arrays_reordered(old, rnd)) == ()
+    """Arrays of objects pair by what the items are, strings in another order are a volatile
+    `order_changed` (no `ordered` rule here). Numeric arrays are positional: left in place."""
+    found = changes(old, arrays_reordered(old, rnd, numbers=False))
+    assert all(c.severity is Severity.VOLATILE and c.kind is ChangeKind.ORDER_CHANGED for c in found)
 
 
 # ---------------------------------------------------------------------------- law: mutations
@@ -536,8 +603,11 @@ def test_deepdiff_finds_no_difference_that_we_miss(old: Any, edits: int, rnd: ra
     if not ours:
         assert not theirs
     strict = DeepDiff(_as_json_number(old), _as_json_number(new), ignore_order=True, report_repetition=True)
-    if not strict:
-        assert ours == (), f"deepdiff sees the same value, we report {brief(ours)}"
+    if not strict:  # DeepDiff ignores order everywhere; we report it (numbers are positional)
+        assert all(
+            c.kind is ChangeKind.ORDER_CHANGED or (isinstance(c.old, list) and isinstance(c.new, list))
+            for c in ours
+        ), f"deepdiff sees the same value, we report {brief(ours)}"
 
 
 # ---------------------------------------------------------------------------- JSONPath round trip
@@ -586,9 +656,12 @@ def test_reordering_inside_arrays_of_objects_is_no_change(
 ) -> None:
     """Items matched by exact JSON, the rest by position, compared the wrong items with each other.
 
-    DeepDiff(ignore_order=True) sees nothing here; neither should we (SPEC: arrays as multisets).
+    DeepDiff(ignore_order=True) sees nothing here; we see at most the tags' order (volatile).
     """
-    first, second = numbers[:cut], numbers[cut:]  # disjoint, len(first) >= 3, len(second) >= 2
+    first, second = (
+        [str(n) for n in numbers[:cut]],
+        [str(n) for n in numbers[cut:]],
+    )  # disjoint, len(first) >= 3, len(second) >= 2
     if keep_outer:
         # [a1, b, a2] -> [a2, b', a2'] where a2 is a1 with two tags swapped: the exact match of
         # new a2 with old a2 leaves (a1, b) to pair with (b', a2') by position
@@ -599,7 +672,7 @@ def test_reordering_inside_arrays_of_objects_is_no_change(
         old = {"items": [{"tags": first}, {"tags": second}]}
         new = {"items": [{"tags": second[::-1]}, {"tags": first[::-1]}]}
     assert DeepDiff(old, new, ignore_order=True, report_repetition=True) == {}
-    assert brief(changes(old, new)) == []
+    assert all(c.severity is Severity.VOLATILE for c in changes(old, new))
 
 
 SNAKE_CODES = st.lists(st.from_regex(r"[a-z]{3,10}", fullmatch=True), min_size=3, max_size=6).map("_".join)
