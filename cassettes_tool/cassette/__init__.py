@@ -13,6 +13,7 @@ from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_seri
 from cassettes_tool.cassette.lines import interaction_lines, line_of
 from cassettes_tool.cassette.parallel import map_files
 from cassettes_tool.cassette.read import load, loads
+from cassettes_tool.cassette.recording import cassette_files, looks_like_a_cassette
 from cassettes_tool.cassette.summary import (
     check_serializer,
     interaction_summary,
@@ -37,6 +38,7 @@ __all__ = [
     "Discovery",
     "Serializer",
     "as_bytes",
+    "cassette_files",
     "check_serializer",
     "custom_serializer",
     "decode",
@@ -48,6 +50,7 @@ __all__ = [
     "line_of",
     "load",
     "loads",
+    "looks_like_a_cassette",
     "map_files",
     "read",
     "recorded_pairs",

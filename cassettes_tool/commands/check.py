@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import check_serializer, unsearched
+from cassettes_tool.cassette import check_serializer, custom_serializer, unsearched
 from cassettes_tool.commands.pairs import pairs_of_run
 from cassettes_tool.config import Config, Target
 from cassettes_tool.diff.results import report_of
@@ -82,7 +82,8 @@ def run(
     `output` gets its output."""
     check_serializer(config)
     found = cassette.discover(paths)
-    files = select(found.files, options.shard)
+    # only cassettes are checked and aged: the same content test as `scan` and `age`
+    files = select(cassette.cassette_files(found.files, config.serializer), options.shard)
     linted = cassette.map_files(
         partial(
             lint_checks.check_file,
@@ -93,7 +94,7 @@ def run(
         ),
         files,
     )
-    ages = file_ages(files)
+    ages = file_ages(files, custom=custom_serializer(config.serializer))
     results = {r.path: replace(r, age=ages.ages.get(r.path)) for r in linted}
     notes = found.notes + ages.notes
     if not found.files:

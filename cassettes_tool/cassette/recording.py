@@ -1,0 +1,240 @@
+"""What a recording leaves in a cassette: each answer's volatile values and its `Date` header.
+
+A re-recording gives an answer new volatile values (a new `Date`, new ids, new
+timestamps); masking, a hand edit of the request, a reformat or a move do not. Age
+compares these marks between two versions of a file to tell one from the other, and
+takes the `Date` header as a second witness where git cannot tell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cassettes_tool.cassette.codecs import as_bytes, decode
+from cassettes_tool.cassette.formats.custom import CustomSerializer
+from cassettes_tool.cassette.formats.vcr import parse_builtin
+from cassettes_tool.errors import CassetteError
+from cassettes_tool.model.cassette import Headers
+
+#: a top-level `interactions` key (YAML block or flow style, JSON): the cheap test of a cassette
+_INTERACTIONS_KEY = re.compile(rb"""(?:^|[{,][ \t\r\n]*)["']?interactions["']?[ \t]*:""", re.MULTILINE)
+
+_DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HTTP_DATE = rf"(?:{_DAYS}), \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} (?:GMT|UTC|[+-]\d{{4}})"
+
+#: values that change with every call, by shape: the marks a re-recording leaves
+_TOKEN_SHAPES = "|".join(
+    (
+        _HTTP_DATE,
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        # msg_01Hjz..., chatcmpl-B2x..., resp_68a...: a short prefix, then letters and digits mixed
+        r"\b[a-z][a-z0-9]{1,15}[-_](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{16,}\b",
+        r"\b[0-9a-f]{16,}\b",
+        r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?",
+        r"(?<![\d.])1[4-9]\d{8}(?:\d{3})?(?![\d.])",
+        # an opaque id standing alone (Gemini's responseId, Bedrock's ids): mixed case and digits
+        r"(?<=[\"' :=])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*\d)"
+        r"[A-Za-z0-9_-]{20,48}(?=[\"',\s}&;]|$)",
+    )
+)
+_TOKENS = re.compile(_TOKEN_SHAPES, re.MULTILINE)
+_TOKENS_B = re.compile(_TOKEN_SHAPES.encode(), re.MULTILINE)
+#: values known by name that change on every call (Content-Length is not one: masking changes it)
+_NAMED = re.compile(
+    r"""(?<![\w-])"?(latencyMs|[a-z-]*processing-ms|x-envoy-upstream-service-time|server-timing"""
+    r"""|x-runtime|x-response-time|age)"?: ?\[?['"]?([\w.;=-][\w.;= -]{0,39})""",
+    re.IGNORECASE,
+)
+#: what masking and hand-made cassettes put where a value was: never a recording's mark
+_PLACEHOLDER = re.compile(r"redact|scrub|filter|mask|xxxx|\*\*\*|placeholder|dummy|fake|test|example", re.I)
+_PLACEHOLDER_B = re.compile(_PLACEHOLDER.pattern.encode(), re.I)
+
+#: where an interaction and its response start in vcrpy's YAML and JSON layouts
+_MARKS = re.compile(rb'^(?:- request:|[ \t]*"request": \{)|^(?:  response:|[ \t]*"response": \{)', re.MULTILINE)
+_DATE_HEADER = re.compile(
+    rb"""^[ \t]*["']?date["']?[ \t]*:[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]*)?["']?(""" + _HTTP_DATE.encode() + rb")",
+    re.MULTILINE | re.IGNORECASE,
+)
+_DATE_PARTS = re.compile(rf"({_DAYS}), (\d{{1,2}}) ([A-Z][a-z]{{2}}) (\d{{4}}) (\d\d):(\d\d):(\d\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One recorded response, as far as its age goes."""
+
+    #: volatile values in its headers and decoded body
+    tokens: frozenset[str]
+    #: the response itself, for answers without volatile values
+    digest: bytes
+    #: its `Date` header, when a server could have written it (the weekday matches the date)
+    date: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The answers of one version of a cassette file, and every volatile value in it."""
+
+    answers: tuple[Answer, ...]
+    tokens: frozenset[str]
+    digests: frozenset[bytes]
+
+
+def looks_like_a_cassette(data: bytes) -> bool:
+    """The cheap content test `scan`, `age` and `check` share: a top-level `interactions` key."""
+    return _INTERACTIONS_KEY.search(data) is not None
+
+
+def cassette_files(files: Iterable[Path], serializer: str | None = None) -> tuple[Path, ...]:
+    """The files that pass the content test (all of them under a project's own serializer,
+    whose layout only it knows): fixtures and workflow files are never aged or checked."""
+    if serializer:
+        return tuple(files)
+    return tuple(path for path in files if looks_like_a_cassette(_head(path)))
+
+
+def _head(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"interactions:"  # unreadable: kept, so that the reader reports why
+
+
+def read_version(data: bytes, path: Path, custom: CustomSerializer | None = None) -> Version | None:
+    """Parse one version of a file into its answers; None when it is not a readable cassette."""
+    try:
+        text = data.decode("utf-8")
+        parsed: Any
+        if custom is not None:
+            try:
+                parsed = custom.serializer.deserialize(text)
+            except Exception:
+                parsed, _ = parse_builtin(text, path)
+        else:
+            parsed, _ = parse_builtin(text, path)
+    except (UnicodeDecodeError, CassetteError, RecursionError):
+        return None
+    items = parsed.get("interactions") if isinstance(parsed, dict) else None
+    if not isinstance(items, list):
+        return None
+    answers = tuple(_answer(item.get("response") if isinstance(item, dict) else None) for item in items)
+    return Version(
+        answers=answers,
+        tokens=frozenset(t for a in answers for t in a.tokens),
+        digests=frozenset(a.digest for a in answers),
+    )
+
+
+def _answer(response: Any) -> Answer:
+    if not isinstance(response, dict):
+        return Answer(frozenset(), b"", None)
+    headers = Headers.from_recorded(response.get("headers"))
+    parts = [f"{name.lower()}: {value}" for name, value in sorted(headers, key=lambda h: h[0].lower())]
+    parts = [p for p in parts if not p.startswith("content-length:")]
+    parts.append(_body_text(response, headers))
+    text = "\n".join(parts)
+    tokens = {m.group(0) for m in _TOKENS.finditer(text) if not _is_placeholder(m.group(0))}
+    tokens |= {f"{m.group(1).lower()}={m.group(2)}" for m in _NAMED.finditer(text)}
+    digest = hashlib.sha1(text.encode("utf-8", "replace")).digest()
+    return Answer(frozenset(tokens), digest, server_date(headers.get("date")))
+
+
+def _body_text(response: dict[str, Any], headers: Headers) -> str:
+    """The body as a client saw it: encodings undone; a parsed body (`parsed_body`) as sorted JSON."""
+    stored = response.get("body", response.get("content"))
+    if isinstance(stored, dict) and "string" in stored:
+        stored = stored["string"]
+    elif stored is None or isinstance(stored, dict | list):
+        parsed = stored if stored else response.get("parsed_body")
+        return json.dumps(parsed, sort_keys=True, default=str) if parsed is not None else ""
+    body = decode(as_bytes(stored), headers.get("content-type"), headers.get("content-encoding"))
+    return body.text if body.text is not None else ""
+
+
+def _is_placeholder(token: str) -> bool:
+    if _PLACEHOLDER.search(token):
+        return True
+    core = re.sub(r"^[a-z]+[-_]", "", token)
+    return len(set(core.lower())) <= 3
+
+
+def server_date(value: str | None) -> datetime | None:
+    """A `Date` header as a time, when a server could have sent it: a hand-written date whose
+    weekday does not match (tweepy's `Wed, 10 Feb 2024`, a Saturday) is no witness."""
+    if not value:
+        return None
+    found = _DATE_PARTS.search(value)
+    if found is None:
+        return None
+    weekday, day, month, year, hour, minute, second = found.groups()
+    if month not in _MONTHS:
+        return None
+    try:
+        when = datetime(
+            int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
+        )
+    except ValueError:
+        return None
+    return when if when.strftime("%a") == weekday else None
+
+
+def _response_blocks(data: bytes) -> list[bytes] | None:
+    """Each interaction's response text in vcrpy's own layouts; None for any other layout."""
+    marks = [(m.start(), m.group(0).strip().startswith((b"- request", b'"request'))) for m in _MARKS.finditer(data)]
+    if not marks or len(marks) % 2:
+        return None
+    blocks = []
+    for k in range(0, len(marks), 2):
+        (_, is_request), (start, is_response_request) = marks[k], marks[k + 1]
+        if not is_request or is_response_request:
+            return None
+        end = marks[k + 2][0] if k + 2 < len(marks) else len(data)
+        blocks.append(data[start:end])
+    return blocks
+
+
+def recorded_anew(new: bytes, old: bytes) -> int | None:
+    """The number of answers in `new` when each carries, on a line `old` lacks, a volatile value
+    found nowhere in `old`: all were recorded again. None when that cannot be told from the text
+    alone (another layout, an encoded body, an answer without a new value)."""
+    if b"!!binary" in new or b"!!binary" in old:
+        return None
+    blocks = _response_blocks(new)
+    if blocks is None:
+        return None
+    old_lines = set(old.split(b"\n"))
+    for block in blocks:
+        if not any(_has_new_token(line, old) for line in _changed(block, old_lines)):
+            return None
+    return len(blocks)
+
+
+def _changed(block: bytes, old_lines: set[bytes]) -> Iterator[bytes]:
+    return (line for line in block.split(b"\n") if line not in old_lines)
+
+
+def _has_new_token(line: bytes, old: bytes) -> bool:
+    for match in _TOKENS_B.finditer(line):
+        token = match.group(0)
+        if token not in old and not _PLACEHOLDER_B.search(token) and len(set(token.lower())) > 3:
+            return True
+    return False
+
+
+def answer_dates(data: bytes) -> tuple[datetime | None, ...] | None:
+    """Each answer's `Date` header read from the text; None for a layout other than vcrpy's."""
+    blocks = _response_blocks(data)
+    if blocks is None:
+        return None
+    dates = []
+    for block in blocks:
+        found = _DATE_HEADER.search(block)
+        dates.append(server_date(found.group(1).decode("ascii")) if found else None)
+    return tuple(dates)
