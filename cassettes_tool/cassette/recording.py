@@ -28,7 +28,9 @@ _INTERACTIONS_KEY = re.compile(rb"""(?:^|[{,][ \t\r\n]*)["']?interactions["']?[ 
 
 _DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_HTTP_DATE = rf"(?:{_DAYS}), \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} (?:GMT|UTC|[+-]\d{{4}})"
+_HTTP_DATE = (
+    rf"(?:{_DAYS}), \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} (?:GMT|UTC|[+-]\d{{4}})"
+)
 
 #: values that change with every call, by shape: the marks a re-recording leaves
 _TOKEN_SHAPES = "|".join(
@@ -58,9 +60,13 @@ _PLACEHOLDER = re.compile(r"redact|scrub|filter|mask|xxxx|\*\*\*|placeholder|dum
 _PLACEHOLDER_B = re.compile(_PLACEHOLDER.pattern.encode(), re.I)
 
 #: where an interaction and its response start in vcrpy's YAML and JSON layouts
-_MARKS = re.compile(rb'^(?:- request:|[ \t]*"request": \{)|^(?:  response:|[ \t]*"response": \{)', re.MULTILINE)
+_MARKS = re.compile(
+    rb'^(?:- request:|[ \t]*"request": \{)|^(?:  response:|[ \t]*"response": \{)', re.MULTILINE
+)
 _DATE_HEADER = re.compile(
-    rb"""^[ \t]*["']?date["']?[ \t]*:[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]*)?["']?(""" + _HTTP_DATE.encode() + rb")",
+    rb"""^[ \t]*["']?date["']?[ \t]*:[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]*)?["']?("""
+    + _HTTP_DATE.encode()
+    + rb")",
     re.MULTILINE | re.IGNORECASE,
 )
 _DATE_PARTS = re.compile(rf"({_DAYS}), (\d{{1,2}}) ([A-Z][a-z]{{2}}) (\d{{4}}) (\d\d):(\d\d):(\d\d)")
@@ -178,7 +184,13 @@ def server_date(value: str | None) -> datetime | None:
         return None
     try:
         when = datetime(
-            int(year), _MONTHS.index(month) + 1, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
+            int(year),
+            _MONTHS.index(month) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=timezone.utc,
         )
     except ValueError:
         return None
@@ -187,7 +199,9 @@ def server_date(value: str | None) -> datetime | None:
 
 def _response_blocks(data: bytes) -> list[bytes] | None:
     """Each interaction's response text in vcrpy's own layouts; None for any other layout."""
-    marks = [(m.start(), m.group(0).strip().startswith((b"- request", b'"request'))) for m in _MARKS.finditer(data)]
+    marks = [
+        (m.start(), m.group(0).strip().startswith((b"- request", b'"request'))) for m in _MARKS.finditer(data)
+    ]
     if not marks or len(marks) % 2:
         return None
     blocks = []

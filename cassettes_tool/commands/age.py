@@ -53,15 +53,11 @@ def run(
     return Report(command="age", cassettes=tuple(kept), notes=found.notes + history.notes)
 
 
-def _with_interaction_ages(
-    result: CassetteResult, file_age: Age, ages: tuple[Age, ...]
-) -> CassetteResult:
+def _with_interaction_ages(result: CassetteResult, file_age: Age, ages: tuple[Age, ...]) -> CassetteResult:
     """The interactions read by `scan`, each with the age it adds to the cassette's."""
     if len(ages) != len(result.interactions):
         ages = ()
-    interactions = tuple(
-        replace(i, age=ages[n] if ages else None) for n, i in enumerate(result.interactions)
-    )
+    interactions = tuple(replace(i, age=ages[n] if ages else None) for n, i in enumerate(result.interactions))
     return replace(result, age=file_age, interactions=interactions)
 
 

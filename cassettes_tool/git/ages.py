@@ -91,7 +91,9 @@ def file_ages(
             without_git.extend(members)
         except GitFailed as exc:
             told.update({p: _witnessed(p, now, unknown_age(), custom) for p in members})
-            notes.append((candidate, f"git: {exc}: ages come from the answers' Date headers, where they have one"))
+            notes.append(
+                (candidate, f"git: {exc}: ages come from the answers' Date headers, where they have one")
+            )
     for unplaced, why in (
         (without_git, "git is not installed (or not on PATH)"),
         (outside, "not in a git repository"),
@@ -100,7 +102,9 @@ def file_ages(
             told.update({p: _witnessed(p, now, unknown_age(), custom) for p in unplaced})
             where = Path(os.path.commonpath([found[p].folder for p in unplaced]))
             count = "1 cassette" if len(unplaced) == 1 else f"{len(unplaced)} cassettes"
-            notes.append((where, f"{why}: ages of {count} come from their answers' Date headers, where they have one"))
+            notes.append(
+                (where, f"{why}: ages of {count} come from their answers' Date headers, where they have one")
+            )
     return FileAges(
         ages={path: oldest(told.get(path), fallback.get(path, unknown_age())) for path in paths},
         interactions={path: ages for path in paths if (ages := told.get(path)) is not None},
@@ -167,9 +171,13 @@ def _repo_ages(
                 steps = by_path[path].steps
                 if steps:
                     commit = steps[0].commit
-                    fallback[path] = fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)
+                    fallback[path] = (
+                        fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)
+                    )
                 if not answer.needs_more or log.finished:
-                    result[path] = answer.ages if answer.ages is not None else _unplaced(repo, path, now, custom)
+                    result[path] = (
+                        answer.ages if answer.ages is not None else _unplaced(repo, path, now, custom)
+                    )
             pending = {n for n in pending if any(p not in result for p in names[n])}
     at_edge = sum(1 for ages in result.values() if ages and any(a.source is AgeSource.SHALLOW for a in ages))
     if at_edge:
@@ -177,12 +185,16 @@ def _repo_ages(
     return result
 
 
-def _unplaced(repo: Repo, path: Path, now: datetime, custom: CustomSerializer | None) -> tuple[Age, ...] | None:
+def _unplaced(
+    repo: Repo, path: Path, now: datetime, custom: CustomSerializer | None
+) -> tuple[Age, ...] | None:
     """A tracked file whose recording history cannot show (grafted or shallow): its `Date`s, if any."""
     return _witnessed(path, now, unknown_age(AgeSource.SHALLOW if repo.shallow else AgeSource.GIT), custom)
 
 
-def _witnessed(path: Path, now: datetime, otherwise: Age, custom: CustomSerializer | None) -> tuple[Age, ...] | None:
+def _witnessed(
+    path: Path, now: datetime, otherwise: Age, custom: CustomSerializer | None
+) -> tuple[Age, ...] | None:
     """Where git cannot tell, each answer's own `Date` header; None when the file cannot be read."""
     data = _read(path)
     dates = dates_of(data, path, custom) if data else None
@@ -249,5 +261,3 @@ def _status(output: bytes) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
         elif kind == b"u":
             changed[token.split(b" ", 10)[10]] = _NO_BLOB
     return changed, renamed_from
-
-

@@ -114,7 +114,9 @@ def test_an_uncommitted_re_recording_is_age_zero(repo: GitRepo, record: Callable
     assert whole_days(age_of(users)) == 90
 
 
-def test_untracked_and_ignored_cassettes_are_dated_by_their_answers(repo: GitRepo, record: Callable[..., Path]) -> None:
+def test_untracked_and_ignored_cassettes_are_dated_by_their_answers(
+    repo: GitRepo, record: Callable[..., Path]
+) -> None:
     record("users.yaml", "users")
     repo.commit("Record", date=ago(10))
     fresh = record("new/login.yaml")
