@@ -169,7 +169,8 @@ def _repo_ages(
             told = walker.tell({p: by_path[p] for n in pending for p in names[n]}, working)
             for path, answer in told.items():
                 steps = by_path[path].steps
-                if steps:
+                if steps and not answer.ages:
+                    # no interaction to date (none, or unreadable): the file's last change tells
                     commit = steps[0].commit
                     fallback[path] = (
                         fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)

@@ -19,7 +19,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from cassettes_tool.cassette.formats.custom import CustomSerializer
-from cassettes_tool.cassette.recording import Version, answer_dates, read_version, recorded_anew
+from cassettes_tool.cassette.recording import (
+    TextAnswer,
+    Version,
+    answer_dates,
+    read_version,
+    recorded_anew,
+    text_answers,
+)
 from cassettes_tool.git.log import Lineage, Step
 from cassettes_tool.git.runner import Repo
 from cassettes_tool.model.age import Age, AgeSource, days_between
@@ -71,6 +78,7 @@ class Walker:
 
     def __init__(self, repo: Repo, blobs: Blobs, now: datetime, custom: CustomSerializer | None):
         self.repo, self.blobs, self.now, self.custom = repo, blobs, now, custom
+        self._ages: dict[bytes, Age] = {}
 
     def tell(self, lineages: Mapping[Path, Lineage], working: Mapping[Path, bytes]) -> dict[Path, Told]:
         """The fast look first for every file, then the full walk for those it could not settle.
@@ -104,6 +112,27 @@ class Walker:
         return told
 
     def _walk(self, path: Path, lineage: Lineage, data: bytes, got: Mapping[bytes, bytes]) -> Told:
+        texts = text_answers(data) if self.custom is None else None
+        if texts is not None:
+            return self._walk_text(lineage, texts, got)
+        return self._walk_parsed(path, lineage, data, got)
+
+    def _walk_text(
+        self, lineage: Lineage, answers: tuple[TextAnswer, ...], got: Mapping[bytes, bytes]
+    ) -> Told:
+        """The walk on the text: a value is new to a change when the version before lacks it verbatim."""
+        ages: list[Age | None] = [None] * len(answers)
+        for step in lineage.steps:
+            old = got.get(step.old_blob) if step.old_blob else None
+            for i, answer in enumerate(answers):
+                if ages[i] is None and (old is None or any(t not in old for t in answer.tokens)):
+                    ages[i] = self._dated(step, answer.date, added=step.old_blob is None)
+            if all(a is not None for a in ages):
+                return Told(tuple(a for a in ages if a is not None))
+        return Told(None, needs_more=not lineage.added)
+
+    def _walk_parsed(self, path: Path, lineage: Lineage, data: bytes, got: Mapping[bytes, bytes]) -> Told:
+        """The walk on parsed versions: encoded bodies decoded, any layout a serializer reads."""
         current = read_version(data, path, self.custom)
         if current is None:
             return Told(None)
@@ -129,10 +158,13 @@ class Walker:
         """The age an answer recorded at `step` has; for an add, its `Date` may tell better."""
         if step.commit is None:
             return fresh(AgeSource.UNCOMMITTED)
-        by_git = step.commit.age(self.repo, self.now)
-        if added and date is not None:
+        by_git = self._ages.get(step.commit.sha)
+        if by_git is None:
+            by_git = self._ages[step.commit.sha] = step.commit.age(self.repo, self.now)
+        committed = by_git.last_recorded
+        if added and date is not None and committed is not None:
             # at a shallow clone's edge the commit is only a lower bound; a Date after it is no witness
-            at_edge = by_git.source is AgeSource.SHALLOW and date <= step.commit.when + _CLOCK_SKEW
-            if at_edge or date < step.commit.when - COPIED_IN_AFTER:
+            at_edge = by_git.source is AgeSource.SHALLOW and date <= committed + _CLOCK_SKEW
+            if at_edge or date < committed - COPIED_IN_AFTER:
                 return witnessed(date, self.now, by_git)
         return by_git

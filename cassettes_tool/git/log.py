@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import queue
 import subprocess
 import tempfile
@@ -102,22 +103,19 @@ class LogReader:
     def read(self, needed: set[bytes]) -> None:
         """Read history until every file in `needed` (current names) has one more step or its
         start, or history ends; the other files followed are kept up to date meanwhile."""
-        waiting = {name: len(self._lineages[name].steps) for name in needed if not self._lineages[name].added}
+        waiting = {name for name in needed if not self._lineages[name].added}
         if self.finished or not waiting:
             return
         commit: Commit | None = None
         header: tuple[bytes, bytes, bytes, bytes] | None = None
         pending: list[tuple[bytes, bytes]] = []
-        tokens = self._stream()
+        held, self._held = self._held, None
+        # chain, not a generator: leaving this loop early must leave git's output open for the next read
+        tokens = itertools.chain((held,), self._tokens) if held is not None else self._tokens
         for token in tokens:
             if token[:1] == _HEADER:
                 self._watch.update(pending)
                 pending.clear()
-                waiting = {
-                    name: count
-                    for name, count in waiting.items()
-                    if len(self._lineages[name].steps) == count and not self._lineages[name].added
-                }
                 if not waiting:
                     self._held = token
                     return
@@ -141,20 +139,12 @@ class LogReader:
             if added or fields[2] != fields[3]:
                 commit = commit or Commit(*header)
                 lineage.steps.append(Step(commit, None if added else fields[2]))
+                waiting.discard(current)
             if added:
                 lineage.added = True
             else:
                 pending.append((old_path, current))
         self.finished = True
-
-    def _stream(self) -> Iterator[bytes]:
-        """The fields still to read, starting with a commit header put back by the last read."""
-        if self._held is not None:
-            held, self._held = self._held, None
-            yield held
-        # a loop, not `yield from`: closing this stream must leave git's output open for the next read
-        for token in self._tokens:  # noqa: UP028
-            yield token
 
 
 @contextlib.contextmanager
