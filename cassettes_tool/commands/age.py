@@ -32,9 +32,8 @@ def run(
     """
     now = now or utc_now()
     found = cassette.discover(paths)
-    files = cassette.cassette_files(found.files, config.serializer)
-    custom = custom_serializer(config.serializer)
-    history = file_ages(files, now=now, custom=custom)
+    history = file_ages(found.files, now=now, custom=custom_serializer(config.serializer))
+    files = [path for path in found.files if path in history.ages]
     if per_interaction:
         check_serializer(config)
         read = cassette.map_files(partial(summarize, serializer=config.serializer), files)

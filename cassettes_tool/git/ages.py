@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool.cassette.formats.custom import CustomSerializer
+from cassettes_tool.cassette.recording import looks_like_a_cassette
 from cassettes_tool.git.lineage import Walker, dates_of, fresh, unknown, witnessed
 from cassettes_tool.git.log import Step, log_pass
 from cassettes_tool.git.runner import GitFailed, Place, Repo, open_repo, places, repo_names, run
@@ -65,7 +66,8 @@ def file_ages(
     as untracked), one `status` (differs from HEAD or not), one `log --raw` read newest to
     oldest until every file is dated, and `cat-file --batch` for the versions compared.
     Without git (not installed, outside a repository, untracked) the answers' `Date`
-    headers are the witness.
+    headers are the witness. Only cassettes are aged: a file that fails the content test
+    `scan` uses (a fixture, a workflow file) is left out of the result.
     """
     now = now or utc_now()
     told: dict[Path, tuple[Age, ...] | None] = {}
@@ -90,7 +92,7 @@ def file_ages(
         except FileNotFoundError:
             without_git.extend(members)
         except GitFailed as exc:
-            told.update({p: _witnessed(p, now, unknown_age(), custom) for p in members})
+            told.update(_without_history(members, now, custom))
             notes.append(
                 (candidate, f"git: {exc}: ages come from the answers' Date headers, where they have one")
             )
@@ -98,15 +100,17 @@ def file_ages(
         (without_git, "git is not installed (or not on PATH)"),
         (outside, "not in a git repository"),
     ):
+        dated = _without_history(unplaced, now, custom)
+        told.update(dated)
+        unplaced = list(dated)
         if unplaced:
-            told.update({p: _witnessed(p, now, unknown_age(), custom) for p in unplaced})
             where = Path(os.path.commonpath([found[p].folder for p in unplaced]))
             count = "1 cassette" if len(unplaced) == 1 else f"{len(unplaced)} cassettes"
             notes.append(
                 (where, f"{why}: ages of {count} come from their answers' Date headers, where they have one")
             )
     return FileAges(
-        ages={path: oldest(told.get(path), fallback.get(path, unknown_age())) for path in paths},
+        ages={path: oldest(told[path], fallback.get(path, unknown_age())) for path in paths if path in told},
         interactions={path: ages for path in paths if (ages := told.get(path)) is not None},
         notes=tuple(notes),
     )
@@ -137,6 +141,8 @@ def _repo_ages(
     """Interaction ages of one repository's files; git walks history while we ask ls-files and
     status. `fallback` gets the age of a file whose interactions cannot be dated one by one."""
     with log_pass(repo) as log:
+        contents = {path: _read(path) for path in members}
+        members = {p: place for p, place in members.items() if _is_cassette(contents[p], custom)}
         names = repo_names(repo, members)
         specs = ["--", *_pathspecs(names)]
         tracked = set(run(["ls-files", "-z", *specs], repo.root).split(b"\0"))
@@ -152,11 +158,11 @@ def _repo_ages(
                 source = AgeSource.UNTRACKED if name not in tracked else AgeSource.UNCOMMITTED
                 for path in paths:
                     fallback[path] = unknown_age(source)
-                    result[path] = _witnessed(path, now, fallback[path], custom)
+                    result[path] = _witnessed(path, contents[path], now, fallback[path], custom)
                 continue
             want[renamed_from.get(name, name)] = name
             for path in paths:
-                working[path] = _read(path)
+                working[path] = contents[path] or b""
         lineages = log.follow(want)
         for name in changed.keys() & lineages.keys():
             # the working tree's change comes first: it may re-record, or only mask
@@ -177,7 +183,9 @@ def _repo_ages(
                     )
                 if not answer.needs_more or log.finished:
                     result[path] = (
-                        answer.ages if answer.ages is not None else _unplaced(repo, path, now, custom)
+                        answer.ages
+                        if answer.ages is not None
+                        else _unplaced(repo, path, working[path], now, custom)
                     )
             pending = {n for n in pending if any(p not in result for p in names[n])}
     at_edge = sum(1 for ages in result.values() if ages and any(a.source is AgeSource.SHALLOW for a in ages))
@@ -187,28 +195,48 @@ def _repo_ages(
 
 
 def _unplaced(
-    repo: Repo, path: Path, now: datetime, custom: CustomSerializer | None
+    repo: Repo, path: Path, data: bytes, now: datetime, custom: CustomSerializer | None
 ) -> tuple[Age, ...] | None:
     """A tracked file whose recording history cannot show (grafted or shallow): its `Date`s, if any."""
-    return _witnessed(path, now, unknown_age(AgeSource.SHALLOW if repo.shallow else AgeSource.GIT), custom)
+    return _witnessed(
+        path, data, now, unknown_age(AgeSource.SHALLOW if repo.shallow else AgeSource.GIT), custom
+    )
+
+
+def _without_history(
+    paths: Iterable[Path],
+    now: datetime,
+    custom: CustomSerializer | None,
+) -> dict[Path, tuple[Age, ...] | None]:
+    """Cassettes git cannot date at all (no git, no repository): their answers' `Date`s."""
+    told: dict[Path, tuple[Age, ...] | None] = {}
+    for path in paths:
+        data = _read(path)
+        if _is_cassette(data, custom):
+            told[path] = _witnessed(path, data, now, unknown_age(), custom)
+    return told
 
 
 def _witnessed(
-    path: Path, now: datetime, otherwise: Age, custom: CustomSerializer | None
+    path: Path, data: bytes | None, now: datetime, otherwise: Age, custom: CustomSerializer | None
 ) -> tuple[Age, ...] | None:
     """Where git cannot tell, each answer's own `Date` header; None when the file cannot be read."""
-    data = _read(path)
     dates = dates_of(data, path, custom) if data else None
     if dates is None:
         return None
     return tuple(witnessed(date, now, otherwise) for date in dates)
 
 
-def _read(path: Path) -> bytes:
+def _is_cassette(data: bytes | None, custom: CustomSerializer | None) -> bool:
+    """The content test; an unreadable file stays, so that the reader reports why."""
+    return data is None or custom is not None or looks_like_a_cassette(data)
+
+
+def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError:
-        return b""
+        return None
 
 
 def _blobs(repo: Repo, shas: list[bytes]) -> dict[bytes, bytes]:

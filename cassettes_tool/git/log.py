@@ -17,6 +17,8 @@ from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
+#: how many 64 KiB reads git may run ahead of us
+_AHEAD = 16
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
 
 
@@ -65,7 +67,8 @@ class LogReader:
 
     def __init__(self, stdout: IO[bytes] | None):
         self.finished = stdout is None
-        self._chunks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        # bounded: while we compare versions, git waits on a full pipe instead of taking a core
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
         self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
         self._thread.start()
         self._tokens = self._split()
@@ -81,7 +84,12 @@ class LogReader:
         self._chunks.put(b"")
 
     def join(self) -> None:
-        self._thread.join()
+        """Wait for the drain to end (git stopped), emptying the bounded queue it may wait on."""
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._chunks.get_nowait()
+            self._thread.join(timeout=0.01)
 
     def _split(self) -> Iterator[bytes]:
         """NUL-separated fields, as git writes them."""
@@ -125,8 +133,9 @@ class LogReader:
             raw = token.lstrip(b"\n")
             if raw[:1] != b":" or header is None:
                 continue
-            fields = raw[1:].split(b" ")
-            status = fields[4][:1] if len(fields) > 4 else b""
+            # `:MODE MODE OLD NEW STATUS`: modes of 6 digits, then two full blob names (SHA-1 or SHA-256)
+            end = raw.rfind(b" ")
+            status = raw[end + 1 : end + 2]
             path = next(tokens, b"")
             old_path = path
             if status in (b"R", b"C"):
@@ -136,9 +145,11 @@ class LogReader:
                 continue
             lineage = self._lineages[current]
             added = status in (b"A", b"C")
-            if added or fields[2] != fields[3]:
+            size = (end - 16) // 2
+            old_blob = raw[15 : 15 + size]
+            if added or old_blob != raw[16 + size : end]:
                 commit = commit or Commit(*header)
-                lineage.steps.append(Step(commit, None if added else fields[2]))
+                lineage.steps.append(Step(commit, None if added else old_blob))
                 waiting.discard(current)
             if added:
                 lineage.added = True
