@@ -50,6 +50,9 @@ _TOKEN_SHAPES = "|".join(
 _TOKENS = re.compile(_TOKEN_SHAPES, re.MULTILINE)
 _TOKENS_B = re.compile(_TOKEN_SHAPES.encode(), re.MULTILINE)
 _HTTP_DATE_B = re.compile(_HTTP_DATE.encode())
+#: runs of the characters ids, timestamps and numbers are made of
+_RUNS = re.compile(rb"[A-Za-z0-9_.:+-]{10,}")
+_LONGEST_ID = 128
 #: values known by name that change on every call (Content-Length is not one: masking changes it)
 _NAMED = re.compile(
     r"""(?<![\w-])"?(latencyMs|[a-z-]*processing-ms|x-envoy-upstream-service-time|server-timing"""
@@ -60,15 +63,17 @@ _NAMED = re.compile(
 _PLACEHOLDER = re.compile(r"redact|scrub|filter|mask|xxxx|\*\*\*|placeholder|dummy|fake|test|example", re.I)
 _PLACEHOLDER_B = re.compile(_PLACEHOLDER.pattern.encode(), re.I)
 
-#: where an interaction and its response start in vcrpy's YAML and JSON layouts
-_MARKS = re.compile(
-    rb'^(?:- request:|[ \t]*"request": \{)|^(?:  response:|[ \t]*"response": \{)', re.MULTILINE
-)
+#: where an interaction and its response start in vcrpy's YAML and JSON layouts; each begins
+#: with a fixed character, so the search skips ahead instead of trying every line start
+_YAML_MARKS = re.compile(rb"\n(?:- request:|  response:)")
+_JSON_MARKS = re.compile(rb'"(?:request|response)": \{')
+#: changed lines longer than this are bodies (base64, folded JSON): read only when the rest tells nothing
+_LONG_LINE = 400
 _DATE_HEADER = re.compile(
-    rb"""^[ \t]*["']?date["']?[ \t]*:[ \t]*(?:\[[ \t]*|\r?\n[ \t]*-[ \t]*)?["']?("""
+    rb"""\n[ \t]*["']?[Dd][Aa][Tt][Ee]["']?[ \t]*:[ \t]*(?:\[\s*|\r?\n[ \t]*-[ \t]*)?["']?("""
     + _HTTP_DATE.encode()
     + rb")",
-    re.MULTILINE | re.IGNORECASE,
+    re.MULTILINE,
 )
 _DATE_PARTS = re.compile(rf"({_DAYS}), (\d{{1,2}}) ([A-Z][a-z]{{2}}) (\d{{4}}) (\d\d):(\d\d):(\d\d)")
 
@@ -203,9 +208,10 @@ def server_date(value: str | None) -> datetime | None:
 
 def _response_blocks(data: bytes) -> list[bytes] | None:
     """Each interaction's response text in vcrpy's own layouts; None for any other layout."""
-    marks = [
-        (m.start(), m.group(0).strip().startswith((b"- request", b'"request'))) for m in _MARKS.finditer(data)
-    ]
+    # in YAML a match starts on the newline before the mark: one past, as the text gets one put first
+    is_json = data.lstrip()[:1] == b"{"
+    found = _JSON_MARKS.finditer(data) if is_json else _YAML_MARKS.finditer(b"\n" + data)
+    marks = [(m.start(), m.group(0) in (b"\n- request:", b'"request": {')) for m in found]
     if not marks or len(marks) % 2:
         return None
     blocks = []
@@ -229,9 +235,17 @@ def recorded_anew(new: bytes, old: bytes) -> int | None:
         return None
     old_lines = set(old.split(b"\n"))
     for block in blocks:
-        changed = b"\n".join(line for line in block.split(b"\n") if line not in old_lines)
-        # a new `Date` first: one cheap pattern settles most re-recordings
-        if not _has_new(_HTTP_DATE_B, changed, old) and not _has_new(_TOKENS_B, changed, old):
+        changed = [line for line in block.split(b"\n") if line not in old_lines]
+        short = b"\n".join(line for line in changed if len(line) <= _LONG_LINE)
+        # a new `Date` first, then any value on a short line: long body lines only when needed
+        if not (
+            _has_new(_HTTP_DATE_B, short, old)
+            or any(t not in old for t in tokens_in(short))
+            or any(
+                t not in old
+                for t in tokens_in(b"\n".join(line for line in changed if len(line) > _LONG_LINE))
+            )
+        ):
             return None
     return len(blocks)
 
@@ -248,28 +262,37 @@ def _has_new(pattern: re.Pattern[bytes], text: bytes, old: bytes) -> bool:
 class TextAnswer:
     """An answer read from the text alone: its volatile values as written, and its `Date`."""
 
+    #: volatile values as written; empty for an answer without any
     tokens: frozenset[bytes]
+    #: the answer's text, which a token-less answer is followed by
+    text: bytes
     date: datetime | None
+
+    def new_to(self, old: bytes, old_tokens: frozenset[bytes]) -> bool:
+        """Recorded by the change that made `old` (whose values are `old_tokens`) into this: a
+        value `old` lacks, or, for an answer without values, an answer `old` does not hold verbatim."""
+        if self.tokens:
+            return not self.tokens <= old_tokens
+        return self.text not in old
+
+
+def tokens_in(text: bytes) -> frozenset[bytes]:
+    """The volatile values in a text. Runs of id characters are picked out first (one cheap
+    pattern), and only they are matched against the shapes; dates have spaces, so apart. A run
+    longer than any id is a body (base64, a signature), not a value to follow."""
+    runs = b'" "'.join(run for run in _RUNS.findall(text) if len(run) <= _LONGEST_ID)
+    found = [m.group(0) for m in _HTTP_DATE_B.finditer(text)]
+    found += [m.group(0) for m in _TOKENS_B.finditer(b'"' + runs + b'"')]
+    return frozenset(t for t in found if not _PLACEHOLDER_B.search(t) and len(set(t.lower())) > 3)
 
 
 def text_answers(data: bytes) -> tuple[TextAnswer, ...] | None:
     """Each answer's volatile values as they stand in the text, when the layout is vcrpy's and
-    every answer has some (an encoded body hides them: None, and the caller parses)."""
+    no body is encoded (that hides them: None, and the caller parses)."""
     blocks = None if b"!!binary" in data else _response_blocks(data)
     if blocks is None:
         return None
-    answers = []
-    for block in blocks:
-        tokens = frozenset(
-            t
-            for m in _TOKENS_B.finditer(block)
-            if not _PLACEHOLDER_B.search(t := m.group(0)) and len(set(t.lower())) > 3
-        )
-        if not tokens:
-            return None
-        found = _DATE_HEADER.search(block)
-        answers.append(TextAnswer(tokens, server_date(found.group(1).decode("ascii")) if found else None))
-    return tuple(answers)
+    return tuple(TextAnswer(tokens_in(block), block, _date_in(block)) for block in blocks)
 
 
 def answer_dates(data: bytes) -> tuple[datetime | None, ...] | None:
@@ -277,8 +300,9 @@ def answer_dates(data: bytes) -> tuple[datetime | None, ...] | None:
     blocks = _response_blocks(data)
     if blocks is None:
         return None
-    dates = []
-    for block in blocks:
-        found = _DATE_HEADER.search(block)
-        dates.append(server_date(found.group(1).decode("ascii")) if found else None)
-    return tuple(dates)
+    return tuple(_date_in(block) for block in blocks)
+
+
+def _date_in(block: bytes) -> datetime | None:
+    found = _DATE_HEADER.search(block)
+    return server_date(found.group(1).decode("ascii")) if found else None

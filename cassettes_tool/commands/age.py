@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -31,21 +32,26 @@ def run(
     `per_interaction` each interaction's age is shown under it, the same numbers.
     """
     now = now or utc_now()
+    check_serializer(config)
     found = cassette.discover(paths)
-    history = file_ages(found.files, now=now, custom=custom_serializer(config.serializer))
-    files = [path for path in found.files if path in history.ages]
+    custom = custom_serializer(config.serializer)
     if per_interaction:
-        check_serializer(config)
-        read = cassette.map_files(partial(summarize, serializer=config.serializer), files)
+        # history on a thread while the cassettes are read on the other cores: neither waits
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(file_ages, found.files, now=now, custom=custom)
+            read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+            history = pending.result()
         results = [
             _with_interaction_ages(r, history.ages[r.path], history.interactions.get(r.path, ()))
             for r in read
-            if r.status is not Status.SKIPPED
+            if r.path in history.ages and r.status is not Status.SKIPPED
         ]
     else:
+        history = file_ages(found.files, now=now, custom=custom)
         results = [
             CassetteResult(path=path, status=Status.OK, size=_size(path), age=history.ages[path])
-            for path in files
+            for path in found.files
+            if path in history.ages
         ]
     kept = [kept for result in results if (kept := _older_than(result, older_than)) is not None]
     kept.sort(key=_oldest_first)

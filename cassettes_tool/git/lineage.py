@@ -26,6 +26,7 @@ from cassettes_tool.cassette.recording import (
     read_version,
     recorded_anew,
     text_answers,
+    tokens_in,
 )
 from cassettes_tool.git.log import Lineage, Step
 from cassettes_tool.git.runner import Repo
@@ -124,8 +125,9 @@ class Walker:
         ages: list[Age | None] = [None] * len(answers)
         for step in lineage.steps:
             old = got.get(step.old_blob) if step.old_blob else None
+            old_tokens = tokens_in(old) if old is not None else frozenset()
             for i, answer in enumerate(answers):
-                if ages[i] is None and (old is None or any(t not in old for t in answer.tokens)):
+                if ages[i] is None and (old is None or answer.new_to(old, old_tokens)):
                     ages[i] = self._dated(step, answer.date, added=step.old_blob is None)
             if all(a is not None for a in ages):
                 return Told(tuple(a for a in ages if a is not None))
