@@ -170,7 +170,8 @@ def _body_text(response: dict[str, Any], headers: Headers) -> str:
         parsed = stored if stored else response.get("parsed_body")
         return json.dumps(parsed, sort_keys=True, default=str) if parsed is not None else ""
     body = decode(as_bytes(stored), headers.get("content-type"), headers.get("content-encoding"))
-    return body.text if body.text is not None else ""
+    # a binary body (an event stream) still carries its ids as text
+    return body.text if body.text is not None else body.data.decode("utf-8", "replace")
 
 
 def _is_placeholder(token: str) -> bool:
