@@ -47,7 +47,6 @@ _TOKEN_SHAPES = "|".join(
         r"[A-Za-z0-9_-]{20,48}(?=[\"',\s}&;]|$)",
     )
 )
-_TOKENS = re.compile(_TOKEN_SHAPES, re.MULTILINE)
 _TOKENS_B = re.compile(_TOKEN_SHAPES.encode(), re.MULTILINE)
 _HTTP_DATE_B = re.compile(_HTTP_DATE.encode())
 #: runs of the characters ids, timestamps and numbers are made of
@@ -55,13 +54,14 @@ _RUNS = re.compile(rb"[A-Za-z0-9_.:+-]{10,}")
 _LONGEST_ID = 128
 #: values known by name that change on every call (Content-Length is not one: masking changes it)
 _NAMED = re.compile(
-    r"""(?<![\w-])"?(latencyMs|[a-z-]*processing-ms|x-envoy-upstream-service-time|server-timing"""
-    r"""|x-runtime|x-response-time|age)"?: ?\[?['"]?([\w.;=-][\w.;= -]{0,39})""",
+    rb"""(?<![\w-])"?(latencyMs|[a-z-]*processing-ms|x-envoy-upstream-service-time|server-timing"""
+    rb"""|x-runtime|x-response-time|age)"?: ?\[?['"]?([\w.;=-][\w.;= -]{0,39})""",
     re.IGNORECASE,
 )
 #: what masking and hand-made cassettes put where a value was: never a recording's mark
-_PLACEHOLDER = re.compile(r"redact|scrub|filter|mask|xxxx|\*\*\*|placeholder|dummy|fake|test|example", re.I)
-_PLACEHOLDER_B = re.compile(_PLACEHOLDER.pattern.encode(), re.I)
+_PLACEHOLDER_B = re.compile(
+    rb"redact|scrub|filter|mask|xxxx|\*\*\*|placeholder|dummy|fake|test|example", re.I
+)
 
 #: where an interaction and its response start in vcrpy's YAML and JSON layouts; each begins
 #: with a fixed character, so the search skips ahead instead of trying every line start
@@ -83,7 +83,7 @@ class Answer:
     """One recorded response, as far as its age goes."""
 
     #: volatile values in its headers and decoded body
-    tokens: frozenset[str]
+    tokens: frozenset[bytes]
     #: the response itself, for answers without volatile values
     digest: bytes
     #: its `Date` header, when a server could have written it (the weekday matches the date)
@@ -95,7 +95,7 @@ class Version:
     """The answers of one version of a cassette file, and every volatile value in it."""
 
     answers: tuple[Answer, ...]
-    tokens: frozenset[str]
+    tokens: frozenset[bytes]
     digests: frozenset[bytes]
 
 
@@ -152,13 +152,14 @@ def _answer(response: Any) -> Answer:
         return Answer(frozenset(), b"", None)
     headers = Headers.from_recorded(response.get("headers"))
     parts = [f"{name.lower()}: {value}" for name, value in sorted(headers, key=lambda h: h[0].lower())]
-    parts = [p for p in parts if not p.startswith("content-length:")]
-    parts.append(_body_text(response, headers))
-    text = "\n".join(parts)
-    tokens = {m.group(0) for m in _TOKENS.finditer(text) if not _is_placeholder(m.group(0))}
-    tokens |= {f"{m.group(1).lower()}={m.group(2)}" for m in _NAMED.finditer(text)}
-    digest = hashlib.sha1(text.encode("utf-8", "replace")).digest()
-    return Answer(frozenset(tokens), digest, server_date(headers.get("date")))
+    head = "\n".join(p for p in parts if not p.startswith("content-length:"))
+    body = _body_text(response, headers)
+    text = f"{head}\n{body}".encode("utf-8", "replace")
+    named = {m.group(1).lower() + b"=" + m.group(2) for m in _NAMED.finditer(head.encode("utf-8", "replace"))}
+    if "latencyMs" in body:
+        named |= {b"latencyms=" + m.group(2) for m in _NAMED.finditer(body.encode("utf-8", "replace"))}
+    digest = hashlib.sha1(text).digest()
+    return Answer(tokens_in(text) | named, digest, server_date(headers.get("date")))
 
 
 def _body_text(response: dict[str, Any], headers: Headers) -> str:
@@ -172,13 +173,6 @@ def _body_text(response: dict[str, Any], headers: Headers) -> str:
     body = decode(as_bytes(stored), headers.get("content-type"), headers.get("content-encoding"))
     # a binary body (an event stream) still carries its ids as text
     return body.text if body.text is not None else body.data.decode("utf-8", "replace")
-
-
-def _is_placeholder(token: str) -> bool:
-    if _PLACEHOLDER.search(token):
-        return True
-    core = re.sub(r"^[a-z]+[-_]", "", token)
-    return len(set(core.lower())) <= 3
 
 
 def server_date(value: str | None) -> datetime | None:
