@@ -4,8 +4,9 @@
 
 The repository is generated in one `git fast-import` stream from a seeded random
 generator: cassettes are added as a suite grows, then re-recorded, moved to another
-folder (pure renames), moved and re-recorded in the same commit, and one whole folder
-is moved in a single commit; every commit also touches a source file. Generation is
+folder (pure renames), moved and re-recorded in the same commit, masked (an id
+replaced by `<REDACTED:id>`, as `lint --fix` does), and one whole folder is moved in a
+single commit; every commit also touches a source file. Generation is
 not timed. Each time is the best of `--runs`, taken in turns.
 
 (a) the naive loop, `git log -1 --format=%aI -- PATH` per file, is timed on `--sample`
@@ -21,6 +22,7 @@ import argparse
 import gc
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import formatdate
 from pathlib import Path
 
 from cassettes_tool import config
@@ -42,6 +45,7 @@ START = int(datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp())
 #: seconds between commits: 5,000 commits span about three years
 STEP = 5 * 3600
 TARGET_NAIVE = 50.0
+_MASK = re.compile(rb'"request_id": "[0-9a-f]+"')
 TARGET_FLOOR = 1.5
 
 
@@ -54,13 +58,17 @@ class History:
     never_renamed: tuple[str, ...]
     #: cassettes whose last change is a pure rename: the naive loop dates the move, we must not
     moved_last: tuple[str, ...]
+    #: cassettes whose last change masked an id (`lint --fix`): the naive loop dates the mask, we must not
+    masked_last: tuple[str, ...]
     renames: int
     seconds: float
 
 
-def _cassette(rng: random.Random, ident: int, version: int) -> bytes:
-    """A small vcrpy-shaped YAML cassette; each recording differs in its dates and ids."""
+def _cassette(rng: random.Random, ident: int, version: int, when: int) -> bytes:
+    """A small vcrpy-shaped YAML cassette recorded at `when`; each recording differs in its
+    `Date` and ids."""
     stamp = rng.randrange(10**9)
+    date = formatdate(when, usegmt=True)
     return (
         "interactions:\n"
         "- request:\n"
@@ -74,7 +82,7 @@ def _cassette(rng: random.Random, ident: int, version: int) -> bytes:
         f'      string: \'{{"id": {ident}, "version": {version}, "request_id": "{stamp:x}"}}\'\n'
         "    headers:\n"
         "      Content-Type: [application/json]\n"
-        f"      Date: ['Mon, 01 Jan 2024 00:00:{version % 60:02d} GMT']\n"
+        f"      Date: ['{date}']\n"
         "    status: {code: 200, message: OK}\n"
         "version: 1\n"
     ).encode()
@@ -91,6 +99,8 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True, env=clean_env())
     paths = {i: f"{FOLDER}/group_{i // PER_FOLDER:03d}/cassette_{i:05d}.yaml" for i in range(cassettes)}
     versions = dict.fromkeys(paths, 0)
+    contents: dict[int, bytes] = {}
+    masked_last: set[int] = set()
     renamed: set[int] = set()
     moved_last: set[int] = set()
     renames = 0
@@ -100,12 +110,14 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
     stream: list[bytes] = []
     added = 0
     for n in range(commits):
+        when = START + n * STEP
         ops: list[bytes] = []
         source = f"src/module_{rng.randrange(SOURCE_FILES):03d}.py"
         ops.append(b"M 100644 inline %s\n" % source.encode() + _data(f"# change {n}\n".encode()))
         if added < cassettes:
             for ident in range(added, min(cassettes, added + per_growth)):
-                ops.append(b"M 100644 inline %s\n" % paths[ident].encode() + _data(_cassette(rng, ident, 0)))
+                contents[ident] = _cassette(rng, ident, 0, when)
+                ops.append(b"M 100644 inline %s\n" % paths[ident].encode() + _data(contents[ident]))
             added = min(cassettes, added + per_growth)
             message = "Record new cassettes"
         elif n == folder_move:
@@ -134,10 +146,10 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
                 new = f"{FOLDER}/group_{rng.randrange(cassettes // PER_FOLDER):03d}/renamed_{ident:05d}.yaml"
                 if new not in paths.values():
                     versions[ident] += 1
+                    contents[ident] = _cassette(rng, ident, versions[ident], when)
+                    masked_last.discard(ident)
                     ops.append(f"D {paths[ident]}\n".encode())
-                    ops.append(
-                        b"M 100644 inline %s\n" % new.encode() + _data(_cassette(rng, ident, versions[ident]))
-                    )
+                    ops.append(b"M 100644 inline %s\n" % new.encode() + _data(contents[ident]))
                     paths[ident] = new
                     renamed.add(ident)
                     moved_last.discard(ident)
@@ -146,13 +158,22 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
             elif roll < 0.95:
                 for other in sorted({ident, *rng.sample(range(cassettes), rng.randrange(0, 3))}):
                     versions[other] += 1
-                    content = _cassette(rng, other, versions[other])
-                    ops.append(b"M 100644 inline %s\n" % paths[other].encode() + _data(content))
+                    contents[other] = _cassette(rng, other, versions[other], when)
+                    ops.append(b"M 100644 inline %s\n" % paths[other].encode() + _data(contents[other]))
                     moved_last.discard(other)
+                    masked_last.discard(other)
                 message = "Re-record cassettes"
+            elif roll < 0.98:
+                # `lint --fix`: the id masked, the recording (and its Date) kept
+                content = _MASK.sub(b'"request_id": "<REDACTED:id>"', contents[ident])
+                if content != contents[ident]:
+                    ops.append(b"M 100644 inline %s\n" % paths[ident].encode() + _data(content))
+                    contents[ident] = content
+                    masked_last.add(ident)
+                    moved_last.discard(ident)
+                message = "Mask a cassette"
             else:
                 message = "Change the code only"
-        when = START + n * STEP
         stream.append(b"commit refs/heads/main\n")
         stream.append(b"author Ada Lovelace <ada@example.com> %d +0000\n" % when)
         stream.append(b"committer Ada Lovelace <ada@example.com> %d +0000\n" % when)
@@ -173,6 +194,7 @@ def generate(root: Path, commits: int, cassettes: int, seed: int) -> History:
         cassettes=cassettes,
         never_renamed=tuple(paths[i] for i in sorted(set(paths) - renamed)),
         moved_last=tuple(paths[i] for i in sorted(moved_last)),
+        masked_last=tuple(paths[i] for i in sorted(masked_last)),
         renames=renames,
         seconds=time.perf_counter() - started,
     )
@@ -225,6 +247,10 @@ def best_of(runs: int, contenders: dict[str, Callable[[], object]]) -> dict[str,
     return best
 
 
+def _subject(root: Path, age: Age) -> str:
+    return _git(root, "log", "-1", "--format=%s", age.commit).decode().strip() if age.commit else ""
+
+
 def check(history: History, ours: dict[str, Age], sample: dict[str, str]) -> list[str]:
     """Ours agrees with the naive loop where renames do not matter, and keeps ages across moves."""
     problems = []
@@ -232,7 +258,8 @@ def check(history: History, ours: dict[str, Age], sample: dict[str, str]) -> lis
         problems.append(f"listed {len(ours)} cassettes, expected {history.cassettes}")
     for name, stamp in sample.items():
         got = ours[name].last_recorded
-        if name in history.never_renamed and (got is None or got != datetime.fromisoformat(stamp)):
+        plain = name in history.never_renamed and name not in history.masked_last
+        if plain and (got is None or got != datetime.fromisoformat(stamp)):
             problems.append(f"{name}: ours {got}, git log -1 {stamp}")
     moved = [name for name in history.moved_last if name in ours]
     dated_by_move = [
@@ -246,6 +273,13 @@ def check(history: History, ours: dict[str, Age], sample: dict[str, str]) -> lis
     ]
     if dated_by_move:
         problems.append(f"{len(dated_by_move)} moved cassettes dated by their move, e.g. {dated_by_move[0]}")
+    dated_by_mask = [
+        name for name in history.masked_last if _subject(history.root, ours[name]).startswith("Mask")
+    ]
+    if dated_by_mask:
+        problems.append(
+            f"{len(dated_by_mask)} masked cassettes dated by their masking, e.g. {dated_by_mask[0]}"
+        )
     return problems
 
 
@@ -265,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"repository: {history.commits:,} commits, {history.cassettes:,} cassettes, "
             f"{history.renames:,} renames ({len(history.moved_last)} cassettes last changed by a move, "
-            f"one folder of {PER_FOLDER} moved in one commit); generated in {history.seconds:.1f} s"
+            f"one folder of {PER_FOLDER} moved in one commit; {len(history.masked_last)} last changed by a "
+            f"masking); generated in {history.seconds:.1f} s"
         )
         files = sorted(_git(root, "ls-files", "-z", "--", FOLDER).decode().split("\0")[:-1])
         rng = random.Random(args.seed)
@@ -313,8 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         print("check FAILED:", *problems, sep="\n  ")
         return 1
     print(
-        f"check: ours agrees with `git log -1` on the {sum(n in history.never_renamed for n in sample)} sampled "
-        f"cassettes never renamed; none of the {len(history.moved_last)} last changed by a move is dated by it"
+        f"check: ours agrees with `git log -1` on the "
+        f"{sum(n in history.never_renamed and n not in history.masked_last for n in sample)} sampled cassettes "
+        f"never renamed or masked; none of the {len(history.moved_last)} last changed by a move, nor of the "
+        f"{len(history.masked_last)} last masked, is dated by it"
     )
     met = naive_all / inproc_t >= TARGET_NAIVE and inproc_t / floor_t <= TARGET_FLOOR
     print("targets met (in-process)" if met else "targets MISSED (in-process)")

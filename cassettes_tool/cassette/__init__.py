@@ -16,6 +16,7 @@ from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
 from cassettes_tool.cassette.lines import interaction_lines, line_of
 from cassettes_tool.cassette.read import load, loads
+from cassettes_tool.cassette.recording import cassette_files, looks_like_a_cassette
 from cassettes_tool.cassette.summary import (
     check_serializer,
     interaction_summary,
@@ -54,6 +55,7 @@ __all__ = [
     "Exclude",
     "Serializer",
     "as_bytes",
+    "cassette_files",
     "check_serializer",
     "custom_serializer",
     "decode",
@@ -66,6 +68,7 @@ __all__ = [
     "line_of",
     "load",
     "loads",
+    "looks_like_a_cassette",
     "map_files",
     "read",
     "recorded_pairs",

@@ -93,7 +93,9 @@ def lint_command(
     metavar="DAYS",
     help="Only cassettes last recorded more than DAYS days ago (and those of unknown age).",
 )
-@click.option("--per-interaction", is_flag=True, help="Also each interaction's age, from git blame.")
+@click.option(
+    "--per-interaction", is_flag=True, help="Also each interaction's age: the cassette's is its oldest."
+)
 @common_options
 def age_command(
     paths: tuple[Path, ...],

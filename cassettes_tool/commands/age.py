@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import check_serializer, summarize
+from cassettes_tool.cassette import check_serializer, custom_serializer, summarize
 from cassettes_tool.config import Config
 from cassettes_tool.git.ages import file_ages
-from cassettes_tool.git.blame import interaction_ages
 from cassettes_tool.model import utc_now
 from cassettes_tool.model.age import Age
 from cassettes_tool.model.result import CassetteResult, Report, Status
@@ -27,35 +27,42 @@ def run(
 ) -> Report:
     """Every cassette's age, oldest first; `older_than` keeps those frozen longer, and unknown ages.
 
-    Without `per_interaction` no file is read: ages come from history alone, fast enough
-    for every pull request, so every file `discover` finds is listed. With it, the
-    cassettes are read for their interactions' lines and non-cassettes are skipped.
+    Only cassettes are aged: files that fail `scan`'s content test (fixtures, workflow
+    files) are left out. A cassette is as old as its oldest interaction; with
+    `per_interaction` each interaction's age is shown under it, the same numbers.
     """
     now = now or utc_now()
+    check_serializer(config)
     found = cassette.discover(paths, cassette.excluder(config))
-    history = file_ages(found.files, now=now)
+    custom = custom_serializer(config.serializer)
     if per_interaction:
-        check_serializer(config)
-        read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
-        starts = {r.path: [i.line for i in r.interactions] for r in read if r.status is Status.OK}
-        blamed = interaction_ages(starts, history, now=now)
-        results = [_with_interaction_ages(r, history.ages[r.path], blamed.get(r.path, ())) for r in read]
+        # history on a thread while the cassettes are read on the other cores: neither waits
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(file_ages, found.files, now=now, custom=custom)
+            read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+            history = pending.result()
+        results = [
+            _with_interaction_ages(r, history.ages[r.path], history.interactions.get(r.path, ()))
+            for r in read
+            if r.path in history.ages and r.status is not Status.SKIPPED
+        ]
     else:
+        history = file_ages(found.files, now=now, custom=custom)
         results = [
             CassetteResult(path=path, status=Status.OK, size=_size(path), age=history.ages[path])
             for path in found.files
+            if path in history.ages
         ]
     kept = [kept for result in results if (kept := _older_than(result, older_than)) is not None]
     kept.sort(key=_oldest_first)
     return Report(command="age", cassettes=tuple(kept), notes=found.notes + history.notes)
 
 
-def _with_interaction_ages(
-    result: CassetteResult, file_age: Age, ages: tuple[Age | None, ...]
-) -> CassetteResult:
-    if result.status is Status.SKIPPED:
-        return result
-    interactions = tuple(replace(i, age=a) for i, a in zip(result.interactions, ages, strict=False))
+def _with_interaction_ages(result: CassetteResult, file_age: Age, ages: tuple[Age, ...]) -> CassetteResult:
+    """The interactions read by `scan`, each with the age it adds to the cassette's."""
+    if len(ages) != len(result.interactions):
+        ages = ()
+    interactions = tuple(replace(i, age=ages[n] if ages else None) for n, i in enumerate(result.interactions))
     return replace(result, age=file_age, interactions=interactions)
 
 

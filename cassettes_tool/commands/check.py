@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cassettes_tool import cassette
-from cassettes_tool.cassette import check_serializer, unsearched
+from cassettes_tool.cassette import check_serializer, custom_serializer, unsearched
 from cassettes_tool.commands.pairs import pairs_of_run
 from cassettes_tool.config import Config, Target
 from cassettes_tool.diff.results import report_of
@@ -91,7 +91,8 @@ def run(
     if target is not None:
         remember_target(target)  # the masker never shows the target's own credentials
     found = cassette.discover(paths, cassette.excluder(config))
-    files = select(found.files, options.shard)
+    # only cassettes are checked and aged: the same content test as `scan` and `age`
+    files = select(cassette.cassette_files(found.files, config.serializer), options.shard)
     linted = cassette.map_files(
         partial(
             lint_checks.check_file,
@@ -102,7 +103,7 @@ def run(
         ),
         files,
     )
-    ages = file_ages(files)
+    ages = file_ages(files, custom=custom_serializer(config.serializer))
     results = {r.path: replace(r, age=ages.ages.get(r.path)) for r in linted}
     notes = found.notes + ages.notes
     if not found.files:

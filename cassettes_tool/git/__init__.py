@@ -1,1 +1,1 @@
-"""Everything git: the one runner, cassette ages, blame, commit ranges and the refresh commit."""
+"""Everything git: the one runner, the log pass, recording ages, commit ranges and the refresh commit."""

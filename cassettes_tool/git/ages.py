@@ -1,70 +1,77 @@
-"""Cassette ages from one streamed pass over `git log`, whatever the number of files."""
+"""Cassette ages from one streamed pass over `git log`, whatever the number of files.
+
+An interaction's age is the time since its answer was recorded: the newest change in
+its file's history that recorded it anew (`git/lineage.py`), or, where git cannot
+tell, the answer's own `Date` header. A cassette is as old as its oldest interaction.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import queue
-import subprocess
-import tempfile
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import IO
 
-from cassettes_tool.git.runner import (
-    GitFailed,
-    Place,
-    Repo,
-    clean_env,
-    first_line,
-    open_repo,
-    places,
-    repo_names,
-    run,
-)
-from cassettes_tool.model.age import Age, AgeSource, days_between, utc_now
+from cassettes_tool.cassette.formats.custom import CustomSerializer
+from cassettes_tool.cassette.recording import looks_like_a_cassette
+from cassettes_tool.git.lineage import Walker, dates_of, fresh, unknown, witnessed
+from cassettes_tool.git.log import Step, log_pass
+from cassettes_tool.git.runner import GitFailed, Place, Repo, open_repo, places, repo_names, run
+from cassettes_tool.model.age import Age, AgeSource, utc_now
 
 #: Above this many folders, ls-files lists the whole repository instead.
 _MAX_PATHSPECS = 200
 
-
-_HEADER = b"\x1e"
-
-
-_LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
+#: the blob name status gives a file that is not in HEAD
+_NO_BLOB = b"0" * 40
 
 
 @dataclass(frozen=True, slots=True)
 class FileAges:
-    """The age of every file asked about, and what a user should hear once (shallow clone, no git)."""
+    """Each cassette's age and its interactions' (in file order), and what a user should hear
+    once (shallow clone, no git)."""
 
     ages: Mapping[Path, Age]
+    interactions: Mapping[Path, tuple[Age, ...]]
     notes: tuple[tuple[Path, str], ...] = ()
 
 
 def unknown_age(source: AgeSource = AgeSource.NO_GIT) -> Age:
-    return Age(None, None, None, None, None, source)
+    return unknown(source)
 
 
 def fresh_age(source: AgeSource) -> Age:
     """Content git has not recorded yet: being recorded now, so 0 days."""
-    return Age(0.0, None, None, None, None, source)
+    return fresh(source)
 
 
-def file_ages(paths: Sequence[Path], *, now: datetime | None = None) -> FileAges:
-    """The age of every file, from one `git log` pass per repository (never a process per file).
+def oldest(ages: tuple[Age, ...] | None, otherwise: Age) -> Age:
+    """A cassette's age: its oldest interaction's; unknown when one of them is unknown."""
+    if not ages:
+        return otherwise
+    unknown_one = next((a for a in ages if a.days is None), None)
+    if unknown_one is not None:
+        return unknown_one
+    return max(ages, key=lambda a: a.days or 0.0)
+
+
+def file_ages(
+    paths: Sequence[Path], *, now: datetime | None = None, custom: CustomSerializer | None = None
+) -> FileAges:
+    """The age of every cassette and of its interactions, from one `git log` pass per repository.
 
     Per repository: one `rev-parse`, one `ls-files` (tracked or not: ignored files count
-    as untracked), one `status` (differs from HEAD or not), and one `log` read newest to
-    oldest until every file is placed. A pure rename keeps the age of the content. In a
-    shallow clone only files last changed by an edge commit are `shallow` (their age is a
-    lower bound); changes inside the clone are exact.
+    as untracked), one `status` (differs from HEAD or not), one `log --raw` read newest to
+    oldest until every file is dated, and `cat-file --batch` for the versions compared.
+    Without git (not installed, outside a repository, untracked) the answers' `Date`
+    headers are the witness. Only cassettes are aged: a file that fails the content test
+    `scan` uses (a fixture, a workflow file) is left out of the result.
     """
     now = now or utc_now()
-    ages: dict[Path, Age] = {}
+    told: dict[Path, tuple[Age, ...] | None] = {}
+    fallback: dict[Path, Age] = {}
     notes: list[tuple[Path, str]] = []
     found = places(paths)
     groups: dict[Path, dict[Path, Place]] = {}
@@ -81,22 +88,32 @@ def file_ages(paths: Sequence[Path], *, now: datetime | None = None) -> FileAges
             continue
         try:
             repo = open_repo(candidate)
-            ages.update(_repo_ages(repo, members, now, notes))
+            told.update(_repo_ages(repo, members, now, notes, custom, fallback))
         except FileNotFoundError:
             without_git.extend(members)
         except GitFailed as exc:
-            ages.update(dict.fromkeys(members, unknown_age()))
-            notes.append((candidate, f"git: {exc}: ages are unknown"))
+            told.update(_without_history(members, now, custom))
+            notes.append(
+                (candidate, f"git: {exc}: ages come from the answers' Date headers, where they have one")
+            )
     for unplaced, why in (
         (without_git, "git is not installed (or not on PATH)"),
         (outside, "not in a git repository"),
     ):
+        dated = _without_history(unplaced, now, custom)
+        told.update(dated)
+        unplaced = list(dated)
         if unplaced:
-            ages.update(dict.fromkeys(unplaced, unknown_age()))
             where = Path(os.path.commonpath([found[p].folder for p in unplaced]))
             count = "1 cassette" if len(unplaced) == 1 else f"{len(unplaced)} cassettes"
-            notes.append((where, f"{why}: ages of {count} are unknown"))
-    return FileAges(ages={path: ages[path] for path in paths}, notes=tuple(notes))
+            notes.append(
+                (where, f"{why}: ages of {count} come from their answers' Date headers, where they have one")
+            )
+    return FileAges(
+        ages={path: oldest(told[path], fallback.get(path, unknown_age())) for path in paths if path in told},
+        interactions={path: ages for path in paths if (ages := told.get(path)) is not None},
+        notes=tuple(notes),
+    )
 
 
 def _pathspecs(names: Iterable[bytes]) -> list[str]:
@@ -114,10 +131,18 @@ def _pathspecs(names: Iterable[bytes]) -> list[str]:
 
 
 def _repo_ages(
-    repo: Repo, members: Mapping[Path, Place], now: datetime, notes: list[tuple[Path, str]]
-) -> dict[Path, Age]:
-    """Ages of one repository's files; git walks history while we ask ls-files and status."""
-    with _log_pass(repo) as log:
+    repo: Repo,
+    members: Mapping[Path, Place],
+    now: datetime,
+    notes: list[tuple[Path, str]],
+    custom: CustomSerializer | None,
+    fallback: dict[Path, Age],
+) -> dict[Path, tuple[Age, ...] | None]:
+    """Interaction ages of one repository's files; git walks history while we ask ls-files and
+    status. `fallback` gets the age of a file whose interactions cannot be dated one by one."""
+    with log_pass(repo) as log:
+        contents = {path: _read(path) for path in members}
+        members = {p: place for p, place in members.items() if _is_cassette(contents[p], custom)}
         names = repo_names(repo, members)
         specs = ["--", *_pathspecs(names)]
         tracked = set(run(["ls-files", "-z", *specs], repo.root).split(b"\0"))
@@ -125,25 +150,113 @@ def _repo_ages(
         status = run(["status", "--porcelain=v2", "-z", "--untracked-files=no"], repo.root)
         changed, renamed_from = _status(status)
 
-        fixed: dict[bytes, Age] = {}
+        result: dict[Path, tuple[Age, ...] | None] = {}
         want: dict[bytes, bytes] = {}
-        for name in names:
-            if name not in tracked:
-                fixed[name] = fresh_age(AgeSource.UNTRACKED)
-            elif name in changed or not repo.has_head:
-                fixed[name] = fresh_age(AgeSource.UNCOMMITTED)
-            else:
-                want[renamed_from.get(name, name)] = name
-        found = log.last_changes(want)
-    for name, commit in found.items():
-        fixed[name] = commit.age(repo, now)
-    for name in set(want.values()) - found.keys():
-        # only in grafted or shallow histories does a tracked file have no commit of its own
-        fixed[name] = unknown_age(AgeSource.SHALLOW if repo.shallow else AgeSource.GIT)
-    at_edge = sum(1 for name in want.values() if fixed[name].source is AgeSource.SHALLOW)
+        working: dict[Path, bytes] = {}
+        for name, paths in names.items():
+            if name not in tracked or not repo.has_head or changed.get(name) == _NO_BLOB:
+                source = AgeSource.UNTRACKED if name not in tracked else AgeSource.UNCOMMITTED
+                for path in paths:
+                    fallback[path] = unknown_age(source)
+                    result[path] = _witnessed(path, contents[path], now, fallback[path], custom)
+                continue
+            want[renamed_from.get(name, name)] = name
+            for path in paths:
+                working[path] = contents[path] or b""
+        lineages = log.follow(want)
+        for name in changed.keys() & lineages.keys():
+            # the working tree's change comes first: it may re-record, or only mask
+            lineages[name].steps.append(Step(None, changed[name]))
+        by_path = {path: lineages[name] for name in lineages for path in names[name]}
+        walker = Walker(repo, partial(_blobs, repo), now, custom)
+        pending = set(lineages)
+        while pending:
+            log.read(pending)
+            told = walker.tell({p: by_path[p] for n in pending for p in names[n]}, working)
+            for path, answer in told.items():
+                steps = by_path[path].steps
+                if steps and not answer.ages:
+                    # no interaction to date (none, or unreadable): the file's last change tells
+                    commit = steps[0].commit
+                    fallback[path] = (
+                        fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)
+                    )
+                if not answer.needs_more or log.finished:
+                    result[path] = (
+                        answer.ages
+                        if answer.ages is not None
+                        else _unplaced(repo, path, working[path], now, custom)
+                    )
+            pending = {n for n in pending if any(p not in result for p in names[n])}
+    at_edge = sum(1 for ages in result.values() if ages and any(a.source is AgeSource.SHALLOW for a in ages))
     if at_edge:
         notes.append((repo.root, _shallow_note(at_edge)))
-    return {path: fixed[name] for name, paths in names.items() for path in paths}
+    return result
+
+
+def _unplaced(
+    repo: Repo, path: Path, data: bytes, now: datetime, custom: CustomSerializer | None
+) -> tuple[Age, ...] | None:
+    """A tracked file whose recording history cannot show (grafted or shallow): its `Date`s, if any."""
+    return _witnessed(
+        path, data, now, unknown_age(AgeSource.SHALLOW if repo.shallow else AgeSource.GIT), custom
+    )
+
+
+def _without_history(
+    paths: Iterable[Path],
+    now: datetime,
+    custom: CustomSerializer | None,
+) -> dict[Path, tuple[Age, ...] | None]:
+    """Cassettes git cannot date at all (no git, no repository): their answers' `Date`s."""
+    told: dict[Path, tuple[Age, ...] | None] = {}
+    for path in paths:
+        data = _read(path)
+        if _is_cassette(data, custom):
+            told[path] = _witnessed(path, data, now, unknown_age(), custom)
+    return told
+
+
+def _witnessed(
+    path: Path, data: bytes | None, now: datetime, otherwise: Age, custom: CustomSerializer | None
+) -> tuple[Age, ...] | None:
+    """Where git cannot tell, each answer's own `Date` header; None when the file cannot be read."""
+    dates = dates_of(data, path, custom) if data else None
+    if dates is None:
+        return None
+    return tuple(witnessed(date, now, otherwise) for date in dates)
+
+
+def _is_cassette(data: bytes | None, custom: CustomSerializer | None) -> bool:
+    """The content test; an unreadable file stays, so that the reader reports why."""
+    return data is None or custom is not None or looks_like_a_cassette(data)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _blobs(repo: Repo, shas: list[bytes]) -> dict[bytes, bytes]:
+    """The blobs asked for, by one `git cat-file --batch` (a missing one is left out)."""
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    out = run(["cat-file", "--batch"], repo.root, stdin=b"\n".join(unique) + b"\n")
+    found: dict[bytes, bytes] = {}
+    at = 0
+    for sha in unique:
+        end = out.index(b"\n", at)
+        head = out[at:end].split(b" ")
+        at = end + 1
+        if len(head) < 3 or head[1] == b"missing":
+            continue
+        size = int(head[2])
+        found[sha] = out[at : at + size]
+        at += size + 1
+    return found
 
 
 def _shallow_note(count: int) -> str:
@@ -154,147 +267,26 @@ def _shallow_note(count: int) -> str:
     )
 
 
-def _status(output: bytes) -> tuple[set[bytes], dict[bytes, bytes]]:
-    """Paths that differ from HEAD, and staged pure renames (new name -> name in HEAD).
+def _status(output: bytes) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+    """Paths that differ from HEAD (-> their blob in HEAD, zeros when new), and staged renames
+    (new name -> name in HEAD).
 
     Porcelain v2 gives a rename's similarity, so a `git mv` not yet committed keeps the age.
     """
-    changed: set[bytes] = set()
+    changed: dict[bytes, bytes] = {}
     renamed_from: dict[bytes, bytes] = {}
     tokens = iter(output.split(b"\0"))
     for token in tokens:
         kind = token[:1]
         if kind == b"1":
-            changed.add(token.split(b" ", 8)[8])
+            fields = token.split(b" ", 8)
+            changed[fields[8]] = fields[6]
         elif kind == b"2":
             fields = token.split(b" ", 9)
             old = next(tokens, b"")
-            if fields[1] == b"R." and fields[8] == b"R100":
-                renamed_from[fields[9]] = old
-            else:
-                changed.add(fields[9])
+            renamed_from[fields[9]] = old
+            if not (fields[1] == b"R." and fields[8] == b"R100"):
+                changed[fields[9]] = fields[6]
         elif kind == b"u":
-            changed.add(token.split(b" ", 10)[10])
+            changed[token.split(b" ", 10)[10]] = _NO_BLOB
     return changed, renamed_from
-
-
-@dataclass(frozen=True, slots=True)
-class _Commit:
-    sha: bytes
-    author_time: bytes
-    author: bytes
-    subject: bytes
-
-    def age(self, repo: Repo, now: datetime) -> Age:
-        recorded = datetime.fromtimestamp(int(self.author_time), tz=timezone.utc)
-        return Age(
-            days=days_between(recorded, now),
-            last_recorded=recorded,
-            commit=repo.short(self.sha),
-            subject=self.subject.decode("utf-8", "replace"),
-            author=self.author.decode("utf-8", "replace"),
-            source=repo.source(self.sha),
-        )
-
-
-class _LogReader:
-    """The output of a running `git log`, drained by a thread so that git never waits on us."""
-
-    def __init__(self, stdout: IO[bytes] | None):
-        self.placed_all = False
-        self._chunks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
-        self._thread.start()
-
-    def _drain(self, stdout: IO[bytes] | None) -> None:
-        # whole 64 KiB reads: git writes a few hundred bytes at a time, and each hand-over costs
-        if stdout is not None:
-            while chunk := stdout.read(1 << 16):
-                self._chunks.put(chunk)
-        self._chunks.put(b"")
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def _tokens(self) -> Iterator[bytes]:
-        """NUL-separated fields, as git writes them."""
-        rest = b""
-        while chunk := self._chunks.get():
-            parts = (rest + chunk).split(b"\0")
-            rest = parts.pop()
-            yield from parts
-        if rest:
-            yield rest
-
-    def last_changes(self, want: dict[bytes, bytes]) -> dict[bytes, _Commit]:
-        """The commit that last changed each wanted file (`want`: name in history -> current name)."""
-        found: dict[bytes, _Commit] = {}
-        self.placed_all = not want or _scan_log(self._tokens(), dict(want), found)
-        return found
-
-
-@contextlib.contextmanager
-def _log_pass(repo: Repo) -> Iterator[_LogReader]:
-    """Start `git log` of HEAD, newest first, at once: git walks history on its own core while
-    we work out which files to look for. Git is stopped as soon as every file is placed."""
-    if not repo.has_head:
-        yield _LogReader(None)
-        return
-    command = ["git", "log", "-z", "--name-status", "-M", "--root", "--no-show-signature"]
-    command += [_LOG_FORMAT, "HEAD", "--"]
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(
-            command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=errors
-        )
-        reader = _LogReader(proc.stdout)
-        stopped = True
-        try:
-            yield reader
-            stopped = reader.placed_all
-        finally:
-            if stopped:
-                proc.kill()
-            reader.join()
-            if proc.stdout is not None:
-                proc.stdout.close()
-            returncode = proc.wait()
-        if returncode != 0 and not stopped:
-            errors.seek(0)
-            raise GitFailed(first_line(errors.read()) or f"git log exited with {returncode}")
-
-
-def _scan_log(tokens: Iterator[bytes], want: dict[bytes, bytes], found: dict[bytes, _Commit]) -> bool:
-    """Place wanted files on the commits of `log -z --name-status`; True when all were placed early.
-
-    Walking backwards, a pure rename (R100) into a wanted name makes its old name wanted
-    from the next commit on; any other change (edit, add, rename with edits) is the
-    file's last recording.
-    """
-    header: tuple[bytes, bytes, bytes, bytes] | None = None
-    commit: _Commit | None = None
-    pending: list[tuple[bytes, bytes]] = []
-    for token in tokens:
-        if token[:1] == _HEADER:
-            want.update(pending)
-            pending.clear()
-            if not want:
-                return True
-            header = (token[1:], next(tokens, b"0"), next(tokens, b""), next(tokens, b""))
-            commit = None
-            continue
-        status = token.lstrip(b"\n")
-        if not status or header is None:
-            continue
-        path = next(tokens, b"")
-        old = b""
-        if status[:1] in (b"R", b"C"):
-            path, old = next(tokens, b""), path
-        key = want.pop(path, None)
-        if key is None:
-            continue
-        if status == b"R100":
-            pending.append((old, key))
-        else:
-            commit = commit or _Commit(*header)
-            found[key] = commit
-    return False

@@ -13,6 +13,7 @@ class AgeSource(str, enum.Enum):
     """How far an age can be trusted (the spec's `age.source`)."""
 
     GIT = "git"
+    RECORDED = "recorded"
     UNCOMMITTED = "uncommitted"
     UNTRACKED = "untracked"
     SHALLOW = "shallow"

@@ -44,7 +44,7 @@ class InteractionSummary:
     body_size: int
     body_kind: str
     line: int | None = None
-    #: from `git blame` of the interaction's lines (`age --per-interaction`)
+    #: the last commit that recorded its answer (`age --per-interaction`)
     age: Age | None = None
     #: after a diff: `aligned` or `drifted`, and what changed
     status: Status | None = None

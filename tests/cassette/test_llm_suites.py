@@ -196,3 +196,21 @@ def test_lint_fix_masks_a_gzip_cassette_and_keeps_it_compressed(run: Any, tmp_pa
     assert "<REDACTED:bearer-token>" in text and "sk-proj-" not in text
     assert "requests:" in text and "interactions:" not in text  # langchain's own layout
     assert run("lint", target).exit_code == 0
+
+
+def test_check_and_age_take_compressed_cassettes_as_scan_does(run: Any, tmp_path: Path) -> None:
+    """The content test that keeps fixtures out of `age` and `check` must not keep `*.yaml.gz` out."""
+    import shutil
+
+    folder = tmp_path / "cassettes"
+    folder.mkdir()
+    shutil.copy(GZIPPED, folder / GZIPPED.name)
+    (folder / "fixture.json").write_text('{"type": "Feature", "bbox": [1, 2, 3, 4]}')
+    scanned = {
+        Path(c["path"]).name for c in json.loads(run("scan", "--format", "json", folder).stdout)["cassettes"]
+    }
+    checked = json.loads(run("check", "--offline", "--format", "json", folder).stdout)["cassettes"]
+    aged = json.loads(run("age", "--format", "json", folder).stdout)["cassettes"]
+    assert GZIPPED.name in scanned
+    assert {Path(c["path"]).name for c in checked} == {GZIPPED.name}
+    assert {Path(c["path"]).name for c in aged} == {GZIPPED.name}

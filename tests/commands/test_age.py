@@ -115,20 +115,24 @@ def test_older_than_per_interaction_finds_old_calls_in_a_recently_touched_casset
     )
     assert result.exit_code == 0, result.output
     cassette_row, interaction_row = result.stdout.splitlines()
-    assert cassette_row.split()[0] == "5" and cassette_row.endswith("auth/login.yaml")
+    # a cassette is as old as its oldest interaction: the fresh one does not make it young
+    assert cassette_row.split()[:3] == ["300", interaction_row.split()[1], shas["auth/login.yaml"]]
+    assert cassette_row.endswith("auth/login.yaml")
     assert interaction_row.split()[0] == "300" and interaction_row.split()[2] == shas["auth/login.yaml"]
     assert interaction_row.split()[4:] == ["#0", "POST", "https://auth.example.com/login"]
 
 
-def test_outside_a_repository_the_cassettes_are_still_listed(
+def test_outside_a_repository_the_answers_date_headers_tell(
     record_cassette: Any, run: Any, tmp_path: Path
 ) -> None:
     record_cassette("login.yaml", "login", root=tmp_path / "unpacked")
     result = run("age", "unpacked")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[1].split() == ["?", "-", "-", "no-git", "unpacked/login.yaml"]
-    assert "not in a git repository: ages of 1 cassette are unknown" in result.stdout
+    assert lines[1].split() == ["0", utc_now().date().isoformat(), "-", "recorded", "unpacked/login.yaml"]
+    assert (
+        "not in a git repository: ages of 1 cassette come from their answers' Date headers" in result.stdout
+    )
 
 
 def test_the_installed_command_ignores_a_git_dir_leaked_by_a_hook(
@@ -148,3 +152,43 @@ def test_the_installed_command_ignores_a_git_dir_leaked_by_a_hook(
         shas["payments.json"],
         shas["users.yaml"],
     ]
+
+
+def test_only_cassettes_are_aged_and_checked(project: tuple[GitRepo, dict[str, str]], run: Any) -> None:
+    """Fixtures and workflow files are never listed or dated, by `age`, `check` or `scan`."""
+    repo, _ = project
+    (repo.root / "tests" / "data").mkdir()
+    (repo.root / "tests" / "data" / "collection.json").write_text('{"type": "Collection", "request": "x"}')
+    (repo.root / ".github" / "workflows").mkdir(parents=True)
+    (repo.root / ".github" / "workflows" / "ci.yml").write_text("on: [push]\njobs: {}\n")
+    repo.commit("Add a fixture and a workflow", date=ago(900))
+    listed = {}
+    for command in (
+        ["age"],
+        ["age", "--per-interaction"],
+        ["check", "--offline", "--max-age", "2000"],
+        ["scan"],
+    ):
+        result = run(*command, "--format", "json", ".", cwd=repo.root)
+        report = json.loads(result.stdout)
+        listed[command[0] + " ".join(command[1:2])] = {
+            c["path"] for c in report["cassettes"] if c["status"] != "skipped"
+        }
+        if command[0] == "check":
+            assert result.exit_code == 0, result.output
+    assert len({frozenset(paths) for paths in listed.values()}) == 1, listed
+    assert listed["age"] == {
+        "tests/cassettes/auth/login.yaml",
+        "tests/cassettes/payments.json",
+        "tests/cassettes/users.yaml",
+    }
+
+
+def test_per_interaction_shows_the_numbers_the_cassette_age_is_made_of(
+    project: tuple[GitRepo, dict[str, str]], run: Any
+) -> None:
+    repo, _ = project
+    result = run("age", "--per-interaction", "--format", "json", cwd=repo.root)
+    for entry in json.loads(result.stdout)["cassettes"]:
+        oldest = max(entry["interactions"], key=lambda i: i["age"]["days"])["age"]
+        assert entry["age"] == oldest

@@ -14,7 +14,6 @@ from conftest import GitRepo, splice_recording
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import DemoServer
 from cassettes_tool.git.ages import file_ages
-from cassettes_tool.git.blame import interaction_ages
 from cassettes_tool.git.runner import clean_env
 from cassettes_tool.model.age import Age, AgeSource, days_between
 
@@ -33,6 +32,10 @@ def whole_days(age: Age | None) -> int | None:
 
 def age_of(path: Path) -> Age:
     return file_ages([path], now=NOW).ages[path]
+
+
+def interaction_ages_of(path: Path) -> tuple[Age, ...]:
+    return file_ages([path], now=NOW).interactions[path]
 
 
 @pytest.fixture
@@ -111,15 +114,19 @@ def test_an_uncommitted_re_recording_is_age_zero(repo: GitRepo, record: Callable
     assert whole_days(age_of(users)) == 90
 
 
-def test_untracked_and_ignored_cassettes_are_untracked(repo: GitRepo, record: Callable[..., Path]) -> None:
+def test_untracked_and_ignored_cassettes_are_dated_by_their_answers(
+    repo: GitRepo, record: Callable[..., Path]
+) -> None:
     record("users.yaml", "users")
     repo.commit("Record", date=ago(10))
     fresh = record("new/login.yaml")
     (repo.root / ".gitignore").write_text("tests/cassettes/local/\n")
     ignored = record("local/login.yaml")
     ages = file_ages([fresh, ignored], now=NOW).ages
-    assert ages[fresh] == Age(0.0, None, None, None, None, AgeSource.UNTRACKED)
-    assert ages[ignored].source is AgeSource.UNTRACKED
+    # git cannot tell: each answer's own Date header is the witness
+    assert (ages[fresh].source, ages[fresh].commit) == (AgeSource.RECORDED, None)
+    assert ages[fresh].last_recorded is not None
+    assert ages[ignored].source is AgeSource.RECORDED
 
 
 def test_a_shallow_clone_says_which_ages_stop_at_its_edge_once_with_the_fix(
@@ -147,25 +154,28 @@ def test_a_shallow_clone_says_which_ages_stop_at_its_edge_once_with_the_fix(
     (note,) = result.notes
     assert note[0] == clone.resolve()
     assert "shallow clone: 2 cassettes" in note[1] and "fetch-depth: 0" in note[1]
-    blamed = interaction_ages({folder / "a.yaml": [1], folder / "c.yaml": [1]}, result, now=NOW)
-    assert [age.source for ages in blamed.values() for age in ages if age] == [
-        AgeSource.SHALLOW,
-        AgeSource.GIT,
-    ]
+    assert {a.source for a in result.interactions[folder / "a.yaml"]} == {AgeSource.SHALLOW}
+    assert {a.source for a in result.interactions[folder / "c.yaml"]} == {AgeSource.GIT}
 
 
-def test_a_cassette_outside_any_repository_is_listed_with_an_unknown_age(
+def test_a_cassette_outside_any_repository_is_dated_by_its_answers(
     record_cassette: Any, tmp_path: Path
 ) -> None:
     loose = record_cassette("login.yaml", "login", root=tmp_path / "unpacked")
     result = file_ages([loose], now=NOW)
-    assert result.ages[loose] == Age(None, None, None, None, None, AgeSource.NO_GIT)
+    assert result.ages[loose].source is AgeSource.RECORDED
     assert result.notes == (
-        (loose.parent.resolve(), "not in a git repository: ages of 1 cassette are unknown"),
+        (
+            loose.parent.resolve(),
+            "not in a git repository: ages of 1 cassette come from their answers' Date headers, where they have one",
+        ),
     )
+    (loose.parent / "bare.yaml").write_text("interactions: []\nversion: 1\n")
+    bare = file_ages([loose.parent / "bare.yaml"], now=NOW).ages[loose.parent / "bare.yaml"]
+    assert bare == Age(None, None, None, None, None, AgeSource.NO_GIT)
 
 
-def test_without_git_installed_ages_are_unknown_and_said_so_once(
+def test_without_git_installed_the_answers_dates_tell_and_it_is_said_once(
     repo: GitRepo, record: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     login = record("login.yaml")
@@ -175,7 +185,7 @@ def test_without_git_installed_ages_are_unknown_and_said_so_once(
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     result = file_ages([login, users], now=NOW)
-    assert {a.source for a in result.ages.values()} == {AgeSource.NO_GIT}
+    assert {a.source for a in result.ages.values()} == {AgeSource.RECORDED}
     (note,) = result.notes
     assert "git is not installed" in note[1] and "2 cassettes" in note[1]
 
@@ -190,9 +200,7 @@ def test_names_with_spaces_and_non_ascii_characters(repo: GitRepo, record: Calla
     ages = file_ages([spaced, accented, quoted], now=NOW).ages
     assert [whole_days(a) for a in ages.values()] == [12, 2, 12]
     assert {a.source for a in ages.values()} == {AgeSource.GIT}
-    starts = [i.line for i in cassette.load(accented).interactions]
-    blamed = interaction_ages({accented: starts}, file_ages([accented], now=NOW), now=NOW)
-    assert [whole_days(a) for a in blamed[accented]] == [2, 2]
+    assert [whole_days(a) for a in interaction_ages_of(accented)] == [2, 2]
 
 
 def test_a_merge_dates_a_cassette_by_the_branch_commit_that_recorded_it(
@@ -215,14 +223,10 @@ def test_a_repository_without_commits_yet(repo: GitRepo, record: Callable[..., P
     staged = record("login.yaml")
     loose = record("users.yaml", "users")
     repo.git("add", str(staged))
-    ages = file_ages([staged, loose], now=NOW).ages
-    assert ages[staged] == Age(0.0, None, None, None, None, AgeSource.UNCOMMITTED)
-    assert ages[loose] == Age(0.0, None, None, None, None, AgeSource.UNTRACKED)
-    lines = [i.line for i in cassette.load(staged).interactions]
-    assert interaction_ages({staged: lines}, file_ages([staged], now=NOW), now=NOW)[staged] == (
-        ages[staged],
-        ages[staged],
-    )
+    result = file_ages([staged, loose], now=NOW)
+    assert {result.ages[staged].source, result.ages[loose].source} == {AgeSource.RECORDED}
+    assert len(result.interactions[staged]) == 2
+    assert result.ages[staged] in result.interactions[staged]
 
 
 def test_a_git_dir_leaked_by_a_hook_does_not_redirect_git(
@@ -265,10 +269,10 @@ def test_one_pass_over_history_serves_every_cassette(
 
 
 @pytest.mark.parametrize("name, scenario", [("auth/login.yaml", "login"), ("payments.json", "payments")])
-def test_per_interaction_ages_come_from_the_lines_of_each_block(
+def test_each_interaction_is_as_old_as_its_own_recording(
     repo: GitRepo, record: Callable[..., Path], record_cassette: Any, tmp_path: Path, name: str, scenario: str
 ) -> None:
-    # a diff driver that renumbers lines (as `cassettes show --textconv` would) must not fool blame:
+    # a diff driver that renumbers lines (as `cassettes show --textconv` would) must not fool us:
     # this one prints the file upside down
     repo.git("config", "diff.cassettes.textconv", "sed -n '1!G;h;$p'")
     (repo.root / ".gitattributes").write_text("*.yaml diff=cassettes\n*.json diff=cassettes\n")
@@ -279,28 +283,15 @@ def test_per_interaction_ages_come_from_the_lines_of_each_block(
     assert len(cassette.load(path).interactions) == 2
     repo.commit("Re-record the second call", date=ago(7))
 
-    def blamed() -> tuple[Age | None, ...]:
-        starts = [i.line for i in cassette.load(path).interactions]
-        return interaction_ages({path: starts}, file_ages([path], now=NOW), now=NOW)[path]
-
-    first, second = blamed()
-    assert first is not None and second is not None
+    first, second = interaction_ages_of(path)
     assert (whole_days(first), first.subject) == (200, "Record")
     assert (whole_days(second), second.subject) == (7, "Re-record the second call")
-    assert whole_days(age_of(path)) == 7
+    # one fresh interaction does not make a stale cassette fresh
+    assert age_of(path) == first
 
-    # an edit of the second block not yet committed makes only that interaction fresh
+    # a re-recording of the second block not yet committed makes only that interaction fresh
     again = record_cassette(name, scenario, root=tmp_path / "again")
     splice_recording(path, again)
-    first, second = blamed()
-    assert first is not None and whole_days(first) == 200
+    first, second = interaction_ages_of(path)
+    assert whole_days(first) == 200
     assert second == Age(0.0, None, None, None, None, AgeSource.UNCOMMITTED)
-
-
-def test_an_interaction_whose_lines_are_unknown_has_no_age(
-    repo: GitRepo, record: Callable[..., Path]
-) -> None:
-    path = record("login.yaml")
-    repo.commit("Record", date=ago(9))
-    ages = interaction_ages({path: [None, None]}, file_ages([path], now=NOW), now=NOW)
-    assert ages[path] == (None, None)

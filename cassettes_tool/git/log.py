@@ -1,0 +1,185 @@
+"""Each file's changes, newest first, from one streamed `git log --raw` pass over history."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import queue
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO
+
+from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
+from cassettes_tool.model.age import Age, days_between
+
+_HEADER = b"\x1e"
+#: how many 64 KiB reads git may run ahead of us
+_AHEAD = 16
+_LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: bytes
+    author_time: bytes
+    author: bytes
+    subject: bytes
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromtimestamp(int(self.author_time), tz=timezone.utc)
+
+    def age(self, repo: Repo, now: datetime) -> Age:
+        return Age(
+            days=days_between(self.when, now),
+            last_recorded=self.when,
+            commit=repo.short(self.sha),
+            subject=self.subject.decode("utf-8", "replace"),
+            author=self.author.decode("utf-8", "replace"),
+            source=repo.source(self.sha),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change of a file: the commit (None for the working tree), and the blob it changed."""
+
+    commit: Commit | None
+    #: the file's blob before the change; None when the change added it
+    old_blob: bytes | None
+
+
+@dataclass(slots=True)
+class Lineage:
+    """A file's changes that may have recorded it, newest first (pure renames left out)."""
+
+    steps: list[Step] = field(default_factory=list)
+    #: the change that added the file was reached: there is nothing older
+    added: bool = False
+
+
+class LogReader:
+    """The output of a running `git log`, drained by a thread so that git never waits on us."""
+
+    def __init__(self, stdout: IO[bytes] | None):
+        self.finished = stdout is None
+        # bounded: while we compare versions, git waits on a full pipe instead of taking a core
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
+        self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
+        self._thread.start()
+        self._tokens = self._split()
+        self._watch: dict[bytes, bytes] = {}
+        self._lineages: dict[bytes, Lineage] = {}
+        self._held: bytes | None = None
+
+    def _drain(self, stdout: IO[bytes] | None) -> None:
+        # whole 64 KiB reads: git writes a few hundred bytes at a time, and each hand-over costs
+        if stdout is not None:
+            while chunk := stdout.read(1 << 16):
+                self._chunks.put(chunk)
+        self._chunks.put(b"")
+
+    def join(self) -> None:
+        """Wait for the drain to end (git stopped), emptying the bounded queue it may wait on."""
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._chunks.get_nowait()
+            self._thread.join(timeout=0.01)
+
+    def _split(self) -> Iterator[bytes]:
+        """NUL-separated fields, as git writes them."""
+        rest = b""
+        while chunk := self._chunks.get():
+            parts = (rest + chunk).split(b"\0")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+
+    def follow(self, want: dict[bytes, bytes]) -> dict[bytes, Lineage]:
+        """Start following files (`want`: name in history -> current name); their lineages fill as
+        history is read."""
+        self._watch = dict(want)
+        self._lineages = {current: Lineage() for current in want.values()}
+        return self._lineages
+
+    def read(self, needed: set[bytes]) -> None:
+        """Read history until every file in `needed` (current names) has one more step or its
+        start, or history ends; the other files followed are kept up to date meanwhile."""
+        waiting = {name for name in needed if not self._lineages[name].added}
+        if self.finished or not waiting:
+            return
+        commit: Commit | None = None
+        header: tuple[bytes, bytes, bytes, bytes] | None = None
+        pending: list[tuple[bytes, bytes]] = []
+        held, self._held = self._held, None
+        # chain, not a generator: leaving this loop early must leave git's output open for the next read
+        tokens = itertools.chain((held,), self._tokens) if held is not None else self._tokens
+        for token in tokens:
+            if token[:1] == _HEADER:
+                self._watch.update(pending)
+                pending.clear()
+                if not waiting:
+                    self._held = token
+                    return
+                header = (token[1:], next(tokens, b"0"), next(tokens, b""), next(tokens, b""))
+                commit = None
+                continue
+            raw = token.lstrip(b"\n")
+            if raw[:1] != b":" or header is None:
+                continue
+            # `:MODE MODE OLD NEW STATUS`: modes of 6 digits, then two full blob names (SHA-1 or SHA-256)
+            end = raw.rfind(b" ")
+            status = raw[end + 1 : end + 2]
+            path = next(tokens, b"")
+            old_path = path
+            if status in (b"R", b"C"):
+                path = next(tokens, b"")
+            current = self._watch.pop(path, None)
+            if current is None or status == b"D":
+                continue
+            lineage = self._lineages[current]
+            added = status in (b"A", b"C")
+            size = (end - 16) // 2
+            old_blob = raw[15 : 15 + size]
+            if added or old_blob != raw[16 + size : end]:
+                commit = commit or Commit(*header)
+                lineage.steps.append(Step(commit, None if added else old_blob))
+                waiting.discard(current)
+            if added:
+                lineage.added = True
+            else:
+                pending.append((old_path, current))
+        self.finished = True
+
+
+@contextlib.contextmanager
+def log_pass(repo: Repo) -> Iterator[LogReader]:
+    """Start `git log --raw` of HEAD, newest first, at once: git walks history on its own core
+    while we work out which files to look for. Git is stopped once we have read enough."""
+    if not repo.has_head:
+        yield LogReader(None)
+        return
+    command = ["git", "log", "-z", "--raw", "--no-abbrev", "-M", "--root", "--no-show-signature"]
+    command += [_LOG_FORMAT, "HEAD", "--"]
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=errors
+        )
+        reader = LogReader(proc.stdout)
+        try:
+            yield reader
+        finally:
+            proc.kill()
+            reader.join()
+            if proc.stdout is not None:
+                proc.stdout.close()
+            returncode = proc.wait()
+        if returncode not in (0, -9) and reader.finished:
+            errors.seek(0)
+            raise GitFailed(first_line(errors.read()) or f"git log exited with {returncode}")
