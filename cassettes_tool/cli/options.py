@@ -185,3 +185,21 @@ def pytest_output(quiet: bool) -> Callable[[str], None] | None:
     if quiet:
         return None
     return lambda line: click.echo(line, err=True, nl=False)
+
+
+def spec_options(fn: F) -> F:
+    """`--spec HOST[/BASE]=FILE|URL` (repeatable) and `--spec-cache DIR`, for spec-check and check."""
+    fn = click.option(
+        "--spec-cache",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Keep OpenAPI documents fetched from URLs here, and read them from here next time (CI).",
+    )(fn)
+    return click.option(
+        "--spec",
+        "specs",
+        multiple=True,
+        metavar="HOST=FILE",
+        help="Check against this OpenAPI document (a file, or an https:// URL fetched because you named "
+        "it); HOST may carry the API's base path (api.example.com/v1). Repeatable.",
+    )(fn)

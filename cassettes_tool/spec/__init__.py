@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from cassettes_tool.spec.check import HostSpec, SpecChecker
 from cassettes_tool.spec.document import Document, Fetching, Version, load
-from cassettes_tool.spec.sources import SpecSource, checker_for, parse_spec_flag
+from cassettes_tool.spec.sources import SpecSource, checker_for, parse_spec_flag, source_of
 
 __all__ = [
     "Document",
@@ -24,4 +24,5 @@ __all__ = [
     "checker_for",
     "load",
     "parse_spec_flag",
+    "source_of",
 ]

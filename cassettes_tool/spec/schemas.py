@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from openapi_schema_validator import (
     OAS30ReadValidator,
@@ -41,14 +40,13 @@ class Validators:
 
 def _compile(document: Document, location: str, request: bool) -> Validator:
     root = {"$ref": location}
+    validator: Validator
     if document.version is Version.OAS31:
-        return OAS31Validator(root, registry=document.registry, format_checker=oas31_format_checker)  # type: ignore[no-any-return]
-    cls = OAS30WriteValidator if request else OAS30ReadValidator
-    return cls(root, registry=document.registry, format_checker=oas30_format_checker)  # type: ignore[no-any-return]
-
-
-def errors(validator: Validator, instance: Any) -> Iterable[ValidationError]:
-    return validator.iter_errors(instance)
+        validator = OAS31Validator(root, registry=document.registry, format_checker=oas31_format_checker)
+    else:  # 3.0, and Swagger 2.0 whose schema objects are the same JSON Schema draft 4 subset
+        cls = OAS30WriteValidator if request else OAS30ReadValidator
+        validator = cls(root, registry=document.registry, format_checker=oas30_format_checker)
+    return validator
 
 
 def location_of(document: Document, start: str, schema_path: Iterable[str | int]) -> str:
