@@ -222,5 +222,8 @@ def _change(
 
 def text_of(node: Mapping[str, Any]) -> str:
     """The document's own words on a deprecation, trimmed to a line a report can carry."""
-    text = str(node.get("description") or node.get("summary") or "deprecated").strip()
+    text = node.get("description") or node.get("summary")
+    for branch in node.get("anyOf") or node.get("oneOf") or ():  # `deprecated` beside a nullable union
+        text = text or (branch.get("description") if isinstance(branch, dict) else None)
+    text = str(text or "deprecated").strip()
     return " ".join(text.split())[:300]
