@@ -99,12 +99,12 @@ class SpecChecker:
         start = _schema_location(operation, key, response.body.media_type)
         if start is None:
             return
-        ctx = Context(operation.document, start, operation.name)
-        validator = self.validators.get(operation.document, start)
+        compiled = self.validators.get(operation.document, start)
+        ctx = Context(operation.document, start, operation.name, origins=compiled.origins)
         instance = response.body.value
-        for error in validator.iter_errors(instance):
+        for error in compiled.validator.iter_errors(instance):
             yield from classify(error, ctx)
-        yield from unvalidated(ctx, instance)
+        yield from unvalidated(ctx, compiled.schema, instance)
 
 
 def _removed(detail: str, location: str | None) -> Change:

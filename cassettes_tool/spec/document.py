@@ -44,6 +44,8 @@ class Document:
     contents: Mapping[str, Any]
     version: Version
     registry: Registry[Any] = field(repr=False)
+    #: `$ref` targets already looked up (absolute URI -> contents): read-only documents
+    refs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -32,6 +32,8 @@ class Context:
     operation: str
     #: request bodies: every violation is the document no longer accepting what the code sends
     request: bool = False
+    #: id() of each inlined schema -> where the document defines it (see schemas.inline)
+    origins: Mapping[int, str] = field(default_factory=dict)
 
 
 def json_path(parts: Iterator[str | int] | Any) -> str:

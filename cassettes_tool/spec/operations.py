@@ -6,6 +6,7 @@ few regular expressions (grouped by segment count) for templated ones.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,16 +69,17 @@ class OperationIndex:
         self.documents = tuple(documents)
         self._prefixes = _prefixes(self.documents, prefix)
         self._literal: dict[str, list[tuple[Document, str, Mapping[str, Any]]]] = {}
-        self._templated: dict[int, list[tuple[re.Pattern[str], Document, str, Mapping[str, Any]]]] = {}
+        self._templated: dict[
+            tuple[int, str | None], list[tuple[re.Pattern[str], Document, str, Mapping[str, Any]]]
+        ] = {}
         for document in self.documents:
             for template, item in (document.contents.get("paths") or {}).items():
                 if not isinstance(item, dict):
                     continue
                 item = _resolved(document, item)
                 if "{" in template:
-                    pattern = _pattern(template)
-                    count = template.strip("/").count("/")
-                    self._templated.setdefault(count, []).append((pattern, document, template, item))
+                    entry = (template, document, template, item)
+                    self._templated.setdefault(_bucket(template), []).append(entry)
                 else:
                     self._literal.setdefault(_norm(template), []).append((document, template, item))
 
@@ -109,9 +111,11 @@ class OperationIndex:
     def _candidates(self, relative: str) -> Iterator[tuple[Document, str, Mapping[str, Any]]]:
         norm = _norm(relative)
         yield from self._literal.get(norm, [])
-        for pattern, document, template, item in self._templated.get(norm.strip("/").count("/"), []):
-            if pattern.fullmatch(norm):
-                yield document, template, item
+        count, first = _bucket(norm)
+        for key in ((count, first), (count, None)):
+            for source, document, template, item in self._templated.get(key, []):
+                if _pattern(source).fullmatch(norm):
+                    yield document, template, item
 
 
 def _norm(path: str) -> str:
@@ -119,7 +123,17 @@ def _norm(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+def _bucket(path: str) -> tuple[int, str | None]:
+    """Segment count and first segment (None when it is a template): a few candidates per
+    look-up among thousands of templated paths."""
+    parts = path.strip("/").split("/")
+    first = parts[0] if "{" not in parts[0] else None
+    return len(parts), first
+
+
+@functools.lru_cache(maxsize=65536)
 def _pattern(template: str) -> re.Pattern[str]:
+    """Compiled on first use: a 10 MB document has thousands of templates, a suite calls few."""
     parts = re.split(r"(\{[^}/]+\})", _norm(template))
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 

@@ -79,8 +79,8 @@ def _body(
     if start is None:
         return
     ctx = Context(operation.document, start, operation.name, request=True)
-    validator = validators.get(operation.document, start, request=True)
-    for error in validator.iter_errors(request.body.value):
+    compiled = validators.get(operation.document, start, request=True)
+    for error in compiled.validator.iter_errors(request.body.value):
         yield from classify(error, ctx)
 
 

@@ -19,14 +19,22 @@ from cassettes_tool.spec.schemas import resolve
 _MAX_DEPTH = 64
 
 
-def unvalidated(ctx: Context, instance: Any) -> Iterator[Change]:
-    yield from _walk(ctx, {"$ref": ctx.start}, ctx.start, instance, "$", 0)
+def unvalidated(ctx: Context, schema: Any, instance: Any) -> Iterator[Change]:
+    """`schema` is the inlined one the validator was compiled from (schemas.inline)."""
+    yield from _walk(ctx, schema, ctx.start, instance, "$", 0)
+
+
+def _deref(ctx: Context, node: Any, base: str) -> tuple[Any, str]:
+    """An inlined schema knows where it was defined; only a recursive `$ref` is left to follow."""
+    if isinstance(node, dict) and "$ref" in node:
+        node, base = resolve(ctx.document, base, node)
+    return node, ctx.origins.get(id(node), base)
 
 
 def _walk(ctx: Context, node: Any, base: str, instance: Any, path: str, depth: int) -> Iterator[Change]:
     if depth > _MAX_DEPTH:
         return
-    node, base = resolve(ctx.document, base, node)
+    node, base = _deref(ctx, node, base)
     if not isinstance(node, dict):
         return
     if node.get("deprecated") is True and path != "$":
@@ -93,7 +101,7 @@ def _shapes(
         return
     yield node, base
     for i, part in enumerate(node.get("allOf") or ()):
-        resolved, where = resolve(ctx.document, f"{base}/allOf/{i}", part)
+        resolved, where = _deref(ctx, part, f"{base}/allOf/{i}")
         if isinstance(resolved, dict):
             yield from _shapes(ctx, resolved, where, instance, depth + 1)
     for keyword in ("oneOf", "anyOf"):
@@ -110,7 +118,7 @@ def _choose(
 ) -> tuple[Mapping[str, Any], str] | None:
     resolved = []
     for i, branch in enumerate(branches):
-        schema, where = resolve(ctx.document, f"{base}/{keyword}/{i}", branch)
+        schema, where = _deref(ctx, branch, f"{base}/{keyword}/{i}")
         if isinstance(schema, dict):
             resolved.append((schema, where))
     discriminator = node.get("discriminator")
