@@ -93,8 +93,14 @@ def classify(error: ValidationError, ctx: Context) -> Iterator[Change]:
                 detail="the document no longer allows this field (additionalProperties: false)",
             )
         return
+    yield _value_change(error, ctx, path, where)
+
+
+def _value_change(error: ValidationError, ctx: Context, path: str, where: str) -> Change:
+    """A recorded value the schema refuses: its type, enum, format (breaking), or a range."""
+    keyword = error.validator
     if keyword == "type":
-        yield _change(
+        return _change(
             ctx,
             Severity.BREAKING,
             ChangeKind.TYPE_CHANGED,
@@ -103,8 +109,8 @@ def classify(error: ValidationError, ctx: Context) -> Iterator[Change]:
             old=_type_name(error.instance),
             new=error.validator_value,
         )
-    elif keyword in ("enum", "const"):
-        yield _change(
+    if keyword in ("enum", "const"):
+        return _change(
             ctx,
             Severity.BREAKING,
             ChangeKind.VALUE_CHANGED,
@@ -114,8 +120,8 @@ def classify(error: ValidationError, ctx: Context) -> Iterator[Change]:
             new=error.validator_value,
             detail="outside the documented values",
         )
-    elif keyword == "format":
-        yield _change(
+    if keyword == "format":
+        return _change(
             ctx,
             Severity.BREAKING,
             ChangeKind.FORMAT_CHANGED,
@@ -124,8 +130,8 @@ def classify(error: ValidationError, ctx: Context) -> Iterator[Change]:
             old=error.instance,
             new=error.validator_value,
         )
-    elif keyword == "not":
-        yield _change(
+    if keyword == "not":
+        return _change(
             ctx,
             Severity.BREAKING,
             ChangeKind.VALUE_CHANGED,
@@ -134,16 +140,16 @@ def classify(error: ValidationError, ctx: Context) -> Iterator[Change]:
             old=error.instance,
             detail=error.message,
         )
-    else:  # minimum, pattern, maxLength...: the same type, a value out of the documented range
-        yield _change(
-            ctx,
-            Severity.VALUE,
-            ChangeKind.VALUE_CHANGED,
-            path,
-            where,
-            old=error.instance,
-            detail=error.message[:200],
-        )
+    # minimum, pattern, maxLength...: the same type, a value out of the documented range
+    return _change(
+        ctx,
+        Severity.VALUE,
+        ChangeKind.VALUE_CHANGED,
+        path,
+        where,
+        old=error.instance,
+        detail=error.message[:200],
+    )
 
 
 def _closest_branch(error: ValidationError) -> list[ValidationError]:
