@@ -108,6 +108,9 @@ class Config:
     #: arrays whose order is their meaning (a reorder is a value change), and arrays that are sets
     ordered: tuple[str, ...] = ()
     unordered: tuple[str, ...] = ()
+    #: `[tool.cassettes.specs]`: host (optionally with the API's base path) -> OpenAPI documents,
+    #: files resolved against the config's folder, or http(s) URLs
+    specs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def cassette_paths(self, overrides: tuple[Path, ...] = ()) -> tuple[Path, ...]:
         """PATH arguments win; then the configured folders; then the current folder."""
@@ -209,6 +212,16 @@ def _is_str_table(value: Any) -> str | None:
     return None
 
 
+def _is_spec_table(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return f"expected a table of HOST = FILE or URL, got {_type_name(value)}"
+    for key, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        if not items or not all(isinstance(i, str) for i in items):
+            return f"{key}: expected a file, an URL or a list of them, got {_type_name(item)}"
+    return None
+
+
 def _is_verify(value: Any) -> str | None:
     ok = isinstance(value, bool | str)
     return None if ok else f"expected true, false or a CA bundle path, got {_type_name(value)}"
@@ -257,6 +270,7 @@ TOP_SCHEMA: dict[str, Check] = {
     "max_age": _is_number,
     "ordered": _is_json_path_list,
     "unordered": _is_json_path_list,
+    "specs": _is_spec_table,
 }
 
 
@@ -375,6 +389,10 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         ordered=tuple(settings.get("ordered", ())),
         unordered=tuple(settings.get("unordered", ())),
         targets=settings.get("targets", {}),
+        specs={
+            host: tuple(_spec_source(d, root) for d in (docs if isinstance(docs, list) else [docs]))
+            for host, docs in settings.get("specs", {}).items()
+        },
         ignore=IgnoreRules(
             body=tuple(ignore.get("body", ())), headers=tuple(h.lower() for h in ignore.get("headers", ()))
         ),
@@ -389,6 +407,14 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
             max_body_bytes=lint.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
         ),
     )
+
+
+def _spec_source(document: str, root: Path) -> str:
+    """URLs as written; files relative to the config's folder."""
+    if document.startswith(("http://", "https://")):
+        return document
+    path = Path(document).expanduser()
+    return str(path if path.is_absolute() else root / path)
 
 
 def _relative_to_cwd(path: Path) -> Path:

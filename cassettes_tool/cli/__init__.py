@@ -2,9 +2,10 @@
 
 The only package that knows click, stdout/stderr and exit codes. `app` holds the group,
 the error handler and the emitter; `options` the options several commands share; each
-command is a few lines in `inspect` (reads cassettes where they are) or `drift`
-(compares with staging or history). `textconv` is git's diff driver without click: git
-runs it once per file side, so its start-up is the cost of a `git log -p`.
+command is a few lines in `inspect` (reads cassettes where they are), `drift`
+(compares with staging or history) or `spec` (against OpenAPI documents). `textconv` is
+git's diff driver without click: git runs it once per file side, so its start-up is the
+cost of a `git log -p`.
 
 The submodules load on first use (PEP 562), so that `cassettes show --textconv FILE`
 imports only what it needs.
@@ -16,7 +17,7 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["_progress", "cli", "drift", "inspect", "main"]
+__all__ = ["_progress", "cli", "drift", "inspect", "main", "spec"]
 
 
 def main() -> None:
@@ -24,16 +25,17 @@ def main() -> None:
     from cassettes_tool.cli.textconv import fast_path
 
     fast_path(sys.argv[1:])  # returns only when the arguments are not the textconv shape
-    from cassettes_tool.cli import app, drift, inspect  # noqa: F401  (registers the commands)
+    from cassettes_tool.cli import app, drift, inspect, spec  # noqa: F401  (registers the commands)
 
     app.main()
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("drift", "inspect", "app", "options", "textconv"):
+    if name in ("drift", "inspect", "spec", "app", "options", "textconv"):
         return importlib.import_module(f"cassettes_tool.cli.{name}")
     if name in ("cli", "_progress"):
         importlib.import_module("cassettes_tool.cli.inspect")
+        importlib.import_module("cassettes_tool.cli.spec")
         drift = importlib.import_module("cassettes_tool.cli.drift")
         return drift._progress if name == "_progress" else drift.cli
     raise AttributeError(f"module 'cassettes_tool.cli' has no attribute {name!r}")

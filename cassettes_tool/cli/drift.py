@@ -26,6 +26,7 @@ from cassettes_tool.cli.options import (
     fail_on_option,
     paths_argument,
     pytest_output,
+    spec_options,
     suite_or_replay,
     target_options,
     via_option,
@@ -37,6 +38,7 @@ from cassettes_tool.cli.options import (
 @target_options
 @via_option
 @click.option("--offline", is_flag=True, help="Lint and age only: do not re-record, even with a target.")
+@spec_options
 @fail_on_option
 @click.option(
     "--max-age",
@@ -60,6 +62,8 @@ def check(
     via: str,
     pytest_args: tuple[str, ...],
     offline: bool,
+    specs: tuple[str, ...],
+    spec_cache: Path | None,
     fail_on: str | None,
     max_age: float | None,
     shard: str | None,
@@ -78,6 +82,7 @@ def check(
     With --via pytest the test suite re-records (a target is then optional); a failed
     test makes the check incomplete.
     """
+    from cassettes_tool.cli.spec import spec_checker
     from cassettes_tool.commands import check as command
     from cassettes_tool.report.text import render_check_text
 
@@ -87,6 +92,7 @@ def check(
         fail_on=Severity(fail_on or settings.fail_on),
         max_age=max_age if max_age is not None else settings.max_age,
         shard=command.Shard.parse(shard) if shard else None,
+        spec=spec_checker(settings, specs, spec_cache, required=False),
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
     result = command.run(

@@ -211,3 +211,21 @@ def _writable_output(ctx: click.Context, param: click.Parameter, value: Path | N
             f"{value}: cannot write in {folder}: {exc.strerror or exc}", ctx, param
         ) from None
     return value
+
+
+def spec_options(fn: F) -> F:
+    """`--spec HOST[/BASE]=FILE|URL` (repeatable) and `--spec-cache DIR`, for spec-check and check."""
+    fn = click.option(
+        "--spec-cache",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Keep OpenAPI documents fetched from URLs here, and read them from here next time (CI).",
+    )(fn)
+    return click.option(
+        "--spec",
+        "specs",
+        multiple=True,
+        metavar="HOST=FILE",
+        help="Check against this OpenAPI document (a file, or an https:// URL fetched because you named "
+        "it); HOST may carry the API's base path (api.example.com/v1). Repeatable.",
+    )(fn)

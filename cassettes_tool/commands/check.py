@@ -34,6 +34,7 @@ from cassettes_tool.words import display_path
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress, RunManifest
     from cassettes_tool.refresh.suite_log import SuiteOptions
+    from cassettes_tool.spec import SpecChecker
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class GateOptions:
     fail_on: Severity = Severity.BREAKING
     max_age: float | None = None
     shard: Shard | None = None
+    #: `--spec` / `[tool.cassettes.specs]`: also check against the providers' OpenAPI documents
+    spec: SpecChecker | None = None
 
 
 def run(
@@ -123,6 +126,10 @@ def run(
         results = _unsent(results, manifest)
         if suite is not None:
             results = _suite_errors(results, manifest)
+    if options.spec is not None:
+        from cassettes_tool.commands.spec import with_spec
+
+        results = {path: with_spec(result, config, options.spec) for path, result in results.items()}
     final = [_stale(r, options.max_age) for r in results.values()]
     final += [lint_checks.failed(exc) for exc in unsearched(found)]
     return Report(

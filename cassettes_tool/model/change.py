@@ -39,6 +39,8 @@ class ChangeKind(str, enum.Enum):
     INTERACTION_MISSING = "interaction_missing"
     ORDER_CHANGED = "order_changed"
     REQUEST_CHANGED = "request_changed"
+    #: the recorded request matches no operation of the provider's OpenAPI document
+    OPERATION_REMOVED = "operation_removed"
 
 
 class Where(str, enum.Enum):
@@ -46,6 +48,8 @@ class Where(str, enum.Enum):
     HEADER = "header"
     BODY = "body"
     INTERACTION = "interaction"
+    #: found against the provider's OpenAPI document (`spec-check`, `check --spec`)
+    SPEC = "spec"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,10 @@ class Change:
     detail: str | None = None
     #: how many places this one change stands for (items of a list, repeated fields)
     count: int = 1
+    #: spec findings: the document's operation (its operationId, else `METHOD /template`)
+    operation: str | None = None
+    #: spec findings: where in the document the rule lives (`file#/json/pointer`)
+    schema: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ def _shard_json(shard: ShardInfo) -> dict[str, Any]:
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "severity": change.severity.value,
         "kind": change.kind.value,
         "where": change.where.value,
@@ -81,6 +81,12 @@ def _change_json(change: Change) -> dict[str, Any]:
         "detail": change.detail,
         "count": change.count,
     }
+    # spec findings only: drift changes keep the shape they always had
+    if change.operation is not None:
+        data["operation"] = change.operation
+    if change.schema is not None:
+        data["schema"] = change.schema
+    return data
 
 
 def _cassette_json(result: CassetteResult) -> dict[str, Any]:
@@ -276,6 +282,8 @@ def _change(data: dict[str, Any]) -> Change:
         new=data.get("new"),
         detail=data.get("detail"),
         count=data.get("count", 1),
+        operation=data.get("operation"),
+        schema=data.get("schema"),
     )
 
 

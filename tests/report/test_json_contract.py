@@ -29,7 +29,7 @@ from cassettes_tool.model import (
     Status,
     Where,
 )
-from cassettes_tool.report.json import from_json, render_json, to_json
+from cassettes_tool.report.json import _change_json, from_json, render_json, to_json
 
 SCHEMA_DOC = Path(__file__).resolve().parents[2] / "docs" / "report-schema.md"
 
@@ -53,7 +53,16 @@ def test_every_key_written_is_documented_and_every_documented_key_is_written() -
     change_keys = {
         key for c in data["cassettes"] for i in c["interactions"] for ch in i["changes"] for key in ch
     }
-    assert change_keys == _documented("Changes") | {"old", "new"}  # documented together as `old`, `new`
+    spec_only = {"operation", "schema"}  # written only for findings against an OpenAPI document
+    assert change_keys == _documented("Changes") - spec_only | {"old", "new"}  # documented as `old`, `new`
+    spec_finding = Change(
+        Severity.BREAKING,
+        ChangeKind.OPERATION_REMOVED,
+        Where.SPEC,
+        operation="getPet",
+        schema="a.yaml#/paths",
+    )
+    assert set(_change_json(spec_finding)) == _documented("Changes") | {"old", "new"}
     kinds = re.search(r"\| `kind` \| (.*) \|", SCHEMA_DOC.read_text(encoding="utf-8"))
     assert kinds is not None
     assert set(re.findall(r"`([a-z_]+)`", kinds.group(1))) == {kind.value for kind in ChangeKind}
