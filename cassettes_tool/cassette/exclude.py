@@ -41,13 +41,3 @@ class Exclude:
 def excluder(config: Config) -> Exclude | None:
     """The config's `exclude` globs, ready for `discover`; None when there are none."""
     return Exclude.of(config.exclude, config.root)
-
-
-def glob_problem(patterns: list[str]) -> str | None:
-    """Why a list of globs cannot be read as gitignore patterns, if it cannot."""
-    for index, pattern in enumerate(patterns):
-        try:
-            pathspec.GitIgnoreSpec.from_lines([pattern])
-        except (ValueError, TypeError) as exc:
-            return f"item {index}: not a gitignore-style glob: {exc}"
-    return None
