@@ -8,8 +8,6 @@ others are events that came and went, counted by type.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -17,13 +15,9 @@ from typing import Any
 
 from cassettes_tool.diff.walker import Walker
 from cassettes_tool.jsonpath import WILD
+from cassettes_tool.model import stream
 from cassettes_tool.model.body import Body
 from cassettes_tool.model.change import ChangeKind, Severity
-
-SSE = "text/event-stream"
-NDJSON = frozenset(
-    {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,53 +28,24 @@ class Event:
 
 
 def is_stream(body: Body) -> bool:
-    return body.media_type == SSE or body.media_type in NDJSON
+    return stream.is_stream(body.media_type)
 
 
 def events(body: Body) -> list[Event] | None:
-    """The body's events, or None when it does not read as a stream."""
+    """The body's events (read by the one stream reader, `model.stream`), or None when it
+    does not read as a stream: empty, or NDJSON with a line that is not JSON."""
     text = body.text
     if text is None:
         return None
-    if body.media_type == SSE:
-        return _server_sent(text)
-    return _lines(text)
+    read = stream.events(text, body.media_type)
+    if not read or (body.media_type in stream.NDJSON_TYPES and not all(e.is_json for e in read)):
+        return None
+    return [_typed(event) for event in read]
 
 
-def _server_sent(text: str) -> list[Event] | None:
-    out: list[Event] = []
-    name, data = "message", list[str]()
-    for line in [*text.splitlines(), ""]:
-        if not line:
-            if data:
-                out.append(_event(name, "\n".join(data)))
-            name, data = "message", list[str]()
-            continue
-        field, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if field == "event":
-            name = value
-        elif field == "data":
-            data.append(value)
-    return out or None
-
-
-def _lines(text: str) -> list[Event] | None:
-    out = []
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                value = json.loads(line.strip().lstrip("\x1e"))
-            except ValueError:
-                return None
-            out.append(_event("", value, parsed=True))
-    return out or None
-
-
-def _event(name: str, data: Any, *, parsed: bool = False) -> Event:
-    if not parsed:
-        with contextlib.suppress(ValueError):
-            data = json.loads(data)
+def _typed(event: stream.Event) -> Event:
+    name = dict(event.fields).get("event", "message")
+    data = event.value if event.is_json else event.data
     kind = data.get("type") or data.get("event") if isinstance(data, dict) else None
     label = "/".join(str(p) for p in (name, kind) if p and p != "message") or "message"
     return Event(label, data)

@@ -12,7 +12,13 @@ from typing import Any
 
 SSE_TYPES = frozenset({"text/event-stream"})
 NDJSON_TYPES = frozenset(
-    {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/json-seq",
+    }
 )
 
 
@@ -61,7 +67,7 @@ def _sse(text: str) -> list[Event]:
 
 
 def _event(fields: tuple[tuple[str, str], ...], data: str) -> Event:
-    stripped = data.strip()
+    stripped = data.strip().lstrip("\x1e")  # a JSON text sequence's record separator
     if stripped[:1] in ("{", "["):
         try:
             return Event(fields, data, json.loads(stripped), True)
