@@ -92,7 +92,8 @@ def token(rng: random.Random) -> str:
     return "ghp_" + "".join(rng.choice(_ALNUM) for _ in range(36))
 
 
-def interactions(count: int, seed: int = 7, secrets: bool = False) -> list[dict[str, Any]]:
+def interactions(count: int, seed: int = 7, secrets: bool = False, stamp: int = 0) -> list[dict[str, Any]]:
+    """`count` GET interactions with JSON answers; `stamp` moves only their timestamps."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
@@ -100,7 +101,11 @@ def interactions(count: int, seed: int = 7, secrets: bool = False) -> list[dict[
         if secrets:
             headers["X-Api-Token"] = [token(rng)]
         body = json.dumps(
-            {"id": i, "items": [{"n": n, "word": rng.choice(("alpha", "kilo", "tango"))} for n in range(12)]}
+            {
+                "id": i,
+                "created_at": f"2026-01-{1 + (i + stamp) % 28:02d}T10:{(i * 7 + stamp) % 60:02d}:00Z",
+                "items": [{"n": n, "word": rng.choice(("alpha", "kilo", "tango"))} for n in range(12)],
+            }
         )
         out.append(
             {
@@ -215,6 +220,23 @@ def case_lint_fix(size: int, folder: Path, runs: int) -> tuple[float, str]:
     return best, f"{size} masked"
 
 
+def case_diff_interactions(size: int, folder: Path, runs: int) -> tuple[float, str]:
+    """`diff` of one cassette with itself re-recorded (only timestamps moved): load both and diff."""
+    from cassettes_tool import diff
+
+    old = write_yaml(folder, f"old-{size}.yaml", interactions(size))
+    new = write_yaml(folder, f"new-{size}.yaml", interactions(size, stamp=3))
+    verdicts: list[bool] = []
+
+    def run() -> None:
+        result = diff.diff(cassette.load(old), cassette.load(new))
+        verdicts.append(all(c.severity.name == "VOLATILE" for i in result.interactions for c in i.changes))
+
+    seconds = cpu(run, runs)
+    assert verdicts[-1], "a volatile-only re-recording must diff as volatile only"
+    return seconds, "load + diff, volatile-only (asserted)"
+
+
 def case_yaml_load(size: int, folder: Path, runs: int) -> tuple[float, str]:
     path = write_yaml(folder, f"load-{size}.yaml", interactions(size))
     ours = cpu(lambda: cassette.load(path), runs)
@@ -270,6 +292,10 @@ CASES: dict[str, tuple[Case, Callable[[int, Path, int], tuple[float, str]]]] = {
     "lint-fix-findings": (
         Case("lint-fix-findings", (100, 1000, 10000), (30, 300, 3000), "findings"),
         case_lint_fix,
+    ),
+    "diff-interactions": (
+        Case("diff-interactions", (100, 1000, 10000), (100, 1000, 10000), "interactions"),
+        case_diff_interactions,
     ),
     "yaml-load": (Case("yaml-load", (300, 3000, 30000), (100, 1000, 10000), "interactions"), case_yaml_load),
     "textconv": (Case("textconv", (100, 1000, 10000), (50, 500, 5000), "interactions"), case_textconv),
