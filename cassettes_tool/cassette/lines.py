@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # Patterns with a fixed first character: the regex engine skips to candidates fast.
 _YAML_ITEM = re.compile(r"- +(?:request|response)\s*:")
@@ -88,24 +89,39 @@ def _to_lines(text: str, offsets: list[int]) -> tuple[int, ...]:
     return tuple(lines)
 
 
-def line_of(text: str, needle: str, start_line: int | None = None) -> int | None:
+class LineMap:
+    """Offsets <-> 1-based lines of one text, from one pass over its newlines, made on first use:
+    asking for many lines costs a bisect each, never a search from the top of the file."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        return self._starts
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based line that holds `offset`."""
+        return bisect_right(self.starts, offset)
+
+    def offset_of(self, line: int) -> int:
+        """Where 1-based `line` starts; the last line's start past the end."""
+        starts = self.starts
+        return starts[min(max(line, 1), len(starts)) - 1]
+
+
+def line_of(
+    text: str, needle: str, start_line: int | None = None, lines: LineMap | None = None
+) -> int | None:
     """The 1-based line of the first occurrence of `needle` at or after `start_line`."""
     if not needle:
         return None
-    start = 0
-    if start_line and start_line > 1:
-        start = _offset_of_line(text, start_line)
+    lines = lines or LineMap(text)
+    start = lines.offset_of(start_line) if start_line and start_line > 1 else 0
     found = text.find(needle, start)
     if found < 0:
         return None
-    return text.count("\n", 0, found) + 1
-
-
-def _offset_of_line(text: str, line: int) -> int:
-    pos = 0
-    for _ in range(line - 1):
-        nxt = text.find("\n", pos)
-        if nxt < 0:
-            return pos
-        pos = nxt + 1
-    return pos
+    return lines.line_at(found)

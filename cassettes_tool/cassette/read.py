@@ -7,6 +7,9 @@ layout is still read.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,23 @@ from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Reques
 
 #: how a Git LFS pointer file starts (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md)
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+#: pause the cyclic collector while a cassette is parsed and built (benchmarks turn it off to compare)
+PAUSE_COLLECTOR = True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A load allocates millions of objects and frees none: every collection it triggers walks
+    all of them again, which made large YAML cassettes superlinear (30,000 interactions: 12.95 s
+    with the collector, 3.50 s without). The records hold no cycles; refcounting frees them."""
+    if not PAUSE_COLLECTOR or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
@@ -41,6 +61,11 @@ def load(path: Path, custom: CustomSerializer | None = None) -> Cassette:
 
 def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cassette:
     """Read a cassette from bytes (a file, or a blob at a git revision); gzip is undone."""
+    with collector_paused():
+        return _loads(raw, path, custom)
+
+
+def _loads(raw: bytes, path: Path, custom: CustomSerializer | None) -> Cassette:
     if compressed.is_compressed(raw):
         raw = compressed.decompress(raw, path)
     if not raw.strip():

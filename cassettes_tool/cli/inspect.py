@@ -192,13 +192,11 @@ def show_command(file: Path, interaction: int | None, textconv: bool, config_fil
     """
     from cassettes_tool.commands import show as command
     from cassettes_tool.report.safe import safe_lines
+    from cassettes_tool.report.show import write
 
     lines = command.run(file, interaction=interaction, textconv=textconv, config_file=config_file)
     # Bytes, not click.echo: git reads them whatever the locale, and JSON keeps its non-ASCII text.
-    out = sys.stdout.buffer
-    safe = [piece for line in lines for piece in safe_lines(line)]
-    out.write(("\n".join(safe) + "\n").encode("utf-8", errors="backslashreplace"))
-    out.flush()
+    write((piece for line in lines for piece in safe_lines(line)), sys.stdout.buffer)
 
 
 @cli.command(name="unused", cls=PassThroughCommand)

@@ -29,9 +29,7 @@ def fast_path(args: list[str]) -> None:
     if config_file is not None and not config_file.is_file():
         return
     from cassettes_tool.commands.show import run
+    from cassettes_tool.report.show import write
 
-    lines = run(file, textconv=True, config_file=config_file)
-    out = sys.stdout.buffer
-    out.write(("\n".join(lines) + "\n").encode("utf-8", errors="backslashreplace"))
-    out.flush()
+    write(run(file, textconv=True, config_file=config_file), sys.stdout.buffer)
     sys.exit(0)

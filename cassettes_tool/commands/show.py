@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from cassettes_tool import cassette, config
@@ -12,9 +13,10 @@ from cassettes_tool.report import show
 
 def run(
     file: Path, *, interaction: int | None = None, textconv: bool = False, config_file: Path | None = None
-) -> list[str]:
-    """The lines to print. Under `textconv` nothing stops `git diff`: a broken config is
-    set aside, and a file that cannot be shown is printed as it is, after a line saying why."""
+) -> Iterator[str]:
+    """The lines to print, made as they are written. Under `textconv` nothing stops `git diff`:
+    a broken config is set aside, and a file that cannot be shown is printed as it is, after a
+    line saying why."""
     try:
         settings = config.load(config_file)
         custom = cassette.custom_serializer(settings.serializer)
@@ -30,16 +32,28 @@ def run(
                 f"{file} has {count} interaction{'' if count == 1 else 's'} (numbered from 0)",
                 key="--interaction",
             )
-        return show.render(
-            loaded, interaction=interaction, textconv=textconv, rules=DiffRules.from_config(settings)
-        )
+        rules = DiffRules.from_config(settings)
     except ConfigError:
         raise
     except Exception as exc:
         if not textconv:
             raise
-        try:
-            raw = file.read_bytes()
-        except OSError:
-            raw = b""
-        return show.fallback(raw, show.reason_of(exc))
+        return iter(_fallback(file, exc))
+    lines = show.stream(loaded, interaction=interaction, textconv=textconv, rules=rules)
+    return _guarded(lines, file) if textconv else lines
+
+
+def _guarded(lines: Iterator[str], file: Path) -> Iterator[str]:
+    """Rendering that fails part way still ends in the file's own text, after a line saying why."""
+    try:
+        yield from lines
+    except Exception as exc:
+        yield from _fallback(file, exc)
+
+
+def _fallback(file: Path, exc: Exception) -> list[str]:
+    try:
+        raw = file.read_bytes()
+    except OSError:
+        raw = b""
+    return show.fallback(raw, show.reason_of(exc))

@@ -7,6 +7,7 @@ content similarity. What is left did not pair: items that came and went (turnove
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
@@ -108,17 +109,26 @@ def _canonical(value: Any) -> str:
 def _signature(value: Any) -> str:
     """The item but for volatile values (by their format) and the order inside its lists: likely
     the same item, which the comparison then tells apart (a reordered `bbox` is a value change)."""
-    return repr(_sig(value))
+    return _sig(value)
 
 
-def _sig(value: Any) -> Any:
+#: a container's signature longer than this is replaced by its digest, so that a parent's
+#: signature costs its children's count, not their size: linear at any nesting depth
+_DIGEST_OVER = 64
+
+
+def _sig(value: Any) -> str:
     if isinstance(value, dict):
-        return tuple(sorted((k, _sig(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("[]", tuple(sorted((_sig(v) for v in value), key=repr)))
-    if volatile.is_placeholder(value):
+        text = "{" + ",".join(sorted(f"{k!r}:{_sig(v)}" for k, v in value.items())) + "}"
+    elif isinstance(value, list):
+        text = "[" + ",".join(sorted(_sig(v) for v in value)) + "]"
+    elif volatile.is_placeholder(value):
         return "<placeholder>"
-    return volatile.format_of(value) or (json_type(value), value)
+    else:
+        return volatile.format_of(value) or repr((json_type(value), value))
+    if len(text) > _DIGEST_OVER:
+        return "#" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return text
 
 
 def _identity_key(old: list[Any], new: list[Any]) -> str | None:

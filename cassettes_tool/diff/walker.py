@@ -126,11 +126,16 @@ class Walker:
             if len(old) != len(new):
                 self._turnover(path, old[len(new) :], new[len(old) :], len(old), len(new))
             return
-        if self._in_recorded_order(old, new, item_path):
+        walked: dict[tuple[int, int], Changes] = {}
+        if self._in_recorded_order(old, new, item_path, walked):
             return
         items = pair_items(old, new)
         for a, b in items.pairs:
-            self.compare(a, b, item_path)
+            done = walked.get((id(a), id(b)))
+            if done is None:
+                self.compare(a, b, item_path)
+            else:
+                self.changes.absorb(done)
         if items.removed or items.added:
             self._turnover(path, list(items.removed), list(items.added), len(old), len(new))
             self._presence(old, new, items, item_path)
@@ -147,17 +152,29 @@ class Walker:
         )
         self.add(Severity.VALUE, ChangeKind.ITEMS_CHANGED, path, gone, came, detail)
 
-    def _in_recorded_order(self, old: list[Any], new: list[Any], item_path: tuple[Any, ...]) -> bool:
+    def _in_recorded_order(
+        self,
+        old: list[Any],
+        new: list[Any],
+        item_path: tuple[Any, ...],
+        walked: dict[tuple[int, int], Changes],
+    ) -> bool:
         """The common case first: the same items in the same order, differing only in volatile
-        values. Walk them pairwise on trial; keep the result only if nothing but volatile changed."""
+        values. Walk them pairwise on trial; keep the result only if nothing but volatile changed.
+
+        Each pair's changes are kept in `walked` (by identity), so the pairing that follows a
+        failed trial reuses them: each pair of subtrees is walked once, whatever the nesting
+        depth (walking them again at every level was exponential in the depth)."""
         if len(old) != len(new):
             return False
-        trial = Walker(self.rules, Changes())
         for a, b in zip(old, new, strict=True):
+            trial = Walker(self.rules, Changes())
             trial.compare(a, b, item_path)
+            walked[(id(a), id(b))] = trial.changes
             if not trial.changes.only_volatile():
                 return False
-        self.changes.absorb(trial.changes)
+        for changes in walked.values():
+            self.changes.absorb(changes)
         return True
 
     def _presence(self, old: list[Any], new: list[Any], items: ItemPairs, item_path: tuple[Any, ...]) -> None:

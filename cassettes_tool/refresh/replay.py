@@ -119,8 +119,10 @@ class _Runner:
     """Cassettes in parallel on daemon threads, interactions in order within each.
 
     Daemon threads, because a worker waiting on a server that never answers must not
-    keep the process alive after Ctrl-C; the write lock makes sure none is half-way
-    through writing a file when the run is declared stopped.
+    keep the process alive after Ctrl-C; `stop` waits for the files being written, so none
+    is half-way through when the run is declared stopped. Writes do not wait on each other:
+    each copy is its own atomic replace (one lock across write + fsync + rename made ~80% of
+    worker time a queue at concurrency 64).
     """
 
     def __init__(
@@ -138,7 +140,9 @@ class _Runner:
         self.limits = limits
         self.progress = progress
         self.stopping = threading.Event()
-        self.write_lock = threading.Lock()
+        #: copies being written; `stop` waits until none is
+        self.writing = 0
+        self.write_state = threading.Condition()
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
         #: cassettes a worker took up (read from other threads only after the run stopped)
@@ -180,8 +184,10 @@ class _Runner:
 
     def stop(self) -> dict[int, CassetteRun]:
         """Stop taking work; wait for a file being written, not for a server."""
-        with self.write_lock:
+        with self.write_state:
             self.stopping.set()
+            while self.writing:
+                self.write_state.wait()
         while True:
             try:
                 index, event = self.events.get_nowait()
@@ -240,14 +246,19 @@ class _Runner:
             except Exception as exc:  # serializers (a project's own too) raise what they like
                 reason = f"cannot write it with the {loaded.serializer} serializer: {exc}"
                 return replace(result, outcome=Outcome.ERROR, reason=reason)
-            with self.write_lock:
+            with self.write_state:
                 if self.stopping.is_set():
                     return None
-                try:
-                    cassette.write_atomic(self.manifest.folder / relative, text)
-                except OSError as exc:
-                    reason = f"cannot write its copy: {exc.strerror or exc}"
-                    return replace(result, outcome=Outcome.ERROR, reason=reason)
+                self.writing += 1
+            try:
+                cassette.write_atomic(self.manifest.folder / relative, text)
+            except OSError as exc:
+                reason = f"cannot write its copy: {exc.strerror or exc}"
+                return replace(result, outcome=Outcome.ERROR, reason=reason)
+            finally:
+                with self.write_state:
+                    self.writing -= 1
+                    self.write_state.notify_all()
             result = replace(result, written=True, masked=masked, outcome=Outcome.REFRESHED)
         errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
         if errors:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from cassettes_tool.diff import DiffRules, volatile
@@ -47,16 +47,43 @@ def render(
     The caller checks that `interaction` exists: choosing what to do about a wrong
     number (a usage error) is the command's business, not the renderer's.
     """
+    return list(stream(cassette, interaction=interaction, textconv=textconv, rules=rules))
+
+
+def stream(
+    cassette: Cassette,
+    *,
+    interaction: int | None = None,
+    textconv: bool = False,
+    rules: DiffRules | None = None,
+) -> Iterator[str]:
+    """`render`, interaction by interaction: the lines of one are made when the writer asks
+    for them, so the whole rendering (11x the file for JSON bodies) is never held at once."""
     shower = _Shower(textconv, rules or DiffRules())
     chosen = cassette.interactions if interaction is None else (cassette.interactions[interaction],)
     if not chosen:
-        return ["(no interactions)"]
-    lines: list[str] = []
+        yield "(no interactions)"
+        return
     for number, item in enumerate(chosen):
         if number:
-            lines.append("")
-        lines.extend(shower.interaction(item))
-    return lines
+            yield ""
+        yield from shower.interaction(item)
+
+
+def write(lines: Iterable[str], out: BinaryIO, batch: int = 1 << 20) -> None:
+    """Write `lines` as UTF-8 (bytes: git reads them whatever the locale), about `batch`
+    characters at a time."""
+    pending: list[str] = []
+    size = 0
+    for line in lines:
+        pending.append(line)
+        size += len(line) + 1
+        if size >= batch:
+            out.write(("\n".join(pending) + "\n").encode("utf-8", errors="backslashreplace"))
+            pending, size = [], 0
+    if pending:
+        out.write(("\n".join(pending) + "\n").encode("utf-8", errors="backslashreplace"))
+    out.flush()
 
 
 def fallback(raw: bytes, reason: str) -> list[str]:

@@ -9,9 +9,11 @@ and for credential-named keys too, and each finding is placed on the line that h
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cassettes_tool.cassette.lines import LineMap
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.secret import Finding
 from cassettes_tool.secrets.rules import (
@@ -60,12 +62,14 @@ def find_in_cassette(
         for finding in scan_interaction(interaction, headers=headers, fields=fields, lookalikes=lookalikes):
             found.append(Located(finding, line_in(loaded.text, finding, bounds)))
     seen = {located.finding.value for located in found} | {located.finding.secret for located in found}
+    lines = LineMap(loaded.text)
+    known = sorted((start, i) for i, start in enumerate(starts) if start is not None)
     for offset, kind, value in _text_only(loaded):
         if value in seen or not loaded.interactions:
             continue
         seen.add(value)
-        line = loaded.text.count("\n", 0, offset) + 1
-        index = _interaction_at(starts, line)
+        line = lines.line_at(offset)
+        index = _interaction_at(known, line)
         found.append(Located(Finding(kind, index, "file text", value), line))
     return found
 
@@ -102,12 +106,10 @@ def _written_twice(loaded: Cassette) -> bool:
     return any(loaded.text.count(f"{name}:") > count for name, count in counts.items())
 
 
-def _interaction_at(starts: list[int | None], line: int) -> int:
-    index = 0
-    for i, start in enumerate(starts):
-        if start is not None and start <= line:
-            index = i
-    return index
+def _interaction_at(known: list[tuple[int, int]], line: int) -> int:
+    """The interaction whose text holds `line`: the last (by start line) to start at or before it."""
+    at = bisect_right(known, (line, len(known)))
+    return known[at - 1][1] if at else 0
 
 
 def line_in(text: str, finding: Finding, bounds: list[tuple[int, int, int] | None]) -> int | None:
