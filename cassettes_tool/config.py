@@ -101,6 +101,10 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: str = "breaking"
     max_age: float | None = None
+    #: `check --history`: the drift history file, its horizon, and the grace period for drift
+    history: Path | None = None
+    history_keep: float = 180.0
+    fail_on_drifting: float | None = None
     targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ignore: IgnoreRules = IgnoreRules()
     redact: RedactRules = RedactRules()
@@ -268,6 +272,9 @@ TOP_SCHEMA: dict[str, Check] = {
     "exclude": _is_glob_list,
     "fail_on": _one_of("breaking", "additive", "value"),
     "max_age": _is_number,
+    "history": _is_str,
+    "history_keep": _is_number,
+    "fail_on_drifting": _is_number,
     "ordered": _is_json_path_list,
     "unordered": _is_json_path_list,
     "specs": _is_spec_table,
@@ -386,6 +393,9 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         exclude=tuple(settings.get("exclude", ())),
         fail_on=settings.get("fail_on", "breaking"),
         max_age=settings.get("max_age"),
+        history=path_of(settings["history"], "history") if "history" in settings else None,
+        history_keep=settings.get("history_keep", 180.0),
+        fail_on_drifting=settings.get("fail_on_drifting"),
         ordered=tuple(settings.get("ordered", ())),
         unordered=tuple(settings.get("unordered", ())),
         targets=settings.get("targets", {}),

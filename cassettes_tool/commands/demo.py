@@ -47,8 +47,8 @@ def _inside(folder: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def run(*, keep: Path | None = None) -> DemoRun:
-    """The demo's check; its project stays in `keep` when given, else in a fresh temporary folder."""
+def _project(keep: Path | None) -> Path:
+    """The samples copied into a project whose git history says they are months old."""
     project = keep or Path(tempfile.mkdtemp(prefix="cassettes-demo-"))
     cassettes = project / "tests" / "cassettes"
     if cassettes.exists():
@@ -57,19 +57,52 @@ def run(*, keep: Path | None = None) -> DemoRun:
     record_history(
         project, "Record cassettes against the v1 services", utc_now() - timedelta(days=FROZEN_DAYS)
     )
+    return project
+
+
+def _target(staging: DemoServer) -> Target:
+    return Target(
+        name="demo-staging",
+        hosts=staging.host_map(),
+        headers={"Authorization": f"Bearer {STAGING_TOKEN}"},
+        methods=("GET", "HEAD", "OPTIONS", "POST"),
+        concurrency=4,
+        timeout=10.0,
+    )
+
+
+def run(*, keep: Path | None = None) -> DemoRun:
+    """The demo's check; its project stays in `keep` when given, else in a fresh temporary folder."""
+    project = _project(keep)
     with DemoServer("v2") as staging, _inside(project):
-        target = Target(
-            name="demo-staging",
-            hosts=staging.host_map(),
-            headers={"Authorization": f"Bearer {STAGING_TOKEN}"},
-            methods=("GET", "HEAD", "OPTIONS", "POST"),
-            concurrency=4,
-            timeout=10.0,
-        )
+        target = _target(staging)
         config = Config(root=project, scratch=Path(".cassettes/scratch"))
         report = check.run(
             (Path("tests/cassettes"),), config, check.GateOptions(max_age=180.0), target=target
         )
+        return DemoRun(report, project, staging.origin, target)
+
+
+def watch(*, keep: Path | None = None) -> DemoRun:
+    """`demo --watch`: the demo's check run once a (simulated) week for three weeks against a
+    staging that drifts a little more each time, with a history; the last run's report."""
+    from cassettes_tool.demo.watch import DAYS_APART, WEEKS, drift_to
+
+    project = _project(keep)
+    history = project / ".cassettes" / "history.jsonl"
+    history.unlink(missing_ok=True)
+    today = utc_now()
+    with DemoServer("v2") as staging, _inside(project):
+        target = _target(staging)
+        config = Config(root=project, scratch=Path(".cassettes/scratch"))
+        for week in range(1, len(WEEKS) + 1):
+            drift_to(staging, week)
+            options = check.GateOptions(
+                max_age=180.0,
+                history=Path(".cassettes/history.jsonl"),
+                now=today - timedelta(days=DAYS_APART * (len(WEEKS) - week)),
+            )
+            report = check.run((Path("tests/cassettes"),), config, options, target=target)
         return DemoRun(report, project, staging.origin, target)
 
 
