@@ -117,17 +117,24 @@ def check(
 
 
 @cli.command()
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Run the check three times, a simulated week apart, against a staging that drifts a "
+    "little more each week, with a drift history: the report is sorted by drifting since.",
+)
 @common_options
-def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
+def demo(
+    watch: bool, config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool
+) -> None:
     """Run `check` on the bundled sample cassettes against an embedded staging server that has drifted."""
     from cassettes_tool.commands import demo as command
     from cassettes_tool.report.text import render_check_text
 
     if not quiet and fmt == Format.TEXT.value:
-        click.echo(
-            "Starting the demo staging services (v2) on 127.0.0.1 and re-recording the samples...", err=True
-        )
-    demo_run = command.run()
+        what = "three weekly checks with a history" if watch else "re-recording the samples"
+        click.echo(f"Starting the demo staging services on 127.0.0.1 and {what}...", err=True)
+    demo_run = command.watch() if watch else command.run()
     guide = command.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
     # The drift is the demonstration: finding it is success (the quick start must exit 0);
     # a demo that could not check its samples exits as check would.

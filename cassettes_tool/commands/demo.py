@@ -34,6 +34,8 @@ class DemoRun:
     project: Path
     staging: str
     target: Target
+    #: `demo --watch`: the drift history its three runs wrote
+    history: Path | None = None
 
 
 @contextmanager
@@ -103,11 +105,37 @@ def watch(*, keep: Path | None = None) -> DemoRun:
                 now=today - timedelta(days=DAYS_APART * (len(WEEKS) - week)),
             )
             report = check.run((Path("tests/cassettes"),), config, options, target=target)
-        return DemoRun(report, project, staging.origin, target)
+        return DemoRun(report, project, staging.origin, target, history)
 
 
 def guide(demo: DemoRun) -> list[str]:
     """What to look at, and how to do the same on your own cassettes."""
+    return _watch_guide(demo) if demo.history is not None else _guide(demo)
+
+
+def _watch_guide(demo: DemoRun) -> list[str]:
+    assert demo.history is not None
+    return [
+        "",
+        f"What happened: `check --history` ran three times, {DAYS_APART_WORDS}, against a staging",
+        "that drifted a little more each week: auth first, then payments, then everything else.",
+        "Each run added a line to the history; each change now says since when it has been drifting,",
+        "and the report lists the longest-drifting cassettes first: the mocks to refresh first.",
+        "",
+        f"The history is {demo.history}; try in {demo.project}:",
+        "  cassettes check --history .cassettes/history.jsonl --fail-on-drifting 10 ...",
+        "                                                # a grace period: fail on drift older than 10 days",
+        "",
+        "On a schedule: the GitHub Action in this repository (action.yml) runs it weekly and",
+        "keeps the history in the Actions cache; see README, 'Scheduled drift watch'.",
+    ]
+
+
+#: how far apart the watch's runs are, as the guide says it
+DAYS_APART_WORDS = "a simulated week apart"
+
+
+def _guide(demo: DemoRun) -> list[str]:
     return [
         "",
         "What happened: the sample cassettes were recorded against v1 of five fake services,",
