@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cassettes_tool.history import store, streaks
@@ -25,8 +25,9 @@ def record(report: Report, path: Path, *, now: datetime, keep_days: float = DEFA
         return replace(
             report, notes=(*report.notes, *notes, (path, "history not updated: the run was interrupted"))
         )
-    current = streaks.run_of(report, now)
-    runs.append(current)
+    horizon = now - timedelta(days=keep_days)  # what the file forgets, no streak remembers
+    runs = [r for r in runs if r.at >= horizon]
+    runs.append(streaks.run_of(report, now))
     annotated = streaks.annotate(report, runs, now)
     notes += store.write(path, runs, keep_days=keep_days, now=now)
     return replace(annotated, notes=(*annotated.notes, *notes))

@@ -33,19 +33,22 @@ def read(path: Path) -> tuple[list[HistoryRun], list[Note]]:
         return [], [(path, f"history not read ({exc.strerror or exc}): starting a new one")]
     runs: list[HistoryRun] = []
     notes: list[Note] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             runs.append(run_from_json(json.loads(line)))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            notes.append((path, f"history line {number} skipped: {_why(exc, line)}"))
+            # a last line without its newline is a write cut short (a full disk, a killed job)
+            cut = number == len(lines) and not text.endswith("\n")
+            notes.append((path, f"history line {number} skipped: {_why(exc, cut)}"))
     return runs, notes
 
 
-def _why(exc: Exception, line: str) -> str:
+def _why(exc: Exception, cut: bool) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return "not JSON (cut short?)" if exc.pos >= len(line.rstrip()) - 1 else "not JSON"
+        return "not JSON (cut short?)" if cut else "not JSON"
     return f"not a {SCHEMA} run ({type(exc).__name__}: {exc})"
 
 

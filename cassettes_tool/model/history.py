@@ -34,7 +34,7 @@ class CassetteSeen:
 
     @property
     def mark(self) -> Mark:
-        if self.error:
+        if self.error or (self.unchecked and not self.drift):  # not seen is not the same as aligned
             return Mark.ERROR
         return Mark.DRIFT if self.drift else Mark.ALIGNED
 

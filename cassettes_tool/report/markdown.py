@@ -20,6 +20,7 @@ from cassettes_tool.report.common import (
     describe_age,
     describe_drifting,
     drift_order,
+    drifting_days,
     located,
     outcome_counts,
     verdict_line,
@@ -75,9 +76,9 @@ def _failing_details(report: Report, summary: Summary) -> Iterator[str]:
     then the drift below the threshold, folded the same way (a reviewer still reads it)."""
     by_path = {r.path: r for r in report.cassettes}
     named = {f.path for f in summary.failing}
-    failing = sorted(
+    failing = sorted(  # longest drifting first (with a history); otherwise as the summary lists them
         summary.failing,
-        key=lambda f: drift_order(report, by_path[f.path]) if f.path in by_path else (0.0, 0, str(f.path)),
+        key=lambda f: -(drifting_days(report.changes(by_path[f.path])) or -1.0) if f.path in by_path else 1.0,
     )
     below = [
         r
