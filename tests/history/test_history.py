@@ -208,3 +208,19 @@ def test_shard_histories_merge_and_reports_keep_drifting_since(
     assert paths == {"tests/cassettes/auth/login.yaml", "tests/cassettes/payments/charges.json"}
     again = read_report(reports[0])
     assert render_json(again)  # the reader keeps what the writer wrote
+
+
+def test_config_names_the_history_and_its_grace_period(tmp_path: Path) -> None:
+    from cassettes_tool import config
+    from cassettes_tool.errors import ConfigError
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.cassettes]\nhistory = ".cassettes/h.jsonl"\nhistory_keep = 90\nfail_on_drifting = 14\n'
+    )
+    settings = config.load(pyproject)
+    assert settings.history is not None and settings.history.name == "h.jsonl"
+    assert (settings.history_keep, settings.fail_on_drifting) == (90, 14)
+    pyproject.write_text('[tool.cassettes]\nfail_on_drifting = "two weeks"\n')
+    with pytest.raises(ConfigError, match="fail_on_drifting"):
+        config.load(pyproject)
