@@ -158,6 +158,10 @@ def run(
 
         now = options.now or utc_now()
         report = history.record(report, options.history, now=now, keep_days=options.history_keep)
+    elif options.history is not None:
+        report = replace(
+            report, notes=(*report.notes, (options.history, "history not updated: nothing compared"))
+        )
     return report
 
 

@@ -148,7 +148,9 @@ def verdict_line(report: Report, summary: Summary | None = None) -> str:
     summary = summary or Summary.of(report)
     counts = summary.counts
     if summary.verdict is ExitCode.OK:
-        return f"PASS: nothing at or above {report.fail_on.value}" + (
+        days = report.fail_on_drifting
+        lasting = f" drifting over {days:g} days" if days is not None else ""
+        return f"PASS: nothing at or above {report.fail_on.value}{lasting}" + (
             f", nothing older than {report.max_age:g} days" if report.max_age is not None else ""
         )
     unchecked = counts.outcome(GateOutcome.INCOMPLETE)

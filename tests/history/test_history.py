@@ -144,6 +144,9 @@ def test_fail_on_drifting_gives_drift_a_grace_period_without_hiding_it(
     data = json.loads(fresh.output)
     assert fresh.exit_code == 0, fresh.output
     assert data["summary"]["drifted"] == 2 and data["fail_on_drifting"] == 10
+    assert data["verdict"] == "pass"
+    said = run(*args, "--quiet", cwd=project.root)  # the same drift, a second run: still in its grace
+    assert said.exit_code == 0 and "PASS: nothing at or above breaking drifting over 10 days" in said.output
     _check(project.root, server, -20, since=datetime.now(timezone.utc))  # the same drift, 20 days ago
     history = project.root / HISTORY
     lines = history.read_text().splitlines()
