@@ -24,6 +24,8 @@ from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
     fail_on_option,
+    gate_history,
+    history_options,
     paths_argument,
     pytest_output,
     spec_options,
@@ -50,6 +52,7 @@ from cassettes_tool.cli.options import (
 @click.option(
     "--shard", default=None, metavar="K/N", help="Check only the K-th of N slices of the cassettes (by path)."
 )
+@history_options
 @click.option(
     "--scratch",
     type=click.Path(file_okay=False, path_type=Path),
@@ -67,6 +70,9 @@ def check(
     fail_on: str | None,
     max_age: float | None,
     shard: str | None,
+    history: Path | None,
+    history_keep: float | None,
+    fail_on_drifting: float | None,
     scratch: Path | None,
     config_file: Path | None,
     fmt: str,
@@ -80,7 +86,8 @@ def check(
     2 usage, 3 incomplete. The scratch run stays: `cassettes diff --scratch` and
     `cassettes refresh --apply --from-run latest` use it without asking staging again.
     With --via pytest the test suite re-records (a target is then optional); a failed
-    test makes the check incomplete.
+    test makes the check incomplete. With --history FILE every drift change says since
+    when it has been drifting, and --fail-on-drifting DAYS fails only on older drift.
     """
     from cassettes_tool.cli.spec import spec_checker
     from cassettes_tool.commands import check as command
@@ -93,6 +100,7 @@ def check(
         max_age=max_age if max_age is not None else settings.max_age,
         shard=command.Shard.parse(shard) if shard else None,
         spec=spec_checker(settings, specs, spec_cache, required=False),
+        **gate_history(settings, history, history_keep, fail_on_drifting),
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
     result = command.run(
@@ -109,17 +117,24 @@ def check(
 
 
 @cli.command()
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Run the check three times, a simulated week apart, against a staging that drifts a "
+    "little more each week, with a drift history: the report is sorted by drifting since.",
+)
 @common_options
-def demo(config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool) -> None:
+def demo(
+    watch: bool, config_file: Path | None, fmt: str, output: Path | None, quiet: bool, verbose: bool
+) -> None:
     """Run `check` on the bundled sample cassettes against an embedded staging server that has drifted."""
     from cassettes_tool.commands import demo as command
     from cassettes_tool.report.text import render_check_text
 
     if not quiet and fmt == Format.TEXT.value:
-        click.echo(
-            "Starting the demo staging services (v2) on 127.0.0.1 and re-recording the samples...", err=True
-        )
-    demo_run = command.run()
+        what = "three weekly checks with a history" if watch else "re-recording the samples"
+        click.echo(f"Starting the demo staging services on 127.0.0.1 and {what}...", err=True)
+    demo_run = command.watch() if watch else command.run()
     guide = command.guide(demo_run) if fmt == Format.TEXT.value and output is None and not quiet else []
     # The drift is the demonstration: finding it is success (the quick start must exit 0);
     # a demo that could not check its samples exits as check would.

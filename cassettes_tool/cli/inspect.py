@@ -131,19 +131,38 @@ def report_group() -> None:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@click.option(
+    "--history",
+    "histories",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A shard's drift history (repeatable): joined into --history-out.",
+)
+@click.option(
+    "--history-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the joined histories here (each run once, oldest first).",
+)
 @common_options
 def report_merge(
     files: tuple[Path, ...],
+    histories: tuple[Path, ...],
+    history_out: Path | None,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code."""
+    """Merge the JSON reports of sharded runs into one, in any format, with the gate's exit code;
+    --history FILE ... --history-out FILE also joins the shards' drift histories."""
     from cassettes_tool.commands import merge as command
 
-    merged = command.run(files)
+    if history_out is not None and not histories:
+        raise click.UsageError("--history-out joins the histories given with --history")
+    merged = command.run(files, histories, history_out)
     emit(merged, fmt, output, _text_renderer(merged.command), quiet=quiet, verbose=verbose)
 
 

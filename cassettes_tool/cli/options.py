@@ -229,3 +229,49 @@ def spec_options(fn: F) -> F:
         help="Check against this OpenAPI document (a file, or an https:// URL fetched because you named "
         "it); HOST may carry the API's base path (api.example.com/v1). Repeatable.",
     )(fn)
+
+
+def history_options(fn: F) -> F:
+    """`check`'s drift history: where it lives, how far back it reaches, and the grace period."""
+    decorators = [
+        click.option(
+            "--history",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            metavar="FILE",
+            help="Remember each run's drift in FILE (one JSON line per run): every change then "
+            "says since when it has been drifting (default: the config's `history`).",
+        ),
+        click.option(
+            "--history-keep",
+            type=click.FloatRange(min=1),
+            default=None,
+            metavar="DAYS",
+            help="Forget runs older than DAYS when writing the history (default 180).",
+        ),
+        click.option(
+            "--fail-on-drifting",
+            type=click.FloatRange(min=0),
+            default=None,
+            metavar="DAYS",
+            help="Fail only on drift that has lasted longer than DAYS (needs a history).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def gate_history(
+    settings: config.Config, history: Path | None, keep: float | None, fail_on_drifting: float | None
+) -> dict[str, Any]:
+    """The history settings of `check.GateOptions`: flags over `[tool.cassettes]`."""
+    path = history or settings.history
+    grace = fail_on_drifting if fail_on_drifting is not None else settings.fail_on_drifting
+    if grace is not None and path is None:
+        raise click.UsageError("--fail-on-drifting needs a history: give --history FILE or set `history`")
+    return {
+        "history": path,
+        "history_keep": keep if keep is not None else settings.history_keep,
+        "fail_on_drifting": grace,
+    }

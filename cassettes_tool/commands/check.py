@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,6 +76,13 @@ class GateOptions:
     shard: Shard | None = None
     #: `--spec` / `[tool.cassettes.specs]`: also check against the providers' OpenAPI documents
     spec: SpecChecker | None = None
+    #: `--history FILE`: remember what this run saw; every drift change says since when
+    history: Path | None = None
+    history_keep: float = 180.0
+    #: `--fail-on-drifting DAYS`: a grace period for drift, not a hiding place
+    fail_on_drifting: float | None = None
+    #: when this run happens (the demo's simulated weeks); now when None
+    now: datetime | None = None
 
 
 def run(
@@ -132,7 +140,7 @@ def run(
         results = {path: with_spec(result, config, options.spec) for path, result in results.items()}
     final = [_stale(r, options.max_age) for r in results.values()]
     final += [lint_checks.failed(exc) for exc in unsearched(found)]
-    return Report(
+    report = Report(
         command="check",
         cassettes=tuple(sorted(final, key=lambda r: str(r.path))),
         notes=notes,
@@ -142,7 +150,19 @@ def run(
         run=run_info,
         interrupted=interrupted,
         shard=options.shard.info(paths) if options.shard else None,
+        fail_on_drifting=options.fail_on_drifting,
     )
+    if options.history is not None and (run_info is not None or options.spec is not None):
+        from cassettes_tool import history
+        from cassettes_tool.model.age import utc_now
+
+        now = options.now or utc_now()
+        report = history.record(report, options.history, now=now, keep_days=options.history_keep)
+    elif options.history is not None:
+        report = replace(
+            report, notes=(*report.notes, (options.history, "history not updated: nothing compared"))
+        )
+    return report
 
 
 def _key(path: Path) -> str:

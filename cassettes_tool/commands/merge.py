@@ -7,6 +7,7 @@ merges the slices, renders any format, and exits with the gate's verdict.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from cassettes_tool.errors import ConfigError
@@ -14,9 +15,17 @@ from cassettes_tool.model.result import ApplyInfo, CassetteResult, Report, Statu
 from cassettes_tool.report.json import read_report
 
 
-def run(files: Sequence[Path]) -> Report:
-    """The JSON reports in `files`, read and merged."""
-    return merge([read_report(path) for path in files])
+def run(files: Sequence[Path], histories: Sequence[Path] = (), history_out: Path | None = None) -> Report:
+    """The JSON reports in `files`, read and merged; the shards' `histories` joined into
+    `history_out`, the history the next merged run reads (lines skipped are noted)."""
+    merged = merge([read_report(path) for path in files])
+    if not histories:
+        return merged
+    from cassettes_tool import history
+    from cassettes_tool.model.age import utc_now
+
+    notes = history.merge(histories, history_out, now=utc_now())
+    return replace(merged, notes=(*merged.notes, *notes))
 
 
 def merge(reports: Sequence[Report]) -> Report:
@@ -25,7 +34,7 @@ def merge(reports: Sequence[Report]) -> Report:
         raise ConfigError("no report to merge")
     first = reports[0]
     for other in reports[1:]:
-        for name in ("command", "target", "fail_on", "max_age"):
+        for name in ("command", "target", "fail_on", "max_age", "fail_on_drifting"):
             if getattr(other, name) != getattr(first, name):
                 raise ConfigError(
                     f"reports disagree on {name}: {getattr(first, name)!r} vs {getattr(other, name)!r}"
@@ -55,6 +64,7 @@ def merge(reports: Sequence[Report]) -> Report:
         show_volatile=first.show_volatile,
         run=first.run,
         applied=_applied([r.applied for r in reports if r.applied is not None]),
+        fail_on_drifting=first.fail_on_drifting,
     )
 
 

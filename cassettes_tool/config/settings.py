@@ -95,6 +95,10 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: str = "breaking"
     max_age: float | None = None
+    #: `check --history`: the drift history file, its horizon, and the grace period for drift
+    history: Path | None = None
+    history_keep: float = 180.0
+    fail_on_drifting: float | None = None
     targets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ignore: IgnoreRules = IgnoreRules()
     redact: RedactRules = RedactRules()

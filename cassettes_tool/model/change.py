@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -69,6 +70,9 @@ class Change:
     operation: str | None = None
     #: spec findings: where in the document the rule lives (`file#/json/pointer`)
     schema: str | None = None
+    #: `--history`: the first run of the unbroken streak of runs that saw this same change
+    drifting_since: datetime | None = None
+    drifting_days: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cassettes_tool.model.age import Age, AgeSource
@@ -85,6 +86,9 @@ class CassetteResult:
     #: a cassette nothing of which was checked, not by the user's choice (nothing sent, a Git
     #: LFS pointer): the run is incomplete
     unchecked: bool = False
+    #: `--history`: the last runs that checked this cassette, oldest first, as (when, mark):
+    #: `drift` (it had drift), `aligned` (none), `error` (it could not be checked)
+    timeline: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,8 @@ class Report:
     interrupted: bool = False
     #: the slice of a `check --shard K/N` run
     shard: ShardInfo | None = None
+    #: `--fail-on-drifting DAYS`: drift fails only once it has lasted longer than DAYS
+    fail_on_drifting: float | None = None
 
     @property
     def problems(self) -> int:
@@ -153,7 +159,14 @@ class Report:
         """True when the cassette holds drift at or above the threshold, or is stale."""
         if self.stale(cassette):
             return True
-        return any(ch.severity.rank >= self.fail_on.rank for ch in self.changes(cassette))
+        return any(self.gating(ch) for ch in self.changes(cassette))
+
+    def gating(self, change: Change) -> bool:
+        """A change at or above `--fail-on` that has outlasted `--fail-on-drifting`'s grace."""
+        if change.severity.rank < self.fail_on.rank:
+            return False
+        grace = self.fail_on_drifting
+        return grace is None or (change.drifting_days or 0.0) > grace
 
     def stale(self, cassette: CassetteResult) -> bool:
         if cassette.status is Status.STALE:

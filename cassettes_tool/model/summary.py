@@ -114,11 +114,15 @@ def cassette_reasons(report: Report, cassette: CassetteResult) -> tuple[Reason, 
     if cassette.status is Status.ERROR:
         reasons.append(Reason("error", cassette.error or "could not be read"))
     if report.applied is None:  # after --apply the drift is what was written back
-        severities = Counter(ch.severity for ch in report.changes(cassette))
+        severities = Counter(ch.severity for ch in report.changes(cassette) if report.gating(ch))
+        lasted = (
+            f" drifting over {report.fail_on_drifting:g} days" if report.fail_on_drifting is not None else ""
+        )
         for severity in sorted(severities, key=lambda s: -s.rank):
-            if severity.rank >= report.fail_on.rank:
-                count = severities[severity]
-                reasons.append(Reason(severity.value, f"{count} {severity.value} change{'s' * (count != 1)}"))
+            count = severities[severity]
+            reasons.append(
+                Reason(severity.value, f"{count} {severity.value} change{'s' * (count != 1)}{lasted}")
+            )
     if report.stale(cassette):
         reasons.append(Reason("stale", _stale_detail(report, cassette)))
     for code, n in Counter(p.code for p in cassette.problems).items():

@@ -6,6 +6,7 @@ import enum
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from cassettes_tool.errors import ExitCode
@@ -97,9 +98,31 @@ def counts_text(changes: list[Change]) -> str:
     return ", ".join(f"{counts[s]} {s.value}" for s in order)
 
 
-def drift_order(report: Report, result: CassetteResult) -> tuple[int, str]:
-    top = max((c.severity.rank for c in visible(report, report.changes(result))), default=-1)
-    return (-top, display_path(result.path))
+def drift_order(report: Report, result: CassetteResult) -> tuple[float, int, str]:
+    """Longest drifting first (with a history), then most severe, then by path."""
+    shown = visible(report, report.changes(result))
+    top = max((c.severity.rank for c in shown), default=-1)
+    return (-(drifting_days(shown) or -1.0), -top, display_path(result.path))
+
+
+def drifting_days(changes: Iterable[Change]) -> float | None:
+    """How long the longest-drifting of these changes has lasted; None without a history."""
+    days = [c.drifting_days for c in changes if c.drifting_days is not None]
+    return max(days) if days else None
+
+
+def drifting_since(changes: Iterable[Change]) -> datetime | None:
+    since = [c.drifting_since for c in changes if c.drifting_since is not None]
+    return min(since) if since else None
+
+
+def describe_drifting(changes: Iterable[Change]) -> str:
+    """`drifting 14 days, since 2026-05-01`, or '' without a history."""
+    changes = list(changes)
+    days, since = drifting_days(changes), drifting_since(changes)
+    if days is None or since is None:
+        return ""
+    return f"drifting {plural(int(days), 'day')}, since {since.date().isoformat()}"
 
 
 def describe_age(age: Age) -> str:
@@ -125,16 +148,23 @@ def verdict_line(report: Report, summary: Summary | None = None) -> str:
     summary = summary or Summary.of(report)
     counts = summary.counts
     if summary.verdict is ExitCode.OK:
-        return f"PASS: nothing at or above {report.fail_on.value}" + (
+        days = report.fail_on_drifting
+        lasting = f" drifting over {days:g} days" if days is not None else ""
+        return f"PASS: nothing at or above {report.fail_on.value}{lasting}" + (
             f", nothing older than {report.max_age:g} days" if report.max_age is not None else ""
         )
     unchecked = counts.outcome(GateOutcome.INCOMPLETE)
     if summary.verdict is ExitCode.FINDINGS:
         reasons = []
-        failing = [ch for ch in report.changes() if ch.severity.rank >= report.fail_on.rank]
+        failing = [ch for ch in report.changes() if report.gating(ch)]
         if failing and report.applied is None:
+            grace = (
+                f", --fail-on-drifting {report.fail_on_drifting:g}"
+                if report.fail_on_drifting is not None
+                else ""
+            )
             reasons.append(
-                f"{counts_text(failing)} change{'s' if len(failing) != 1 else ''} (--fail-on {report.fail_on.value})"
+                f"{counts_text(failing)} change{'s' if len(failing) != 1 else ''} (--fail-on {report.fail_on.value}{grace})"
             )
         if counts.over_max_age:
             limit = f" {report.max_age:g} days" if report.max_age is not None else ""

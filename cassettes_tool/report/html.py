@@ -20,12 +20,13 @@ from cassettes_tool.report.common import (
     VERDICT_WORDS,
     describe,
     describe_age,
+    describe_drifting,
     drift_order,
     located,
     verdict_line,
     visible,
 )
-from cassettes_tool.report.html_chart import ages_section
+from cassettes_tool.report.html_chart import ages_section, timeline
 from cassettes_tool.report.json import SCHEMA
 from cassettes_tool.report.tables import unused_summary
 from cassettes_tool.words import display_path, human_size, plural
@@ -87,6 +88,11 @@ ul.reasons { margin: 0; padding-left: 16px; }
 .chart .tick { stroke: var(--line); } .chart .axis text { fill: var(--muted); }
 .chart .max-age { stroke: var(--fail); stroke-width: 2; stroke-dasharray: 6 4; }
 .chart .max-age-label { fill: var(--fail); font-weight: 600; }
+.timeline { display: flex; gap: 3px; align-items: center; margin: 0 0 8px; color: var(--muted); font-size: 12px; }
+.timeline i { display: inline-block; width: 12px; height: 12px; border-radius: 2px; border: 1px solid var(--line); }
+.timeline i.drift { background: var(--fail); border-color: var(--fail); }
+.timeline i.aligned { background: var(--card); border-color: var(--pass); }
+.timeline i.error { background: repeating-linear-gradient(45deg, var(--line), var(--line) 2px, var(--card) 2px, var(--card) 4px); }
 details summary { cursor: pointer; color: var(--muted); margin-bottom: 8px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
@@ -207,7 +213,8 @@ def _summary_lines(report: Report) -> Iterator[str]:
 
 
 def _drift(report: Report) -> Iterator[str]:
-    """Per cassette, most severe first; within it, the changes grouped by severity."""
+    """Per cassette, longest drifting first (with a history), then most severe; within it, the
+    changes grouped by severity, under the cassette's timeline of runs."""
     drifted = [c for c in report.cassettes if visible(report, report.changes(c))]
     if not drifted:
         return
@@ -223,9 +230,11 @@ def _drift(report: Report) -> Iterator[str]:
             f'<span class="status">{esc(result.status.value)}: {esc(summary)}</span></h3>'
         )
         facts = [describe_age(result.age)] if result.age is not None else []
+        facts += [drifting] if (drifting := describe_drifting(changes)) else []
         facts += [result.note] if result.note else []
         if facts:
             yield f'<p class="meta">{esc("; ".join(facts))}</p>'
+        yield from timeline(result)
         for severity in _SEVERITIES:
             rows = [
                 (i, ch)

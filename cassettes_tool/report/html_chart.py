@@ -1,5 +1,6 @@
-"""The html page's age chart: inline SVG, a bar per aged cassette (skipped ones too), oldest
-first, with the `--max-age` line; nothing is fetched and every label is escaped."""
+"""The html page's charts: the age chart (inline SVG, a bar per aged cassette, oldest first,
+with the `--max-age` line) and each cassette's timeline of runs (`--history`); nothing is
+fetched and every label is escaped."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import html
 import math
 from collections.abc import Iterator, Sequence
 
-from cassettes_tool.model.result import Report
+from cassettes_tool.model.result import CassetteResult, Report
 from cassettes_tool.words import display_path, plural
 
 #: Bars drawn in the age chart; the rest are counted under it (a page, not a data dump).
@@ -94,3 +95,19 @@ def _tick_step(limit: float) -> float:
         if raw <= factor * power:
             return float(factor * power)
     return float(10 * power)  # pragma: no cover
+
+
+_MARK_WORDS = {"drift": "drift seen", "aligned": "no drift", "error": "not checked"}
+
+
+def timeline(result: CassetteResult) -> Iterator[str]:
+    """A square per run that checked the cassette, oldest first: drift seen, none, or not checked."""
+    if not result.timeline:
+        return
+    squares = "".join(
+        f'<i class="{esc(mark)}" title="{esc(at.date().isoformat())}: {esc(_MARK_WORDS.get(mark, mark))}"></i>'
+        for at, mark in result.timeline
+    )
+    first, last = result.timeline[0][0].date(), result.timeline[-1][0].date()
+    label = f"last {plural(len(result.timeline), 'run')} ({first.isoformat()} to {last.isoformat()})"
+    yield f'<p class="timeline" aria-label="{esc(label)}"><span>{esc(label)}</span>{squares}</p>'

@@ -58,6 +58,7 @@ def to_json(report: Report) -> dict[str, Any]:
         **({"shard": _shard_json(report.shard)} if report.shard else {}),
         "fail_on": report.fail_on.value,
         "max_age": report.max_age,
+        **({"fail_on_drifting": report.fail_on_drifting} if report.fail_on_drifting is not None else {}),
         "show_volatile": report.show_volatile,
         **({"run": _run_json(report.run)} if report.run else {}),
         **({"apply": _apply_json(report.applied)} if report.applied else {}),
@@ -86,7 +87,26 @@ def _change_json(change: Change) -> dict[str, Any]:
         data["operation"] = change.operation
     if change.schema is not None:
         data["schema"] = change.schema
+    # with a history only (`check --history`)
+    if change.drifting_since is not None:
+        data["drifting_since"] = change.drifting_since.isoformat(timespec="seconds")
+        data["drifting_days"] = change.drifting_days
     return data
+
+
+def _history_json(result: CassetteResult) -> dict[str, Any]:
+    """A cassette's `drifting_since` / `drifting_days` (its longest-drifting change) and its
+    timeline: only with a history."""
+    if not result.timeline:
+        return {}
+    changes = [ch for i in result.interactions for ch in i.changes if ch.drifting_since is not None]
+    since = min((ch.drifting_since for ch in changes if ch.drifting_since), default=None)
+    days = max((ch.drifting_days for ch in changes if ch.drifting_days is not None), default=None)
+    return {
+        "drifting_since": since.isoformat(timespec="seconds") if since else None,
+        "drifting_days": days,
+        "timeline": [{"at": at.isoformat(timespec="seconds"), "mark": mark} for at, mark in result.timeline],
+    }
 
 
 def _cassette_json(result: CassetteResult) -> dict[str, Any]:
@@ -102,6 +122,7 @@ def _cassette_json(result: CassetteResult) -> dict[str, Any]:
         "line": result.line,
         "note": result.note,
         **({"unchecked": True} if result.unchecked else {}),
+        **_history_json(result),
         "interactions": [
             {
                 "index": i.index,
@@ -213,6 +234,7 @@ def from_json(data: dict[str, Any]) -> Report:
         run=RunInfo(run["id"], Path(run["folder"]), run["complete"]) if run else None,
         applied=_applied(data["apply"]) if data.get("apply") else None,
         shard=_shard(data["shard"]) if data.get("shard") else None,
+        fail_on_drifting=data.get("fail_on_drifting"),
     )
 
 
@@ -248,6 +270,7 @@ def _cassette(data: dict[str, Any]) -> CassetteResult:
         interactions=tuple(_interaction(i) for i in data.get("interactions", [])),
         problems=_problems(data.get("problems", [])),
         fixed=_problems(data.get("fixed", [])),
+        timeline=tuple((datetime.fromisoformat(t["at"]), t["mark"]) for t in data.get("timeline", [])),
     )
 
 
@@ -284,7 +307,13 @@ def _change(data: dict[str, Any]) -> Change:
         count=data.get("count", 1),
         operation=data.get("operation"),
         schema=data.get("schema"),
+        drifting_since=_time(data.get("drifting_since")),
+        drifting_days=data.get("drifting_days"),
     )
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _age(data: dict[str, Any] | None) -> Age | None:

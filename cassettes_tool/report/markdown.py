@@ -18,7 +18,9 @@ from cassettes_tool.report.common import (
     counts_text,
     describe,
     describe_age,
+    describe_drifting,
     drift_order,
+    drifting_days,
     located,
     outcome_counts,
     verdict_line,
@@ -74,6 +76,10 @@ def _failing_details(report: Report, summary: Summary) -> Iterator[str]:
     then the drift below the threshold, folded the same way (a reviewer still reads it)."""
     by_path = {r.path: r for r in report.cassettes}
     named = {f.path for f in summary.failing}
+    failing = sorted(  # longest drifting first (with a history); otherwise as the summary lists them
+        summary.failing,
+        key=lambda f: -(drifting_days(report.changes(by_path[f.path])) or -1.0) if f.path in by_path else 1.0,
+    )
     below = [
         r
         for r in sorted(report.cassettes, key=lambda r: drift_order(report, r))
@@ -83,14 +89,19 @@ def _failing_details(report: Report, summary: Summary) -> Iterator[str]:
     sections: list[tuple[str, list[Entry]]] = [
         (
             "Failing",
-            [(f.path, f.tokens, f.reasons) for f in summary.failing if f.outcome is GateOutcome.FAIL],
+            [(f.path, f.tokens, f.reasons) for f in failing if f.outcome is GateOutcome.FAIL],
         ),
         (
             "Not checked",
-            [(f.path, f.tokens, f.reasons) for f in summary.failing if f.outcome is not GateOutcome.FAIL],
+            [(f.path, f.tokens, f.reasons) for f in failing if f.outcome is not GateOutcome.FAIL],
         ),
         (
-            f"Drift below --fail-on {report.fail_on.value}",
+            f"Drift below --fail-on {report.fail_on.value}"
+            + (
+                f" or within --fail-on-drifting {report.fail_on_drifting:g} days"
+                if report.fail_on_drifting
+                else ""
+            ),
             [(r.path, _severities(report, r), ()) for r in below],
         ),
     ]
@@ -121,12 +132,21 @@ def _severities(report: Report, result: CassetteResult) -> tuple[str, ...]:
 def _cassette_body(report: Report, result: CassetteResult) -> Iterator[str]:
     if result.age is not None:
         yield f"- {describe_age(result.age)}"
+    drifting = describe_drifting(visible(report, report.changes(result)))
+    if drifting:
+        yield f"- {drifting}"
+    if result.timeline:
+        marks = "".join(_TIMELINE_MARKS.get(mark, "?") for _, mark in result.timeline)
+        yield f"- last {plural(len(result.timeline), 'run')}, oldest first: {marks} (■ drift, □ aligned, ✕ not checked)"
     if result.status is Status.ERROR and result.line:
         yield f"- at `{located(result)}`"
     yield from _markdown_changes(report, result)
     hidden = sum(1 for c in report.changes(result) if c.severity is Severity.VOLATILE)
     if hidden and not report.show_volatile:
         yield f"- {plural(hidden, 'volatile change')} (not drift; `--show-volatile` lists them)"
+
+
+_TIMELINE_MARKS = {"drift": "■", "aligned": "□", "error": "✕"}
 
 
 def _cell(text: str) -> str:

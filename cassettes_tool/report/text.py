@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cassettes_tool.model.change import Severity
+from cassettes_tool.model.change import Change, Severity
 from cassettes_tool.model.result import (
     ApplyInfo,
     CassetteResult,
@@ -16,8 +16,10 @@ from cassettes_tool.report.common import (
     counts_text,
     describe,
     describe_age,
+    describe_drifting,
     drift_order,
     drift_summary,
+    drifting_since,
     failing_lines,
     located,
     notes_lines,
@@ -60,7 +62,10 @@ def render_drift_text(
             if result.status is Status.ALIGNED:
                 aligned.append(result)
             continue
-        yield f"{path}  {result.status.value}: {counts_text(changes)}"
+        drifting = describe_drifting(changes)
+        yield f"{path}  {result.status.value}: {counts_text(changes)}" + (
+            f" · {drifting}" if drifting else ""
+        )
         if result.note:
             yield f"  note: {result.note}"
         for interaction in result.interactions:
@@ -73,7 +78,8 @@ def render_drift_text(
             for change in shown:
                 label = paint(change.severity, f"{change.severity.value:<9}")
                 where = change.path or change.where.value
-                yield f"    {label} {change.kind.value:<{width}}  {where:<{where_width}}  {describe(change)}".rstrip()
+                later = _later_since(change, changes)
+                yield f"    {label} {change.kind.value:<{width}}  {where:<{where_width}}  {describe(change)}{later}".rstrip()
                 if change.detail and "\n" in change.detail:
                     yield from (f"        {line}" for line in change.detail.splitlines())
     if aligned:
@@ -82,6 +88,14 @@ def render_drift_text(
     yield from notes_lines(report)
     if not quiet:
         yield drift_summary(report)
+
+
+def _later_since(change: Change, changes: list[Change]) -> str:
+    """A change that started drifting after its cassette's first one says when."""
+    first = drifting_since(changes)
+    if change.drifting_since is None or first is None or change.drifting_since == first:
+        return ""
+    return f" (since {change.drifting_since.date().isoformat()})"
 
 
 def render_check_text(
@@ -128,6 +142,10 @@ def check_summary(report: Report) -> Iterator[str]:
         since = oldest.age.last_recorded.date().isoformat()
         commit = f", {oldest.age.commit}" if oldest.age.commit else ""
         yield f"  oldest: {display_path(oldest.path)}, frozen {oldest.age.days:.0f} days (since {since}{commit})"
+    longest = min(report.cassettes, key=lambda c: drift_order(report, c), default=None)
+    drifting = describe_drifting(visible(report, report.changes(longest))) if longest else ""
+    if longest is not None and drifting:
+        yield f"  longest drifting: {display_path(longest.path)}, {drifting}"
     if report.run is not None:
         state = "" if report.run.complete else " (incomplete: interrupted)"
         yield f"  scratch run {report.run.run_id}: {display_path(report.run.folder)}{state}"

@@ -45,16 +45,26 @@ def test_every_key_written_is_documented_and_every_documented_key_is_written() -
     data = to_json(rich_check())
     top = _documented("Top level")
     # `apply` appears only after `refresh --apply`, `run` only after a refresh, `shard` with --shard
-    assert set(data) == top - {"apply", "shard"}
-    assert set(to_json(applied())) == top - {"shard"}
-    assert set(to_json(replace(rich_check(), shard=ShardInfo(1, 2, ("tests",))))) == top - {"apply"}
+    history_only = {"drifting_since", "drifting_days", "timeline", "fail_on_drifting"}  # check --history
+    assert set(data) == top - {"apply", "shard"} - history_only
+    assert set(to_json(applied())) == top - {"shard"} - history_only
+    with_shard = replace(rich_check(), shard=ShardInfo(1, 2, ("tests",)))
+    assert set(to_json(with_shard)) == top - {"apply"} - history_only
     cassette_keys: set[str] = set().union(*(set(c) for c in data["cassettes"]))
-    assert cassette_keys == _documented("`cassettes[]`") - {"fixed"}
+    assert cassette_keys == _documented("`cassettes[]`") - {"fixed"} - history_only
     change_keys = {
         key for c in data["cassettes"] for i in c["interactions"] for ch in i["changes"] for key in ch
     }
     spec_only = {"operation", "schema"}  # written only for findings against an OpenAPI document
-    assert change_keys == _documented("Changes") - spec_only | {"old", "new"}  # documented as `old`, `new`
+    documented_changes = _documented("Changes") - history_only
+    assert change_keys == documented_changes - spec_only | {"old", "new"}  # documented as `old`, `new`
+    remembered = to_json(_with_history(rich_check()))
+    assert history_only <= set(remembered) | {"drifting_since", "drifting_days", "timeline"}
+    assert "fail_on_drifting" in remembered
+    drifted = [c for c in remembered["cassettes"] if c.get("timeline")]
+    assert drifted and {"drifting_since", "drifting_days", "timeline"} <= set(drifted[0])
+    assert from_json(remembered) == from_json(json.loads(json.dumps(remembered)))
+    assert from_json(remembered).cassettes == _with_history(rich_check()).cassettes
     spec_finding = Change(
         Severity.BREAKING,
         ChangeKind.OPERATION_REMOVED,
@@ -62,11 +72,33 @@ def test_every_key_written_is_documented_and_every_documented_key_is_written() -
         operation="getPet",
         schema="a.yaml#/paths",
     )
-    assert set(_change_json(spec_finding)) == _documented("Changes") | {"old", "new"}
+    assert set(_change_json(spec_finding)) == documented_changes | {"old", "new"}
     kinds = re.search(r"\| `kind` \| (.*) \|", SCHEMA_DOC.read_text(encoding="utf-8"))
     assert kinds is not None
     assert set(re.findall(r"`([a-z_]+)`", kinds.group(1))) == {kind.value for kind in ChangeKind}
     assert data["verdict"] == "fail" and data["exit_code"] == 1
+
+
+def _with_history(report: Report) -> Report:
+    """The report as `check --history` leaves it: drift changes dated, timelines drawn."""
+    since = datetime(2026, 5, 1, 6, 0, tzinfo=timezone.utc)
+    dated = []
+    for result in report.cassettes:
+        interactions = tuple(
+            replace(
+                i,
+                changes=tuple(
+                    replace(ch, drifting_since=since, drifting_days=14.0)
+                    if ch.severity is not Severity.VOLATILE
+                    else ch
+                    for ch in i.changes
+                ),
+            )
+            for i in result.interactions
+        )
+        timeline = ((since, "drift"), (since + timedelta(days=14), "drift")) if interactions else ()
+        dated.append(replace(result, interactions=interactions, timeline=timeline))
+    return replace(report, cassettes=tuple(dated), fail_on_drifting=7.0)
 
 
 _text = st.text(alphabet="abcdefghij-_ ", min_size=1, max_size=12)
