@@ -24,6 +24,7 @@ from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
     fail_on_option,
+    lint_code_options,
     paths_argument,
     pytest_output,
     spec_options,
@@ -50,6 +51,7 @@ from cassettes_tool.cli.options import (
 @click.option(
     "--shard", default=None, metavar="K/N", help="Check only the K-th of N slices of the cassettes (by path)."
 )
+@lint_code_options
 @click.option(
     "--scratch",
     type=click.Path(file_okay=False, path_type=Path),
@@ -67,6 +69,8 @@ def check(
     fail_on: str | None,
     max_age: float | None,
     shard: str | None,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
     scratch: Path | None,
     config_file: Path | None,
     fmt: str,
@@ -93,6 +97,8 @@ def check(
         max_age=max_age if max_age is not None else settings.max_age,
         shard=command.Shard.parse(shard) if shard else None,
         spec=spec_checker(settings, specs, spec_cache, required=False),
+        select=select,
+        ignore=ignore,
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
     result = command.run(

@@ -229,3 +229,20 @@ def spec_options(fn: F) -> F:
         help="Check against this OpenAPI document (a file, or an https:// URL fetched because you named "
         "it); HOST may carry the API's base path (api.example.com/v1). Repeatable.",
     )(fn)
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """`S,C008,jwt` as a tuple; None when the flag was not given (the config's list holds)."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def lint_code_options(fn: F) -> F:
+    """`--select` / `--ignore` of lint and check: they replace [tool.cassettes.lint]'s lists."""
+    fn = click.option(
+        "--ignore", metavar="CODE,...", callback=_codes, help="Not these lint codes, prefixes or kinds."
+    )(fn)
+    return click.option(
+        "--select", metavar="CODE,...", callback=_codes, help="Only these lint codes, prefixes (S) or kinds."
+    )(fn)

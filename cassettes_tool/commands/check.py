@@ -75,6 +75,9 @@ class GateOptions:
     shard: Shard | None = None
     #: `--spec` / `[tool.cassettes.specs]`: also check against the providers' OpenAPI documents
     spec: SpecChecker | None = None
+    #: `--select` / `--ignore`: the lint codes, in place of [tool.cassettes.lint]'s lists when given
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
 
 
 def run(
@@ -91,6 +94,7 @@ def run(
     """`suite` re-records through the test suite (`target`, then optional, maps hosts back);
     `output` gets its output."""
     check_serializer(config)
+    rules = lint_rules(config, options.select, options.ignore)
     if target is not None:
         remember_target(target)  # the masker never shows the target's own credentials
     found = cassette.discover(paths, cassette.excluder(config))
@@ -102,7 +106,8 @@ def run(
             serializer=config.serializer,
             headers=config.redact.headers,
             fields=config.redact.query,
-            rules=lint_rules(config, None, None),  # the project's [tool.cassettes.lint] choices
+            rules=rules,
+            root=config.root,
         ),
         files,
     )

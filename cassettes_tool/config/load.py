@@ -112,6 +112,9 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
             select=tuple(lint.get("select", ())),
             ignore=tuple(lint.get("ignore", ())),
             max_body_bytes=lint.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+            per_file_ignores=tuple(
+                (glob, tuple(codes)) for glob, codes in lint.get("per-file-ignores", {}).items()
+            ),
         ),
     )
 

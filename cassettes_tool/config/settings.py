@@ -80,6 +80,8 @@ class LintRules:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: `[tool.cassettes.lint.per-file-ignores]`, ruff's shape: (glob, codes) in the file's order
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
