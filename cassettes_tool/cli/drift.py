@@ -14,7 +14,7 @@ from cassettes_tool import config
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Severity
 from cassettes_tool.report.common import Format
-from cassettes_tool.words import display_path
+from cassettes_tool.words import plural
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
@@ -333,9 +333,15 @@ def _refresh_usage(
         raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
 
 
+#: seconds between two progress lines when stderr is a pipe (a CI log), not a terminal
+PIPE_PROGRESS_EVERY = 5.0
+
+
 def _progress() -> Callable[[Progress], None]:
-    """A bar on a terminal's stderr, redrawn at most ten times a second; else a line per cassette."""
+    """A bar on a terminal's stderr, redrawn at most ten times a second; in a pipe, a line
+    every few seconds and one at the end, so a CI log is not a line per cassette."""
     last = 0.0
+    started = printed = time.monotonic()
 
     def bar(update: Progress) -> None:
         nonlocal last
@@ -354,12 +360,17 @@ def _progress() -> Callable[[Progress], None]:
         )
 
     def lines(update: Progress) -> None:
-        if update.finished is not None:
-            run = update.finished
-            reason = f": {run.reason}" if run.reason else ""
-            path = display_path(update.root / run.path)
-            click.echo(
-                f"[{update.cassettes_done}/{update.cassettes}] {run.outcome.value} {path}{reason}", err=True
-            )
+        nonlocal printed
+        now = time.monotonic()
+        finished = update.finished is not None and update.cassettes_done == update.cassettes
+        if now - printed < PIPE_PROGRESS_EVERY and not finished:
+            return
+        printed = now
+        errors = f", {plural(update.errors, 'error')}" if update.errors else ""
+        click.echo(
+            f"refresh: {update.cassettes_done}/{update.cassettes} cassettes, "
+            f"{plural(update.interactions_done, 'interaction')}{errors} ({now - started:.0f} s)",
+            err=True,
+        )
 
     return bar if sys.stderr.isatty() else lines
