@@ -241,6 +241,14 @@ def diff_command(
 )
 @click.option("--no-branch", is_flag=True, help="With --commit: commit on the current branch.")
 @click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep the N newest runs in the scratch area once this one is written, and the one "
+    "LATEST names; older runs cassettes made are removed (default: the config's keep_runs, else 5).",
+)
+@click.option(
     "--accept-errors",
     is_flag=True,
     help="With --apply: also write copies whose answers became 4xx/5xx (withheld otherwise).",
@@ -258,6 +266,7 @@ def refresh(
     commit: bool,
     branch: str | None,
     no_branch: bool,
+    keep: int | None,
     accept_errors: bool,
     config_file: Path | None,
     fmt: str,
@@ -299,7 +308,12 @@ def refresh(
             accept_errors=accept_errors,
         )
     options = command.RefreshOptions(
-        target=target, suite=suite, scratch=scratch, apply=apply_options, from_run=from_run
+        target=target,
+        suite=suite,
+        scratch=scratch,
+        apply=apply_options,
+        from_run=from_run,
+        keep=keep if keep is not None else settings.keep_runs,
     )
     progress = None if quiet or suite is not None or from_run is not None else _progress()
     result = command.run(paths, settings, options, progress=progress, output=pytest_output(quiet))

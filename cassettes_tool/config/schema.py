@@ -163,6 +163,7 @@ SECTION_SCHEMAS: dict[str, dict[str, Check]] = {
 TOP_SCHEMA: dict[str, Check] = {
     "paths": _is_str_list,
     "scratch": _is_str,
+    "keep_runs": _is_positive_int,
     "serializer": _is_str,
     "exclude": _is_glob_list,
     "fail_on": _one_of("breaking", "additive", "value"),

@@ -45,6 +45,9 @@ DEFAULT_REDACT_QUERY = (
     "sig",
 )
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: enough to compare the last few runs (`diff --scratch RUN`) or apply an earlier one, while
+#: each run holds a copy of every cassette it refreshed
+DEFAULT_KEEP_RUNS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     paths: tuple[Path, ...] = ()
     scratch: Path = Path(DEFAULT_SCRATCH)
+    #: the runs `refresh` keeps in `scratch` (`--keep`): older runs it made are removed
+    keep_runs: int = DEFAULT_KEEP_RUNS
     serializer: str | None = None
     #: gitignore-style globs (relative to `root`) of files and folders no command reads
     exclude: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.manifest import Pruned
 from cassettes_tool.model.result import (
     InteractionSummary,
     Report,
@@ -202,6 +203,7 @@ def render_refresh_text(
                 yield f"    #{i.index} masked a {kind} in {where}: add a [tool.cassettes.redact] rule for it"
     if not quiet:
         yield from _skip_lines(report)
+        yield from notes_lines(report)
         yield _refresh_totals(report)
     if report.run is not None:
         state = "" if report.run.complete else " (incomplete: interrupted)"
@@ -251,6 +253,20 @@ def _refresh_totals(report: Report) -> str:
     if masked:
         parts.append(f"{plural(masked, 'credential')} masked")
     return "; ".join(parts)
+
+
+def render_prune_text(pruned: Pruned, *, quiet: bool = False) -> Iterator[str]:
+    """`removed  RUN-FOLDER` each, what was left alone and why, then what is kept."""
+    if not quiet:
+        yield from (f"removed  {display_path(pruned.scratch / run_id)}" for run_id in pruned.removed)
+    yield from (f"left     {display_path(pruned.scratch / name)}: {why}" for name, why in pruned.left)
+    if quiet:
+        return
+    latest = f", LATEST {pruned.latest}" if pruned.latest else ""
+    yield (
+        f"kept {plural(len(pruned.kept), 'run')} in {display_path(pruned.scratch)}{latest}; "
+        f"removed {len(pruned.removed)}"
+    )
 
 
 def render_unused_text(
