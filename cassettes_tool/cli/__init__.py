@@ -17,7 +17,7 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["_progress", "cli", "drift", "inspect", "main", "spec"]
+__all__ = ["_progress", "cli", "drift", "inspect", "main", "scratch", "spec"]
 
 
 def main() -> None:
@@ -25,17 +25,18 @@ def main() -> None:
     from cassettes_tool.cli.textconv import fast_path
 
     fast_path(sys.argv[1:])  # returns only when the arguments are not the textconv shape
-    from cassettes_tool.cli import app, drift, inspect, spec  # noqa: F401  (registers the commands)
+    from cassettes_tool.cli import app, drift, inspect, scratch, spec  # noqa: F401  (registers the commands)
 
     app.main()
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("drift", "inspect", "spec", "app", "options", "textconv"):
+    if name in ("drift", "inspect", "scratch", "spec", "app", "options", "textconv"):
         return importlib.import_module(f"cassettes_tool.cli.{name}")
     if name in ("cli", "_progress"):
         importlib.import_module("cassettes_tool.cli.inspect")
         importlib.import_module("cassettes_tool.cli.spec")
+        importlib.import_module("cassettes_tool.cli.scratch")
         drift = importlib.import_module("cassettes_tool.cli.drift")
         return drift._progress if name == "_progress" else drift.cli
     raise AttributeError(f"module 'cassettes_tool.cli' has no attribute {name!r}")

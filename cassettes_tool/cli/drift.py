@@ -14,7 +14,7 @@ from cassettes_tool import config
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Severity
 from cassettes_tool.report.common import Format
-from cassettes_tool.words import display_path
+from cassettes_tool.words import plural
 
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
@@ -26,6 +26,7 @@ from cassettes_tool.cli.options import (
     fail_on_option,
     gate_history,
     history_options,
+    lint_code_options,
     paths_argument,
     pytest_output,
     spec_options,
@@ -53,6 +54,7 @@ from cassettes_tool.cli.options import (
     "--shard", default=None, metavar="K/N", help="Check only the K-th of N slices of the cassettes (by path)."
 )
 @history_options
+@lint_code_options
 @click.option(
     "--scratch",
     type=click.Path(file_okay=False, path_type=Path),
@@ -73,6 +75,8 @@ def check(
     history: Path | None,
     history_keep: float | None,
     fail_on_drifting: float | None,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
     scratch: Path | None,
     config_file: Path | None,
     fmt: str,
@@ -101,6 +105,8 @@ def check(
         shard=command.Shard.parse(shard) if shard else None,
         spec=spec_checker(settings, specs, spec_cache, required=False),
         **gate_history(settings, history, history_keep, fail_on_drifting),
+        select=select,
+        ignore=ignore,
     )
     chosen = None if offline or not target.given else config.resolve_target(settings, target)
     result = command.run(
@@ -250,6 +256,14 @@ def diff_command(
 )
 @click.option("--no-branch", is_flag=True, help="With --commit: commit on the current branch.")
 @click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Keep the N newest runs in the scratch area once this one is written, and the one "
+    "LATEST names; older runs cassettes made are removed (default: the config's keep_runs, else 5).",
+)
+@click.option(
     "--accept-errors",
     is_flag=True,
     help="With --apply: also write copies whose answers became 4xx/5xx (withheld otherwise).",
@@ -267,6 +281,7 @@ def refresh(
     commit: bool,
     branch: str | None,
     no_branch: bool,
+    keep: int | None,
     accept_errors: bool,
     config_file: Path | None,
     fmt: str,
@@ -308,7 +323,12 @@ def refresh(
             accept_errors=accept_errors,
         )
     options = command.RefreshOptions(
-        target=target, suite=suite, scratch=scratch, apply=apply_options, from_run=from_run
+        target=target,
+        suite=suite,
+        scratch=scratch,
+        apply=apply_options,
+        from_run=from_run,
+        keep=keep if keep is not None else settings.keep_runs,
     )
     progress = None if quiet or suite is not None or from_run is not None else _progress()
     result = command.run(paths, settings, options, progress=progress, output=pytest_output(quiet))
@@ -342,9 +362,15 @@ def _refresh_usage(
         raise click.UsageError("--from-run applies a run already made: PATH and target options are not used")
 
 
+#: seconds between two progress lines when stderr is a pipe (a CI log), not a terminal
+PIPE_PROGRESS_EVERY = 5.0
+
+
 def _progress() -> Callable[[Progress], None]:
-    """A bar on a terminal's stderr, redrawn at most ten times a second; else a line per cassette."""
+    """A bar on a terminal's stderr, redrawn at most ten times a second; in a pipe, a line
+    every few seconds and one at the end, so a CI log is not a line per cassette."""
     last = 0.0
+    started = printed = time.monotonic()
 
     def bar(update: Progress) -> None:
         nonlocal last
@@ -363,12 +389,17 @@ def _progress() -> Callable[[Progress], None]:
         )
 
     def lines(update: Progress) -> None:
-        if update.finished is not None:
-            run = update.finished
-            reason = f": {run.reason}" if run.reason else ""
-            path = display_path(update.root / run.path)
-            click.echo(
-                f"[{update.cassettes_done}/{update.cassettes}] {run.outcome.value} {path}{reason}", err=True
-            )
+        nonlocal printed
+        now = time.monotonic()
+        finished = update.finished is not None and update.cassettes_done == update.cassettes
+        if now - printed < PIPE_PROGRESS_EVERY and not finished:
+            return
+        printed = now
+        errors = f", {plural(update.errors, 'error')}" if update.errors else ""
+        click.echo(
+            f"refresh: {update.cassettes_done}/{update.cassettes} cassettes, "
+            f"{plural(update.interactions_done, 'interaction')}{errors} ({now - started:.0f} s)",
+            err=True,
+        )
 
     return bar if sys.stderr.isatty() else lines

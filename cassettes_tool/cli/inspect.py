@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     pass
 
 from cassettes_tool.cli.app import cli, emit
-from cassettes_tool.cli.options import PassThroughCommand, common_options, paths_argument, pytest_output
+from cassettes_tool.cli.options import (
+    PassThroughCommand,
+    common_options,
+    lint_code_options,
+    paths_argument,
+    pytest_output,
+)
 
 
 @cli.command()
@@ -42,19 +48,9 @@ def scan(
     emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
-def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
-    """`S,C008,jwt` as a tuple; None when the flag was not given (the config's list holds)."""
-    if value is None:
-        return None
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
 @cli.command(name="lint")
 @paths_argument
-@click.option(
-    "--select", metavar="CODE,...", callback=_codes, help="Only these codes, prefixes (S) or kinds."
-)
-@click.option("--ignore", metavar="CODE,...", callback=_codes, help="Not these codes, prefixes or kinds.")
+@lint_code_options
 @click.option(
     "--fix", "fix_it", is_flag=True, help="Mask the credentials found in place (exit 1 if a file changed)."
 )

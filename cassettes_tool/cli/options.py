@@ -275,3 +275,20 @@ def gate_history(
         "history_keep": keep if keep is not None else settings.history_keep,
         "fail_on_drifting": grace,
     }
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    """`S,C008,jwt` as a tuple; None when the flag was not given (the config's list holds)."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def lint_code_options(fn: F) -> F:
+    """`--select` / `--ignore` of lint and check: they replace [tool.cassettes.lint]'s lists."""
+    fn = click.option(
+        "--ignore", metavar="CODE,...", callback=_codes, help="Not these lint codes, prefixes or kinds."
+    )(fn)
+    return click.option(
+        "--select", metavar="CODE,...", callback=_codes, help="Only these lint codes, prefixes (S) or kinds."
+    )(fn)

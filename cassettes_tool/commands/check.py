@@ -83,6 +83,9 @@ class GateOptions:
     fail_on_drifting: float | None = None
     #: when this run happens (the demo's simulated weeks); now when None
     now: datetime | None = None
+    #: `--select` / `--ignore`: the lint codes, in place of [tool.cassettes.lint]'s lists when given
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
 
 
 def run(
@@ -99,6 +102,7 @@ def run(
     """`suite` re-records through the test suite (`target`, then optional, maps hosts back);
     `output` gets its output."""
     check_serializer(config)
+    rules = lint_rules(config, options.select, options.ignore)
     if target is not None:
         remember_target(target)  # the masker never shows the target's own credentials
     found = cassette.discover(paths, cassette.excluder(config))
@@ -110,7 +114,8 @@ def run(
             serializer=config.serializer,
             headers=config.redact.headers,
             fields=config.redact.query,
-            rules=lint_rules(config, None, None),  # the project's [tool.cassettes.lint] choices
+            rules=rules,
+            root=config.root,
         ),
         files,
     )

@@ -37,5 +37,6 @@ def run(
     )
     results = cassette.map_files(check, found.files)
     results += [failed(exc) for exc in unsearched(found)]
+    results.sort(key=lambda r: str(r.path))  # by file, then (within it) by line, in every format
     notes = found.notes + tuple((r.path, r.note) for r in results if fix_it and r.note)
     return Report(command="lint", cassettes=tuple(results), notes=notes)

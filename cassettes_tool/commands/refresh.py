@@ -8,14 +8,15 @@ from pathlib import Path
 
 from cassettes_tool import apply
 from cassettes_tool.commands.pairs import pairs_of_run
-from cassettes_tool.config import Config, TargetFlags, resolve_target
+from cassettes_tool.config import DEFAULT_KEEP_RUNS, Config, TargetFlags, resolve_target
 from cassettes_tool.diff.results import report_of
-from cassettes_tool.model.manifest import Progress
+from cassettes_tool.model.manifest import Progress, Pruned
 from cassettes_tool.model.result import Report, RunInfo
 from cassettes_tool.refresh import scratch as scratch_runs
 from cassettes_tool.refresh.route import rerecord
 from cassettes_tool.refresh.suite_log import SuiteOptions
 from cassettes_tool.secrets.masker import remember_target
+from cassettes_tool.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class RefreshOptions:
     apply: apply.ApplyOptions | None = None
     #: `--from-run`: apply a run already made (`latest` or its id) instead of re-recording
     from_run: str | None = None
+    #: `--keep`: the runs kept in the scratch area once the new one is written
+    keep: int = DEFAULT_KEEP_RUNS
 
 
 def run(
@@ -39,6 +42,7 @@ def run(
 ) -> Report:
     """The run's report; after `--apply`, the drift it wrote back (or withheld)."""
     applying = options.apply
+    notes: tuple[tuple[Path, str], ...] = ()
     if options.from_run is not None:
         run_id = None if options.from_run == "latest" else options.from_run
         manifest = scratch_runs.load_manifest(options.scratch or config.scratch, run_id)
@@ -59,10 +63,22 @@ def run(
             progress=progress,
             output=output,
         )
+        notes = _pruned_notes(scratch_runs.prune(manifest.folder.parent, options.keep), options.keep)
     if applying is None or manifest.interrupted:
-        return replace(scratch_runs.report_of(manifest), interrupted=manifest.interrupted)
-    run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
-    drift = report_of(
-        pairs_of_run(manifest, config), config, command="refresh", target=manifest.target, run=run_info
-    )
-    return apply.apply_run(manifest, drift, config, applying)
+        report = replace(scratch_runs.report_of(manifest), interrupted=manifest.interrupted)
+    else:
+        run_info = RunInfo(manifest.run_id, manifest.folder, manifest.complete)
+        drift = report_of(
+            pairs_of_run(manifest, config), config, command="refresh", target=manifest.target, run=run_info
+        )
+        report = apply.apply_run(manifest, drift, config, applying)
+    return replace(report, notes=report.notes + notes)
+
+
+def _pruned_notes(pruned: Pruned, keep: int) -> tuple[tuple[Path, str], ...]:
+    """What pruning says in the report: only when it removed or left something."""
+    notes = [(pruned.scratch / name, why) for name, why in pruned.left]
+    if pruned.removed:
+        said = f"removed {plural(len(pruned.removed), 'older run')}, kept the newest {keep} (--keep)"
+        notes.insert(0, (pruned.scratch, said))
+    return tuple(notes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from cassettes_tool.config.load import find_pyproject, from_settings, load, with_overrides
 from cassettes_tool.config.schema import validate
 from cassettes_tool.config.settings import (
+    DEFAULT_KEEP_RUNS,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_METHODS,
     DEFAULT_REDACT_HEADERS,
@@ -23,6 +24,7 @@ from cassettes_tool.config.targets import COMMAND_LINE_TARGET, TargetFlags, reso
 
 __all__ = [
     "COMMAND_LINE_TARGET",
+    "DEFAULT_KEEP_RUNS",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_METHODS",
     "DEFAULT_REDACT_HEADERS",

@@ -10,6 +10,7 @@ from typing import Any
 
 from cassettes_tool.config.schema import validate
 from cassettes_tool.config.settings import (
+    DEFAULT_KEEP_RUNS,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_REDACT_HEADERS,
     DEFAULT_REDACT_QUERY,
@@ -89,6 +90,7 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
         root=root,
         paths=tuple(path_of(p, f"paths[{i}]") for i, p in enumerate(settings.get("paths", []))),
         scratch=path_of(settings.get("scratch", DEFAULT_SCRATCH), "scratch"),
+        keep_runs=settings.get("keep_runs", DEFAULT_KEEP_RUNS),
         serializer=settings.get("serializer"),
         exclude=tuple(settings.get("exclude", ())),
         fail_on=settings.get("fail_on", "breaking"),
@@ -115,6 +117,9 @@ def from_settings(settings: Mapping[str, Any], source: Path, root: Path) -> Conf
             select=tuple(lint.get("select", ())),
             ignore=tuple(lint.get("ignore", ())),
             max_body_bytes=lint.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+            per_file_ignores=tuple(
+                (glob, tuple(codes)) for glob, codes in lint.get("per-file-ignores", {}).items()
+            ),
         ),
     )
 

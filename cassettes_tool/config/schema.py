@@ -82,6 +82,21 @@ def _is_glob_list(value: Any) -> str | None:
     return None
 
 
+def _is_per_file_ignores(value: Any) -> str | None:
+    """ruff's shape: `{"tests/cassettes/legacy/**" = ["S102", "C009"]}`; the codes are checked
+    against the code table where the rules are chosen (`lint_rules`)."""
+    if not isinstance(value, dict):
+        return f'expected a table of GLOB = ["CODE", ...], got {_type_name(value)}'
+    for glob, codes in value.items():
+        problem = _is_glob_list([glob])
+        if problem:
+            return f"{glob!r}: {problem.removeprefix('item 0: ')}"
+        problem = _is_str_list(codes)
+        if problem:
+            return f"{glob!r}: {problem}"
+    return None
+
+
 def _is_str_table(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a table of strings, got {_type_name(value)}"
@@ -138,11 +153,17 @@ TARGET_SCHEMA: dict[str, Check] = {
 SECTION_SCHEMAS: dict[str, dict[str, Check]] = {
     "ignore": {"body": _is_json_path_list, "headers": _is_str_list},
     "redact": {"headers": _is_str_list, "query": _is_str_list, "body": _is_json_path_list},
-    "lint": {"select": _is_str_list, "ignore": _is_str_list, "max_body_bytes": _is_positive_int},
+    "lint": {
+        "select": _is_str_list,
+        "ignore": _is_str_list,
+        "max_body_bytes": _is_positive_int,
+        "per-file-ignores": _is_per_file_ignores,
+    },
 }
 TOP_SCHEMA: dict[str, Check] = {
     "paths": _is_str_list,
     "scratch": _is_str,
+    "keep_runs": _is_positive_int,
     "serializer": _is_str,
     "exclude": _is_glob_list,
     "fail_on": _one_of("breaking", "additive", "value"),

@@ -45,6 +45,9 @@ DEFAULT_REDACT_QUERY = (
     "sig",
 )
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: enough to compare the last few runs (`diff --scratch RUN`) or apply an earlier one, while
+#: each run holds a copy of every cassette it refreshed
+DEFAULT_KEEP_RUNS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ class LintRules:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: `[tool.cassettes.lint.per-file-ignores]`, ruff's shape: (glob, codes) in the file's order
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,8 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     paths: tuple[Path, ...] = ()
     scratch: Path = Path(DEFAULT_SCRATCH)
+    #: the runs `refresh` keeps in `scratch` (`--keep`): older runs it made are removed
+    keep_runs: int = DEFAULT_KEEP_RUNS
     serializer: str | None = None
     #: gitignore-style globs (relative to `root`) of files and folders no command reads
     exclude: tuple[str, ...] = ()

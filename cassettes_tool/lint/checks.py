@@ -12,11 +12,12 @@ from cassettes_tool.cassette import custom_serializer, read, unread
 from cassettes_tool.config import LintRules, RedactRules
 from cassettes_tool.diff import DiffRules
 from cassettes_tool.errors import CassetteError, ConfigError, NotACassette
-from cassettes_tool.lint.codes import CODES, SECRET_NAMES, Selection
+from cassettes_tool.lint.codes import CODES, SECRET_NAMES, Selection, selection
 from cassettes_tool.model import Headers
 from cassettes_tool.model.body import BodyKind
 from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.result import CassetteResult, Problem, Status
+from cassettes_tool.model.secret import Finding
 from cassettes_tool.secrets import fix
 from cassettes_tool.secrets.text import find_in_cassette
 from cassettes_tool.words import human_size
@@ -37,7 +38,7 @@ def check_file(
     With `fix_it`, the credentials found (and the values `redact` covers) are masked in the
     file first, and what is left is reported.
     """
-    chosen = Selection(rules.select, rules.ignore) if rules else Selection()
+    chosen = selection(rules, path, root)
     loaded = read(path, serializer)
     if isinstance(loaded, CassetteError):
         result = failed(loaded)
@@ -61,7 +62,10 @@ def check_file(
 
 
 def _selected(result: CassetteResult, chosen: Selection) -> CassetteResult:
-    return replace(result, problems=tuple(p for p in result.problems if chosen.wants(p.code, p.kind)))
+    """The chosen problems, in the file's order (by line, as every format lists them)."""
+    kept = [p for p in result.problems if chosen.wants(p.code, p.kind)]
+    kept.sort(key=lambda p: p.line or 0)
+    return replace(result, problems=tuple(kept))
 
 
 def _fix_file(
@@ -93,14 +97,8 @@ def _fix_file(
         except CassetteError as exc:
             note = f"nothing masked: {exc.reason}"
         else:
-            masked = tuple(
-                Problem(
-                    CODES[f.kind],
-                    f.kind,
-                    f"{f.placeholder} in {f.where}",
-                    lines.get(id(f), loaded.interactions[f.interaction].line),
-                )
-                for f in unique
+            masked = _masked(
+                unique, {id(f): lines.get(id(f), loaded.interactions[f.interaction].line) for f in unique}
             )
             if fixed.reserialised:
                 note = f"written again through vcrpy's serializer: {fixed.reserialised}"
@@ -125,6 +123,26 @@ def _fix_file(
         note=note,
     )
     return _selected(result, chosen)
+
+
+def _masked(findings: list[Finding], lines: dict[int, int | None]) -> tuple[Problem, ...]:
+    """One entry per value masked, at its first place, naming every place it stood: a token
+    in a login answer and in the next request's header is one secret, counted once."""
+    places: dict[str, list[Finding]] = {}
+    for finding in findings:
+        places.setdefault(finding.secret or finding.value, []).append(finding)
+    masked = []
+    for found in places.values():
+        found.sort(key=lambda f: lines[id(f)] or 0)
+        first = found[0]
+        where = [f"{first.placeholder} in {first.where}"]
+        where += [f"{f.placeholder} in {f.where}{_at(lines[id(f)])}" for f in found[1:]]
+        masked.append(Problem(CODES[first.kind], first.kind, "; ".join(where), lines[id(first)]))
+    return tuple(sorted(masked, key=lambda p: p.line or 0))
+
+
+def _at(line: int | None) -> str:
+    return f" (line {line})" if line else ""
 
 
 #: files that could not be checked, through no fault of their content's form: errors that make

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cassettes_tool.config import Config, LintRules
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.secrets.rules import OPT_IN_CODES, SECRET_RULES
+
+if TYPE_CHECKING:
+    from cassettes_tool.cassette.exclude import Exclude
 
 #: The problems of a cassette file and their stable codes (C); credentials (S) come from
 #: the secret rule table, so a new rule is one row there.
@@ -40,12 +46,16 @@ class Selection:
 
     The more specific entry wins between `select` and `ignore`; an empty `select` is all
     but the opt-in codes, which only an entry that names them (`C009`, `C`, `ALL`) turns on.
+    `dropped` (the file's per-file ignores) always wins, as ruff's `per-file-ignores` do.
     """
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
 
     def wants(self, code: str, kind: str) -> bool:
+        if self.dropped and _specificity(self.dropped, code, kind) is not None:
+            return False
         chosen = _specificity(self.select, code, kind) if self.select else 0
         if chosen is None or (not self.select and code in OPT_IN):
             return False
@@ -78,6 +88,14 @@ def lint_rules(config: Config, select: tuple[str, ...] | None, ignore: tuple[str
 
     Raises ConfigError (exit 2) naming an entry that is no code, code prefix or kind.
     """
+    for glob, codes in config.lint.per_file_ignores:
+        for code in codes:
+            if not _known(code):
+                raise ConfigError(
+                    f"unknown lint code {code!r} ({known_codes()})",
+                    source=config.source,
+                    key=f"lint.per-file-ignores.{glob!r}",
+                )
     for entries, flag, key in ((select, "--select", "select"), (ignore, "--ignore", "ignore")):
         given = entries is not None
         listed: tuple[str, ...] = entries if entries is not None else getattr(config.lint, key)
@@ -92,6 +110,34 @@ def lint_rules(config: Config, select: tuple[str, ...] | None, ignore: tuple[str
         select=config.lint.select if select is None else select,
         ignore=config.lint.ignore if ignore is None else ignore,
     )
+
+
+def selection(rules: LintRules | None, path: Path, root: Path | None) -> Selection:
+    """The codes reported for one file: the run's choice less the per-file ignores whose glob
+    (gitignore-style, relative to `root`, the config's folder) matches it."""
+    if rules is None:
+        return Selection()
+    dropped: tuple[str, ...] = ()
+    if rules.per_file_ignores:
+        dropped = _ignored_in(rules.per_file_ignores, str(root or Path.cwd()), str(path))
+    return Selection(rules.select, rules.ignore, dropped)
+
+
+def _ignored_in(table: tuple[tuple[str, tuple[str, ...]], ...], root: str, path: str) -> tuple[str, ...]:
+    dropped: list[str] = []
+    for glob, entries in table:
+        matcher = _matcher(glob, root)
+        if matcher is not None and matcher.matches(Path(path)):
+            dropped += entries
+    return tuple(dropped)
+
+
+@lru_cache(maxsize=256)
+def _matcher(glob: str, root: str) -> Exclude | None:
+    """One glob matched as `exclude` matches: gitignore-style, relative to the config's folder."""
+    from cassettes_tool.cassette.exclude import Exclude
+
+    return Exclude.of([glob], Path(root))
 
 
 def known_codes() -> str:

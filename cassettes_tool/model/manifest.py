@@ -102,3 +102,16 @@ class Progress:
     errors: int
     #: the cassette just finished, when this update is for one
     finished: CassetteRun | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What pruning a scratch area did: the runs removed and kept, and the run-named folders
+    left alone (a symlink, no manifest: not made by cassettes) with why."""
+
+    scratch: Path
+    removed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    left: tuple[tuple[str, str], ...] = ()
+    #: the run `LATEST` names, never removed
+    latest: str | None = None

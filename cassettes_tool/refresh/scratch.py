@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -19,7 +21,7 @@ from cassettes_tool.config import Config
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.jsonpath import parse_path
 from cassettes_tool.model import Masked
-from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, RunManifest
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Pruned, RunManifest
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Report, RunInfo, Status
 from cassettes_tool.secrets.masker import mask_text
 
@@ -103,6 +105,72 @@ def check_scratch(scratch: Path) -> None:
             f"scratch folder {scratch} holds other files ({shown}): refused; "
             "set `scratch` to a folder of its own (default .cassettes/scratch)"
         )
+
+
+def prune(scratch: Path, keep: int) -> Pruned:
+    """Remove all but the `keep` newest runs (by start time) and the one
+    `LATEST` names. Only a real folder holding a `manifest.json` file is a run the tool
+    made; a symlink, or a run-named folder without one, is left and said. A scratch folder
+    that is a symlink or holds other files is refused (ConfigError), as for a new run."""
+    if keep < 1:
+        raise ConfigError(f"--keep {keep}: keep at least the newest run")
+    check_scratch(scratch)
+    if not scratch.exists():
+        return Pruned(scratch)
+    latest = None
+    with contextlib.suppress(ConfigError):
+        latest = latest_run(scratch)
+    runs: list[str] = []
+    left: list[tuple[str, str]] = []
+    for entry in sorted(os.scandir(scratch), key=lambda e: e.name):
+        if not _RUN_ID.fullmatch(entry.name):
+            continue
+        why = _not_a_run(entry)
+        if why:
+            left.append((entry.name, why))
+        else:
+            runs.append(entry.name)
+    runs.sort(key=lambda run_id: (run_id[:16], _started(scratch / run_id)))
+    kept = runs[-keep:]
+    removed = []
+    for run_id in runs[:-keep]:
+        if run_id == latest:
+            kept.insert(0, run_id)
+            continue
+        try:
+            shutil.rmtree(scratch / run_id)
+        except OSError as exc:
+            left.append((run_id, f"cannot remove it: {exc.strerror or exc}"))
+        else:
+            removed.append(run_id)
+    return Pruned(scratch, tuple(removed), tuple(kept), tuple(left), latest)
+
+
+_STARTED = re.compile(r'"started": "([^"]+)"')
+
+
+def _started(folder: Path) -> str:
+    """When a run started, to the microsecond, from its manifest's head: two runs in one
+    second have ids that do not sort by time."""
+    try:
+        with open(folder / MANIFEST, encoding="utf-8", errors="replace") as file:
+            head = file.read(4096)
+    except OSError:
+        return ""
+    found = _STARTED.search(head)
+    return found.group(1) if found else ""
+
+
+def _not_a_run(entry: os.DirEntry[str]) -> str | None:
+    """Why a run-named entry is not a run folder this tool made, if it is not."""
+    if entry.is_symlink():
+        return "a symlink: not removed"
+    if not entry.is_dir(follow_symlinks=False):
+        return "not a folder: not removed"
+    manifest = Path(entry.path) / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return f"no {MANIFEST}: not a run cassettes made, not removed"
+    return None
 
 
 def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:

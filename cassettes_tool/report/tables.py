@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.manifest import Pruned
 from cassettes_tool.model.result import (
     InteractionSummary,
     Report,
@@ -176,19 +178,22 @@ def _age_totals(report: Report) -> str:
 def render_refresh_text(
     report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
 ) -> Iterator[str]:
-    """A line per cassette, then what was skipped, failed or masked in it, then totals and the run."""
+    """A line per cassette refreshed or failed; then one per reason interactions were skipped
+    (an unmapped host, a method not allowed) with how many interactions and cassettes it
+    stopped, rather than a line per interaction; then totals and the run. --verbose adds
+    each skipped interaction and each cassette nothing was sent of."""
     for result in report.cassettes:
         path = display_path(result.path)
         refreshed = sum(1 for i in result.interactions if i.status is Status.OK)
+        grouped = any(i.status is Status.SKIPPED for i in result.interactions)
         if result.status is Status.OK:
             if not quiet:
                 yield f"refreshed  {path}  {refreshed} of {len(result.interactions)} interactions"
-        elif result.status is Status.ERROR or not quiet:
+        elif result.status is Status.ERROR or (not quiet and (verbose or not grouped)):
             word = "error" if result.status is Status.ERROR else "skipped"
             yield f"{word:<9}  {path}: {result.error}"
         for i in result.interactions:
-            shown = i.status is Status.ERROR or (i.status is Status.SKIPPED and not quiet) or verbose
-            if shown:
+            if i.status is Status.ERROR or verbose:
                 outcome = {Status.OK: f"refreshed, {i.status_code}", Status.SKIPPED: "skipped"}.get(
                     i.status or Status.ERROR, "error"
                 )
@@ -197,31 +202,71 @@ def render_refresh_text(
             for where, kind in i.masked:
                 yield f"    #{i.index} masked a {kind} in {where}: add a [tool.cassettes.redact] rule for it"
     if not quiet:
+        yield from _skip_lines(report)
+        yield from notes_lines(report)
         yield _refresh_totals(report)
     if report.run is not None:
         state = "" if report.run.complete else " (incomplete: interrupted)"
         yield f"run {report.run.run_id}{state}: {display_path(report.run.folder)}"
 
 
+def _skip_lines(report: Report) -> Iterator[str]:
+    """`skipped    host api.example.com is not mapped: 12 interactions in 4 cassettes (--map ...)`."""
+    interactions: Counter[str] = Counter()
+    cassettes: dict[str, set[str]] = {}
+    hints: dict[str, str] = {}
+    for result in report.cassettes:
+        for i in result.interactions:
+            if i.status is Status.SKIPPED:
+                why, _sep, hint = (i.reason or "no reason given").partition(" (")
+                interactions[why] += 1
+                cassettes.setdefault(why, set()).add(str(result.path))
+                hints.setdefault(why, f" ({hint}" if hint else "")
+    for why, n in sorted(interactions.items(), key=lambda item: (-item[1], item[0])):
+        counts = f"{plural(n, 'interaction')} in {plural(len(cassettes[why]), 'cassette')}"
+        yield f"skipped    {why}: {counts}{hints[why]}"
+
+
+_NAMED = re.compile(r"^(host|method) \S+ is ")
+
+
 def _refresh_totals(report: Report) -> str:
     interactions = [i for c in report.cassettes for i in c.interactions]
     refreshed = sum(1 for i in interactions if i.status is Status.OK)
-    skipped = skipped_reasons(interactions)
+    skipped = Counter(_NAMED.sub(r"\1 ", why) for why in skipped_reasons(interactions).elements())
     errors = sum(1 for i in interactions if i.status is Status.ERROR)
     errors += sum(1 for c in report.cassettes if c.status is Status.ERROR and not c.interactions)
     masked = sum(len(i.masked) for i in interactions)
     parts = [
-        f"refreshed {report.count(Status.OK)} of {len(report.cassettes)} cassettes ({refreshed} interactions)"
+        f"refreshed {report.count(Status.OK)} of {len(report.cassettes)} cassettes "
+        f"({plural(refreshed, 'interaction')})"
     ]
     if skipped:
         why = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
         count = sum(skipped.values())
         parts.append(f"skipped {plural(count, 'interaction')} ({why})")
+    unsent = sum(1 for c in report.cassettes if c.status is Status.SKIPPED)
+    if unsent:
+        parts.append(f"{plural(unsent, 'cassette')} not refreshed")
     if errors:
         parts.append(plural(errors, "error"))
     if masked:
         parts.append(f"{plural(masked, 'credential')} masked")
     return "; ".join(parts)
+
+
+def render_prune_text(pruned: Pruned, *, quiet: bool = False) -> Iterator[str]:
+    """`removed  RUN-FOLDER` each, what was left alone and why, then what is kept."""
+    if not quiet:
+        yield from (f"removed  {display_path(pruned.scratch / run_id)}" for run_id in pruned.removed)
+    yield from (f"left     {display_path(pruned.scratch / name)}: {why}" for name, why in pruned.left)
+    if quiet:
+        return
+    latest = f", LATEST {pruned.latest}" if pruned.latest else ""
+    yield (
+        f"kept {plural(len(pruned.kept), 'run')} in {display_path(pruned.scratch)}{latest}; "
+        f"removed {len(pruned.removed)}"
+    )
 
 
 def render_unused_text(

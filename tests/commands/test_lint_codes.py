@@ -195,3 +195,84 @@ def test_staging_host_in_an_answer(record_cassette: Any, run: Any, v1_server: An
 )
 def test_staging_hosts(host: str, reason: str | None) -> None:
     assert staging_host(host) == reason
+
+
+def test_findings_are_sorted_by_file_and_line_in_every_format(
+    leaky: Path, record_cassette: Any, run: Any, tmp_path: Path
+) -> None:
+    # a large body in the first interaction is found after the credentials further down
+    (tmp_path / "pyproject.toml").write_text("[tool.cassettes.lint]\nmax_body_bytes = 100\n")
+    record_cassette("a/first.yaml", "login", **UNFILTERED)
+    text = run("lint", "cassettes")
+    located = [line.split(": ")[0] for line in text.stdout.splitlines() if line.startswith("cassettes/")]
+    keys = [(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1])) for where in located]
+    assert len(keys) >= 5 and keys == sorted(keys), text.output
+    assert {path for path, _ in keys} == {"cassettes/a/first.yaml", "cassettes/leaky.yaml"}
+    report = json.loads(run("lint", "--format", "json", "cassettes").stdout)
+    in_json = [(c["path"], p["line"]) for c in report["cassettes"] for p in c["problems"]]
+    assert in_json == keys
+    markdown = run("lint", "--format", "markdown", "cassettes").stdout
+    places = [markdown.index(f"{line}") for _, line in keys[-3:]]
+    assert places == sorted(places)
+
+
+def test_check_takes_select_and_ignore(leaky: Path, run: Any, tmp_path: Path) -> None:
+    def codes(*args: str) -> set[str]:
+        result = run("check", "--offline", "--format", "json", *args, "cassettes")
+        report = json.loads(result.stdout)
+        return {p["code"] for c in report["cassettes"] for p in c["problems"]}
+
+    assert codes() == {"S101", "S104", "S105"}
+    assert codes("--select", "S105") == {"S105"}
+    assert codes("--ignore", "S1") == set()
+    assert run("check", "--offline", "--ignore", "S1", "cassettes").exit_code == 0
+    (tmp_path / "pyproject.toml").write_text('[tool.cassettes.lint]\nignore = ["S101"]\n')
+    assert codes() == {"S104", "S105"}
+    assert codes("--ignore", "S104") == {"S101", "S105"}  # the flag replaces the config's list
+    bad = run("check", "--offline", "--select", "X999", "cassettes")
+    assert bad.exit_code == 2 and "X999" in bad.output and "--select" in bad.output
+
+
+def test_per_file_ignores(leaky: Path, run: Any, tmp_path: Path) -> None:
+    legacy = tmp_path / "cassettes" / "legacy" / "old" / "leaky.yaml"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(leaky.read_bytes())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cassettes.lint.per-file-ignores]\n"cassettes/legacy/**" = ["S101", "token-in-body"]\n'
+    )
+
+    def by_file(*args: str) -> dict[str, set[str]]:
+        result = run(*args, "--format", "json", "cassettes")
+        report = json.loads(result.stdout)
+        return {c["path"]: {p["code"] for p in c["problems"]} for c in report["cassettes"]}
+
+    expected = {"cassettes/leaky.yaml": {"S101", "S104", "S105"}, "cassettes/legacy/old/leaky.yaml": {"S105"}}
+    assert by_file("lint") == expected
+    assert by_file("check", "--offline") == expected
+    # a flag's select does not bring back what the file's own entry drops (as in ruff)
+    assert by_file("lint", "--select", "S101")["cassettes/legacy/old/leaky.yaml"] == set()
+    # relative to the config's folder, wherever the command runs from
+    inner = run("lint", "--format", "json", ".", cwd=tmp_path / "cassettes" / "legacy")
+    assert {p["code"] for c in json.loads(inner.stdout)["cassettes"] for p in c["problems"]} == {"S105"}
+    # lint --fix leaves the ignored credentials where they are
+    fixed = run("lint", "--fix", "cassettes/legacy")
+    assert fixed.exit_code == 1 and "S105" in fixed.stdout and "S101" not in fixed.stdout, fixed.output
+    assert "<REDACTED:jwt>" in legacy.read_text() and "<REDACTED:bearer" not in legacy.read_text()
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('"cassettes/legacy/**" = ["S9"]', "'S9'"),
+        ('"!" = ["S101"]', "'!'"),
+        ('"cassettes/**" = "S101"', "expected a list of strings"),
+    ],
+)
+def test_per_file_ignores_bad_entries_are_named(
+    leaky: Path, run: Any, tmp_path: Path, table: str, named: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.cassettes.lint.per-file-ignores]\n{table}\n")
+    for command in ("lint", "check"):
+        result = run(command, "cassettes")
+        assert result.exit_code == 2, result.output
+        assert named in result.output and "lint.per-file-ignores" in result.output, result.output

@@ -419,9 +419,7 @@ def test_progress_lines_on_stderr_unless_quiet(record_cassette: Any, v2_server: 
     record_cassette("a/users.yaml", "users")
     record_cassette("b/users.yaml", "users")
     loud = run("refresh", "cassettes", *maps(v2_server))
-    counters, lines = zip(*(line.split(" ", 1) for line in loud.stderr.splitlines()), strict=True)
-    assert counters == ("[1/2]", "[2/2]")
-    assert sorted(lines) == ["refreshed cassettes/a/users.yaml", "refreshed cassettes/b/users.yaml"]
+    assert loud.stderr.startswith("refresh: 2/2 cassettes, 2 interactions ("), loud.stderr
     quiet = run("refresh", "cassettes", *maps(v2_server), "--quiet")
     assert quiet.stderr == ""
     assert quiet.stdout.startswith("run ")
