@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cassettes_tool import config
+from cassettes_tool.cli.options import scratch_option
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Severity
 from cassettes_tool.report.common import Format
@@ -55,11 +56,7 @@ from cassettes_tool.cli.options import (
 )
 @history_options
 @lint_code_options
-@click.option(
-    "--scratch",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
-)
+@scratch_option
 @common_options
 def check(
     paths: tuple[Path, ...],
@@ -227,11 +224,7 @@ def diff_command(
 @paths_argument
 @target_options
 @via_option
-@click.option(
-    "--scratch",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
-)
+@scratch_option
 @click.option(
     "--apply", "apply_run", is_flag=True, help="Write the drifted cassettes back over the originals."
 )

@@ -151,6 +151,13 @@ def target_options(fn: F) -> F:
     return cast(F, wrapped)
 
 
+#: where refresh and check write their run (the same option for both)
+scratch_option = click.option(
+    "--scratch",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
+)
+
 via_option = click.option(
     "--via",
     type=click.Choice(["replay", "pytest"]),
