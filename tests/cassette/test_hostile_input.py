@@ -13,6 +13,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 import brotli
 import pytest
@@ -224,3 +225,18 @@ def test_control_characters_in_a_recorded_uri_are_not_forged_into_output(
     assert not forged, out  # today (show): a line `::error file=app.py,line=1::forged by a cassette`
     assert not CONTROL.search(out), repr(out)  # today: ESC, BEL and CR reach the terminal
     no_traceback(out)
+
+
+@pytest.mark.parametrize("command", ["lint", "check"])
+def test_a_control_character_in_a_file_name_keeps_the_junit_report_readable(
+    command: str, tmp_path: Path
+) -> None:
+    """One byte XML 1.0 forbids, anywhere in the report, and the CI cannot read any of it."""
+    write_cassette(tmp_path / "cassettes/ev\x01il\x1b.yaml", interaction(EVIL_URI))
+    (tmp_path / "cassettes/bro\x02ken.yaml").write_text("interactions: [\n  - request: {\n")
+    result = run_bounded([command, "cassettes", "--format", "junit"], cwd=tmp_path, timeout=60)
+    no_traceback(result.stdout + result.stderr)
+    suites = ElementTree.fromstring(result.stdout)  # today: "not well-formed (invalid token)"
+    names = [case.get("name") for case in suites.iter("testcase")]
+    assert "cassettes/bro\\x02ken.yaml" in names, names
+    assert not CONTROL.search(result.stdout), repr(result.stdout)
