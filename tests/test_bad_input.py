@@ -410,6 +410,29 @@ def test_symlink_loop_is_named_once_and_cassettes_read_once(
                     assert sum(line.startswith(f"{path}  [") for line in lines) == 1, outcome.stdout
 
 
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_searched(
+    folder: Path, record_cassette: Any, run: Any, tmp_path: Path
+) -> None:
+    """1,200 levels of one-letter folders (a generated fixture tree, a bind-mount loop copied
+    flat): every cassette is found; before, the walk died with an internal error (exit 3)."""
+    deep = "/".join(["d"] * 1200)
+    levels = [folder]
+    for _ in range(1200):  # one level at a time: makedirs recurses, and so does rmtree
+        levels.append(levels[-1] / "d")
+        levels[-1].mkdir()
+    try:
+        record_cassette(f"{deep}/bottom.yaml", "users")
+        outcome = run("scan", FOLDER, "--format", "json")
+        assert outcome.exit_code == 0, outcome
+        paths = {c["path"] for c in _report(outcome)["cassettes"]}
+        assert f"{FOLDER}/{deep}/bottom.yaml" in paths, sorted(p.count("/") for p in paths)
+        assert {f"{FOLDER}/{name}" for name in GOOD} <= paths
+    finally:
+        (levels[-1] / "bottom.yaml").unlink(missing_ok=True)
+        for level in reversed(levels[1:]):
+            level.rmdir()
+
+
 # ---------------------------------------------------------------------------- 6. no read permission
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,39 +92,52 @@ class _Walk:
         key = os.path.realpath(path) if via_link else os.path.abspath(path)
         self.found.setdefault(key, path)
 
-    def folder(self, folder: Path, via_link: bool = False) -> None:
+    def folder(self, top: Path, via_link: bool = False) -> None:
+        """Depth first, in name order, with a stack of its own: a tree nested deeper than
+        Python's recursion limit is searched like any other."""
+        first = self._entries(top, via_link)
+        stack = [first] if first is not None else []
+        while stack:
+            for entry, linked in stack[-1]:
+                path = Path(entry.path)
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    below = self._entries(path, linked) if entry.name not in SKIPPED_DIRS else None
+                    if below is not None:
+                        stack.append(below)
+                        break
+                elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
+                    self.file(path, linked, checked=_regular(entry))
+            else:
+                stack.pop()
+
+    def _entries(self, folder: Path, via_link: bool) -> Iterator[tuple[os.DirEntry[str], bool]] | None:
+        """The folder's entries in name order (each with whether a symlink led there), or None
+        when it is excluded, unreadable or already searched (each noted)."""
         if self.exclude is not None and self.exclude.matches(folder, folder=True):
-            return
+            return None
         try:
             stat = folder.stat()
         except OSError as exc:
             self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
-            return
+            return None
         key = (stat.st_dev, stat.st_ino)
         if key in self.seen:
             real, parent = os.path.realpath(folder), os.path.realpath(folder.parent)
             loop = parent == real or parent.startswith(real.rstrip(os.sep) + os.sep)
             reason = "symlink loop" if loop else "reached again through another path (symlink)"
             self.notes.append((folder, f"{reason}: folder already searched, skipped"))
-            return
+            return None
         self.seen.add(key)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             self.unreadable.append((folder, f"cannot read folder: {exc.strerror or exc}"))
-            return
-        for entry in entries:
-            path = Path(entry.path)
-            linked = via_link or entry.is_symlink()
-            try:
-                is_dir = entry.is_dir(follow_symlinks=True)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if entry.name not in SKIPPED_DIRS:
-                    self.folder(path, linked)
-            elif entry.name.lower().endswith(CASSETTE_SUFFIXES):
-                self.file(path, linked, checked=_regular(entry))
+            return None
+        return ((entry, via_link or entry.is_symlink()) for entry in entries)
 
 
 def _regular(entry: os.DirEntry[str]) -> bool:
