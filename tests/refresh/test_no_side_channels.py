@@ -1,4 +1,5 @@
-"""What a re-recording sends, and to whom: only the recorded request, only to staging.
+"""What a re-recording sends, to whom and how often: only the recorded request, only to
+staging, again only when staging asks and the method is safe to repeat.
 
 A proxy from the environment must not see a request (and its staging token) meant for
 127.0.0.1, and a cookie one staging answer sets must not ride along with the next request:
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 from helpers import RawServer, interaction, no_traceback, read_request, run_bounded, write_cassette
@@ -84,3 +87,71 @@ def test_a_cookie_set_by_one_staging_answer_is_not_sent_with_the_next_request(tm
     assert len(staging_seen.requests) == 2
     for request in staging_seen.requests:
         assert b"cookie:" not in request.lower(), request  # what the cassette recorded, nothing more
+
+
+# ---------------------------------------------------------------------------- Retry-After
+
+
+class Busy:
+    """Answers 503 with `Retry-After` the first `busy` times, then 200; notes when each came."""
+
+    def __init__(self, retry_after: str, busy: int = 1) -> None:
+        self.arrivals: list[float] = []
+        self._lock = threading.Lock()
+        self._retry_after, self._busy = retry_after, busy
+
+    def __call__(self, conn: socket.socket, _stop: threading.Event) -> None:
+        read_request(conn)
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+            busy = len(self.arrivals) <= self._busy
+        if busy:
+            conn.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: "
+                + self._retry_after.encode()
+                + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        else:
+            _answer(conn, b'{"ok": true}')
+
+
+def _refresh(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    result = run_bounded(
+        ["refresh", "cassettes", "--map", f"api.example.com={url}", "--format", "json", *extra],
+        cwd=tmp_path,
+    )
+    no_traceback(result.stdout + result.stderr)
+    return result
+
+
+def test_retry_after_is_waited_for_before_a_get_is_sent_again(tmp_path: Path) -> None:
+    write_cassette(tmp_path / "cassettes/one.yaml", interaction("https://api.example.com/one"))
+    busy = Busy("1")
+    with RawServer(busy) as staging:
+        result = _refresh(tmp_path, staging.url, "--timeout", "20")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(busy.arrivals) == 2
+    assert busy.arrivals[1] - busy.arrivals[0] >= 1.0  # not the 0.5 s backoff: staging said 1 s
+
+
+def test_retry_after_past_the_deadline_fails_at_once_naming_the_wait(tmp_path: Path) -> None:
+    write_cassette(tmp_path / "cassettes/one.yaml", interaction("https://api.example.com/one"))
+    busy = Busy("3600")
+    started = time.monotonic()
+    with RawServer(busy) as staging:
+        result = _refresh(tmp_path, staging.url, "--timeout", "20")
+    assert time.monotonic() - started < 20  # it did not sit out the hour, nor the deadline
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert len(busy.arrivals) == 1
+    assert "retry after 3600 s" in result.stdout + result.stderr
+
+
+def test_a_post_answered_503_is_never_sent_twice(tmp_path: Path) -> None:
+    write_cassette(
+        tmp_path / "cassettes/one.yaml",
+        interaction("https://api.example.com/charges", method="POST", request_body='{"amount": 1}'),
+    )
+    busy = Busy("0")
+    with RawServer(busy) as staging:
+        result = _refresh(tmp_path, staging.url, "--timeout", "20", "--allow-method", "POST")
+    assert len(busy.arrivals) == 1, result.stdout + result.stderr  # a charge made twice is worse
