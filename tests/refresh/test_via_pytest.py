@@ -12,8 +12,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -236,3 +239,56 @@ def test_usage_errors(args: list[str], message: str, run: Run) -> None:
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+class _Tracker:
+    """A third party on another loopback address (127.0.0.2): counts the connections it gets."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.2", 0))
+        self.sock.settimeout(0.05)
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.2:{self.sock.getsockname()[1]}/collect"
+
+    def _serve(self) -> None:
+        deadline = time.monotonic() + 120
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                self.connections += 1
+                conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def __enter__(self) -> _Tracker:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def test_block_network_stays_on_for_every_host_but_staging(
+    project: Path, staging: list[str], run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--block-network` is the project's promise that tests reach nothing real: a refresh
+    lets them reach staging, and nothing else (a tracker a test calls stays blocked)."""
+    (project / "tests" / "test_tracker.py").write_text(
+        "import os\n\nimport pytest\nimport requests\n\n\n@pytest.mark.vcr\n"
+        "def test_users_then_tracker(users_url):\n"
+        "    requests.get(f'{users_url}/users')\n"
+        "    requests.get(os.environ['TRACKER_URL'])\n"
+    )
+    with _Tracker() as tracker:
+        monkeypatch.setenv("TRACKER_URL", tracker.url)
+        result = run("refresh", "--via", "pytest", *staging, "--", "-q", "-k", "tracker", cwd=project)
+    assert tracker.connections == 0, result.output  # blocked in the test, not sent
+    assert "test_users_then_tracker failed" in result.output, result.output
