@@ -8,8 +8,9 @@ every answer. The cassettes (GET interactions only) are written through vcrpy's 
 serializer; generation is not timed. Baseline: the same refresh done serially
 (`--concurrency 1`), what re-running a suite in record mode costs. Floor: the longest
 cassette's chain of interactions, which must run in order. Targets at the given
-concurrency: at least 10x faster than serial, and within 1.5x of
-cassettes x interactions x delay / concurrency. Standalone: never part of the pytest run.
+concurrency: at least 10x faster than serial, and within 1.3x of
+cassettes x interactions x delay / concurrency (the issue's 1.3x). `--quick` skips the
+serial run. Standalone: never part of the pytest run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +38,7 @@ from cassettes_tool.refresh import replay
 
 HOST = "api.example.com"
 SPEEDUP_TARGET = 10.0
-IDEAL_TARGET = 1.5
+IDEAL_TARGET = 1.3
 
 
 class _Staging(BaseHTTPRequestHandler):
@@ -67,17 +67,28 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 drops connects under a burst
 
 
-@contextmanager
-def staging(delay: float) -> Iterator[str]:
+def _serve(delay: float, ports: Any) -> None:
     handler = type("Staging", (_Staging,), {"delay": delay})
     server = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    ports.put(server.server_address[1])
+    server.serve_forever()
+
+
+@contextmanager
+def staging(delay: float) -> Iterator[str]:
+    """Staging in a process of its own, as a real one is: its threads must not take turns
+    with ours for the interpreter lock, or the benchmark times the server too."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    ports = ctx.Queue()
+    server = ctx.Process(target=_serve, args=(delay, ports), daemon=True)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/staging"
+        yield f"http://127.0.0.1:{ports.get(timeout=30)}/staging"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.terminate()
+        server.join(timeout=5)
 
 
 def generate(root: Path, cassettes: int, interactions: int) -> None:
@@ -124,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.05, help="seconds the server adds per answer")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs for ours (3)")
+    parser.add_argument("--quick", action="store_true", help="one run, no serial baseline (~10 s)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.runs = 1
     if min(args.cassettes, args.interactions, args.concurrency, args.runs) < 1 or args.delay < 0:
         parser.error("counts must be positive and --delay not negative")
 
@@ -143,27 +157,31 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  ours at --concurrency {args.concurrency}: {ours:.2f} s (best of {args.runs})", flush=True
             )
-            serial = timed_refresh(root, base_url, 1, total)
-            print(f"  serial (--concurrency 1): {serial:.2f} s", flush=True)
+            serial = None if args.quick else timed_refresh(root, base_url, 1, total)
+            if serial is not None:
+                print(f"  serial (--concurrency 1): {serial:.2f} s", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     floor = args.interactions * args.delay
     ideal = total * args.delay / args.concurrency
-    speedup = serial / ours
+    # a cassette's interactions go in order: cassettes fill the slots in waves
+    waves = -(-args.cassettes // args.concurrency) * floor
     to_ideal = ours / ideal if ideal else float("inf")
-    ok = speedup >= SPEEDUP_TARGET and to_ideal <= IDEAL_TARGET
+    ok = to_ideal <= IDEAL_TARGET and (serial is None or serial / ours >= SPEEDUP_TARGET)
     print()
     rows = [
         ("baseline, serial replay", serial),
         (f"ours, --concurrency {args.concurrency}", ours),
         (f"floor, longest chain ({args.interactions} x {args.delay * 1000:.0f} ms)", floor),
         (f"ideal, {total} x {args.delay * 1000:.0f} ms / {args.concurrency}", ideal),
+        (f"waves, cassettes in order ({waves / ideal:.2f}x ideal)", waves),
     ]
     width = max(len(label) for label, _ in rows)
     for label, seconds in rows:
-        print(f"{label:<{width}}  {seconds:8.2f} s")
-    print(f"serial / ours   {speedup:6.1f}x   target >= {SPEEDUP_TARGET:.0f}x")
+        print(f"{label:<{width}}  " + ("   (--quick)" if seconds is None else f"{seconds:8.2f} s"))
+    if serial is not None:
+        print(f"serial / ours   {serial / ours:6.1f}x   target >= {SPEEDUP_TARGET:.0f}x")
     print(f"ours / ideal    {to_ideal:6.2f}    target <= {IDEAL_TARGET}")
     print(f"ours / floor    {ours / floor if floor else float('inf'):6.2f}")
     print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; verdict: {'ok' if ok else 'MISSED'}")
