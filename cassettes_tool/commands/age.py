@@ -11,7 +11,7 @@ from pathlib import Path
 from cassettes_tool import cassette
 from cassettes_tool.cassette import check_serializer, custom_serializer, summarize
 from cassettes_tool.config import Config
-from cassettes_tool.git.ages import file_ages
+from cassettes_tool.git.ages import file_ages, history_started
 from cassettes_tool.model import utc_now
 from cassettes_tool.model.age import Age
 from cassettes_tool.model.result import CassetteResult, Report, Status
@@ -33,21 +33,25 @@ def run(
     """
     now = now or utc_now()
     check_serializer(config)
-    found = cassette.discover(paths, cassette.excluder(config))
-    custom = custom_serializer(config.serializer)
+    with history_started(paths) as started:  # git walks history while the cassettes are found
+        found = cassette.discover(paths, cassette.excluder(config))
+        custom = custom_serializer(config.serializer)
+        ages = partial(file_ages, found.files, now=now, custom=custom, started=started)
+        if per_interaction:
+            # history on a thread while the cassettes are read on the other cores: neither waits
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(ages)
+                read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+                history = pending.result()
+        else:
+            history = ages()
     if per_interaction:
-        # history on a thread while the cassettes are read on the other cores: neither waits
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(file_ages, found.files, now=now, custom=custom)
-            read = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
-            history = pending.result()
         results = [
             _with_interaction_ages(r, history.ages[r.path], history.interactions.get(r.path, ()))
             for r in read
             if r.path in history.ages and r.status is not Status.SKIPPED
         ]
     else:
-        history = file_ages(found.files, now=now, custom=custom)
         results = [
             CassetteResult(path=path, status=Status.OK, size=_size(path), age=history.ages[path])
             for path in found.files

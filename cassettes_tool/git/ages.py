@@ -7,8 +7,9 @@ tell, the answer's own `Date` header. A cassette is as old as its oldest interac
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,8 +18,17 @@ from pathlib import Path
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.cassette.recording import looks_like_a_cassette
 from cassettes_tool.git.lineage import Walker, dates_of, fresh, unknown, witnessed
-from cassettes_tool.git.log import Step, log_pass
-from cassettes_tool.git.runner import GitFailed, Place, Repo, open_repo, places, repo_names, run
+from cassettes_tool.git.log import LogPass, Step, log_pass
+from cassettes_tool.git.runner import (
+    GitFailed,
+    Place,
+    Repo,
+    open_repo,
+    places,
+    repo_names,
+    repo_root,
+    run,
+)
 from cassettes_tool.model.age import Age, AgeSource, utc_now
 
 #: Above this many folders, ls-files lists the whole repository instead.
@@ -57,8 +67,31 @@ def oldest(ages: tuple[Age, ...] | None, otherwise: Age) -> Age:
     return max(ages, key=lambda a: a.days or 0.0)
 
 
+@contextlib.contextmanager
+def history_started(paths: Iterable[Path]) -> Iterator[Mapping[Path, LogPass]]:
+    """Start walking the history of the repositories holding `paths` (the PATHs a user gave)
+    before the cassettes are even found: git walks on its own core meanwhile. Give what
+    this yields to `file_ages`; a repository git cannot open is left to it."""
+    with contextlib.ExitStack() as stack:
+        started: dict[Path, LogPass] = {}
+        for path in paths:
+            root = repo_root(Path(os.path.realpath(path if path.is_dir() else path.parent)))
+            if root is None or root in started:
+                continue
+            try:
+                running = started[root] = LogPass(open_repo(root))
+            except (OSError, GitFailed):
+                continue
+            stack.callback(running.close, check=False)
+        yield started
+
+
 def file_ages(
-    paths: Sequence[Path], *, now: datetime | None = None, custom: CustomSerializer | None = None
+    paths: Sequence[Path],
+    *,
+    now: datetime | None = None,
+    custom: CustomSerializer | None = None,
+    started: Mapping[Path, LogPass] | None = None,
 ) -> FileAges:
     """The age of every cassette and of its interactions, from one `git log` pass per repository.
 
@@ -66,7 +99,7 @@ def file_ages(
     as untracked), one `status` (differs from HEAD or not), one `log --raw` read newest to
     oldest until every file is dated, and `cat-file --batch` for the versions compared.
     Without git (not installed, outside a repository, untracked) the answers' `Date`
-    headers are the witness. Only cassettes are aged: a file that fails the content test
+    headers are the witness. `started`: walks begun by `history_started`, by repository. Only cassettes are aged: a file that fails the content test
     `scan` uses (a fixture, a workflow file) is left out of the result.
     """
     now = now or utc_now()
@@ -86,9 +119,10 @@ def file_ages(
         if without_git:
             without_git.extend(members)
             continue
+        running = (started or {}).get(candidate)
         try:
-            repo = open_repo(candidate)
-            told.update(_repo_ages(repo, members, now, notes, custom, fallback))
+            repo = running.repo if running is not None else open_repo(candidate)
+            told.update(_repo_ages(repo, members, now, notes, custom, fallback, running))
         except FileNotFoundError:
             without_git.extend(members)
         except GitFailed as exc:
@@ -137,10 +171,11 @@ def _repo_ages(
     notes: list[tuple[Path, str]],
     custom: CustomSerializer | None,
     fallback: dict[Path, Age],
+    running: LogPass | None = None,
 ) -> dict[Path, tuple[Age, ...] | None]:
     """Interaction ages of one repository's files; git walks history while we ask ls-files and
     status. `fallback` gets the age of a file whose interactions cannot be dated one by one."""
-    with log_pass(repo) as log:
+    with log_pass(repo, running) as log:
         contents = {path: _read(path) for path in members}
         members = {p: place for p, place in members.items() if _is_cassette(contents[p], custom)}
         names = repo_names(repo, members)

@@ -158,28 +158,47 @@ class LogReader:
         self.finished = True
 
 
-@contextlib.contextmanager
-def log_pass(repo: Repo) -> Iterator[LogReader]:
-    """Start `git log --raw` of HEAD, newest first, at once: git walks history on its own core
-    while we work out which files to look for. Git is stopped once we have read enough."""
-    if not repo.has_head:
-        yield LogReader(None)
-        return
-    command = ["git", "log", "-z", "--raw", "--no-abbrev", "-M", "--root", "--no-show-signature"]
-    command += [_LOG_FORMAT, "HEAD", "--"]
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(
-            command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=errors
+class LogPass:
+    """`git log --raw` of HEAD, newest first, started at once: git walks history on its own
+    core while we work out which files to look for. `close` stops git once we have read enough."""
+
+    def __init__(self, repo: Repo):
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+        if not repo.has_head:
+            self.reader = LogReader(None)
+            return
+        command = ["git", "log", "-z", "--raw", "--no-abbrev", "-M", "--root", "--no-show-signature"]
+        command += [_LOG_FORMAT, "HEAD", "--"]
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), as git is stopped
+        self._proc = subprocess.Popen(
+            command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=self._errors
         )
-        reader = LogReader(proc.stdout)
-        try:
-            yield reader
-        finally:
+        self.reader = LogReader(self._proc.stdout)
+
+    def close(self, *, check: bool = True) -> None:
+        """Stop git; with `check`, raise GitFailed when git failed before the end of history."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with self._errors:
             proc.kill()
-            reader.join()
+            self.reader.join()
             if proc.stdout is not None:
                 proc.stdout.close()
             returncode = proc.wait()
-        if returncode not in (0, -9) and reader.finished:
-            errors.seek(0)
-            raise GitFailed(first_line(errors.read()) or f"git log exited with {returncode}")
+            if check and returncode not in (0, -9) and self.reader.finished:
+                self._errors.seek(0)
+                raise GitFailed(first_line(self._errors.read()) or f"git log exited with {returncode}")
+
+
+@contextlib.contextmanager
+def log_pass(repo: Repo, running: LogPass | None = None) -> Iterator[LogReader]:
+    """The history of `repo` (from `running` when it was started early), git stopped at the end."""
+    running = running or LogPass(repo)
+    try:
+        yield running.reader
+    except BaseException:
+        running.close(check=False)
+        raise
+    running.close()

@@ -172,6 +172,11 @@ def places(paths: Iterable[Path]) -> dict[Path, Place]:
     return result
 
 
+def repo_root(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` (symlinks resolved) holding `.git`."""
+    return _root_of(folder, {})
+
+
 def _root_of(folder: Path, roots: dict[Path, Path | None]) -> Path | None:
     walked: list[Path] = []
     root: Path | None = None
