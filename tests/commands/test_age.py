@@ -192,3 +192,26 @@ def test_per_interaction_shows_the_numbers_the_cassette_age_is_made_of(
     for entry in json.loads(result.stdout)["cassettes"]:
         oldest = max(entry["interactions"], key=lambda i: i["age"]["days"])["age"]
         assert entry["age"] == oldest
+
+
+def test_a_history_git_cannot_read_is_a_note_and_the_dates_in_the_answers(
+    project: tuple[GitRepo, dict[str, str]], run: Any
+) -> None:
+    """An object of an old commit is gone (a broken clone, a pruned alternate): git's walk fails
+    part-way, started before the cassettes were even found; the table still comes, dated by
+    each answer's `Date`, and says why."""
+    repo, shas = project
+    tree = repo.git("rev-parse", f"{shas['auth/login.yaml']}^{{tree}}")
+    (repo.root / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+
+    result = run("age", "tests/cassettes", "--format", "json", cwd=repo.root)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {c["path"] for c in report["cassettes"]} == {
+        "tests/cassettes/auth/login.yaml",
+        "tests/cassettes/users.yaml",
+        "tests/cassettes/payments.json",
+    }
+    (note,) = [n["note"] for n in report["notes"] if n["note"].startswith("git: ")]
+    assert "Date headers" in note and "unable to read" in note, note
