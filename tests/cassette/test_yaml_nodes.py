@@ -214,17 +214,30 @@ def test_empty_and_comment_only_documents_read_as_none() -> None:
         assert_reads_as_vcrpy(text)
 
 
-def test_a_loader_with_path_resolvers_or_other_constructors_is_not_copied() -> None:
+def test_a_loader_that_constructs_otherwise_is_left_to_itself() -> None:
+    class OwnInts(yaml.SafeLoader):
+        pass
+
+    OwnInts.add_constructor("tag:yaml.org,2002:int", lambda loader, node: "int")
+
+    class OwnMappings(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            return {"own": True}
+
+    for loader in (OwnInts, OwnMappings):
+        assert not yaml_nodes.convertible(loader)
+        assert yaml_nodes.read("a: 1\n", loader) is yaml_nodes.UNREAD
+    assert yaml_nodes.read("a: 1\n", yaml.SafeLoader) == {"a": 1}
+
+
+def test_path_resolvers_resolve_as_the_loader_resolves() -> None:
     class PathResolving(yaml.SafeLoader):
         pass
 
-    PathResolving.add_path_resolver("tag:yaml.org,2002:str", ["interactions"], dict)
-
-    class OwnStrings(yaml.SafeLoader):
-        pass
-
-    OwnStrings.add_constructor("tag:yaml.org,2002:int", lambda loader, node: "int")
-    assert yaml_nodes.composer_for(PathResolving) is None
-    assert yaml_nodes.composer_for(OwnStrings) is None
-    assert yaml_nodes.read("a: 1\n", OwnStrings) is yaml_nodes.UNREAD
-    assert yaml_nodes.read("a: 1\n", yaml.SafeLoader) == {"a": 1}
+    PathResolving.add_path_resolver("tag:yaml.org,2002:int", ["code"], yaml.ScalarNode)
+    text = "code: '200'\nother: '200'\n"
+    assert (
+        yaml_nodes.read(text, PathResolving)
+        == yaml.load(text, PathResolving)
+        == {"code": 200, "other": "200"}
+    )

@@ -2,9 +2,9 @@
 
 PyYAML's constructor is general (every tag, recursive objects, deferred generators) and
 cost as much as libyaml's own parsing. Cassettes use a few node shapes: mappings,
-sequences and scalars, resolved with the YAML 1.1 rules of PyYAML's SafeLoader. Those are
-converted here with vcrpy's loader's own resolver table, and with SafeConstructor's own
-methods for every scalar but the commonest forms, so the data is what vcrpy replays.
+sequences and scalars, which vcrpy's loader itself resolves (YAML 1.1, as PyYAML's
+SafeLoader) while libyaml composes them. They are converted here with SafeConstructor's
+own methods for every scalar but the commonest forms, so the data is what vcrpy replays.
 Anything else (merge keys, `!!set`, `!!python/...` tags, a recursive alias, an error of
 any kind) makes `read` return UNREAD: the caller then reads the text with vcrpy's own
 loader, which gives today's data or today's error, and executes nothing new.
@@ -13,7 +13,6 @@ loader, which gives today's data or today's error, and executes nothing new.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -25,8 +24,8 @@ UNREAD: Final = object()
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
-#: scalar tags converted here, each by the SafeConstructor method that vcrpy's loader uses
-_SCALAR_TAGS = ("str", "null", "bool", "int", "float", "timestamp", "binary")
+#: tags converted here, each as the SafeConstructor method that vcrpy's loader uses would
+_TAGS = ("str", "null", "bool", "int", "float", "timestamp", "binary", "seq", "map")
 _DIGITS = "0123456789"
 
 
@@ -40,10 +39,9 @@ _MISSING: Final = object()
 
 def read(text: str, loader: type) -> Any:
     """The data vcrpy's `loader` would build from `text`, or UNREAD when it must build it itself."""
-    composer = composer_for(loader)
-    if composer is None:
+    if not convertible(loader):
         return UNREAD
-    instance = composer(text)
+    instance = loader(text)
     try:
         node = instance.get_single_node()
         if node is None:
@@ -56,36 +54,16 @@ def read(text: str, loader: type) -> Any:
 
 
 @functools.cache
-def composer_for(loader: type) -> type | None:
-    """vcrpy's loader with a resolver that skips path resolvers it does not have.
+def convertible(loader: type) -> bool:
+    """Whether `loader` builds the tags the converter builds as SafeConstructor does.
 
-    None when the loader resolves or constructs in a way the converter does not copy.
+    libyaml composes with the loader itself, so tags resolve as vcrpy resolves them.
     """
-    implicit: dict[Any, list[tuple[str, re.Pattern[str]]]] = getattr(loader, "yaml_implicit_resolvers", {})
     constructors = getattr(loader, "yaml_constructors", {})
-    copied = all(
-        constructors.get(_TAG + tag) is SafeConstructor.yaml_constructors[_TAG + tag] for tag in _SCALAR_TAGS
-    )
-    defaults = tuple(
-        getattr(loader, f"DEFAULT_{kind}_TAG", None) for kind in ("SCALAR", "SEQUENCE", "MAPPING")
-    )
-    if getattr(loader, "yaml_path_resolvers", True) or implicit.get(None) or not copied:
-        return None
-    if defaults != (_STR, _SEQ, _MAP):
-        return None
-    table = {first: tuple(resolvers) for first, resolvers in implicit.items()}
-
-    def resolve(self: Any, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        """BaseResolver.resolve without path resolvers: the first implicit resolver that matches."""
-        if kind is ScalarNode:
-            if implicit[0]:
-                for tag, regexp in table.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
-
-    return type(f"_Composing{loader.__name__}", (loader,), {"resolve": resolve})
+    methods = ("construct_object", "construct_scalar", "construct_sequence", "construct_mapping")
+    return all(
+        constructors.get(_TAG + tag) is SafeConstructor.yaml_constructors[_TAG + tag] for tag in _TAGS
+    ) and all(getattr(loader, name, None) is getattr(SafeConstructor, name) for name in methods)
 
 
 class _Converter:
