@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import math
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,15 @@ def test_path_resolvers_resolve_as_the_loader_resolves() -> None:
         == yaml.load(text, PathResolving)
         == {"code": 200, "other": "200"}
     )
+
+
+def test_reading_leaves_nothing_for_the_cyclic_collector() -> None:
+    """The collector is paused during a load: data kept alive by a cycle would wait for it."""
+    text = "interactions:\n- {request: {uri: 'http://x/', body: !!binary aGk=}, n: [1, 2.5, yes, ~]}\n"
+    gc.collect()
+    gc.disable()
+    try:
+        assert yaml_nodes.read(text, _loader()) is not yaml_nodes.UNREAD
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

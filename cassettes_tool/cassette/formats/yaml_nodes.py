@@ -73,14 +73,6 @@ class _Converter:
     def __init__(self, constructor: SafeConstructor) -> None:
         self.constructor = constructor
         self.built: dict[Node, Any] = {}  # str scalars need none: node.value is already shared
-        self.scalars: dict[str, Callable[[ScalarNode], Any]] = {
-            _TAG + "null": _null,
-            _TAG + "bool": _bool,
-            _TAG + "int": self._int,
-            _TAG + "float": self._float,
-            _TAG + "timestamp": self._by_constructor,
-            _TAG + "binary": self._by_constructor,
-        }
 
     def convert(self, node: Node) -> Any:
         kind = node.__class__
@@ -102,10 +94,10 @@ class _Converter:
         if kind is SequenceNode and tag == _SEQ:
             convert = self.convert
             return [convert(item) for item in node.value]
-        scalar = self.scalars.get(tag) if kind is ScalarNode else None
+        scalar = _SCALARS.get(tag) if kind is ScalarNode else None
         if scalar is None:
             raise _Unread(tag)
-        return scalar(node)  # type: ignore[arg-type]
+        return scalar(self.constructor, node)  # type: ignore[arg-type]
 
     def _mapping(self, pairs: list[tuple[Node, Node]]) -> dict[Any, Any]:
         data: dict[Any, Any] = {}
@@ -117,26 +109,41 @@ class _Converter:
                 data[convert(key)] = convert(value)  # an unhashable key raises: vcrpy says so
         return data
 
-    def _int(self, node: ScalarNode) -> Any:
-        value: str = node.value
-        if value[0] in "123456789" and "_" not in value and ":" not in value:
-            return int(value)  # plain decimal; 0x, 0b, octal 017, 1_000, 1:20 go to PyYAML
-        return self.constructor.construct_yaml_int(node)
 
-    def _float(self, node: ScalarNode) -> Any:
-        value: str = node.value
-        if value[-1] in _DIGITS and "_" not in value and ":" not in value:
-            return float(value)  # .inf, .nan, 1_0.5, 1:20.5, 1. go to PyYAML
-        return self.constructor.construct_yaml_float(node)
-
-    def _by_constructor(self, node: ScalarNode) -> Any:
-        return self.constructor.construct_object(node)
-
-
-def _null(node: ScalarNode) -> None:
+def _null(constructor: SafeConstructor, node: ScalarNode) -> None:
     return None
 
 
-def _bool(node: ScalarNode) -> bool:
+def _bool(constructor: SafeConstructor, node: ScalarNode) -> bool:
     value: bool = SafeConstructor.bool_values[node.value.lower()]
     return value
+
+
+def _int(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    value: str = node.value
+    if value[0] in "123456789" and "_" not in value and ":" not in value:
+        return int(value)  # plain decimal; 0x, 0b, octal 017, 1_000, 1:20 go to PyYAML
+    return constructor.construct_yaml_int(node)
+
+
+def _float(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    value: str = node.value
+    if value[-1] in _DIGITS and "_" not in value and ":" not in value:
+        return float(value)  # .inf, .nan, 1_0.5, 1:20.5, 1. go to PyYAML
+    return constructor.construct_yaml_float(node)
+
+
+def _by_constructor(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    return constructor.construct_object(node)
+
+
+#: functions, not bound methods: a converter that held its own methods would be a reference
+#: cycle keeping every cassette's data alive until the cyclic collector walked it
+_SCALARS: dict[str, Callable[[SafeConstructor, ScalarNode], Any]] = {
+    _TAG + "null": _null,
+    _TAG + "bool": _bool,
+    _TAG + "int": _int,
+    _TAG + "float": _float,
+    _TAG + "timestamp": _by_constructor,
+    _TAG + "binary": _by_constructor,
+}
