@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from cassettes_tool.cassette.formats import Serializer
+from cassettes_tool.cassette.formats import Serializer, yaml_nodes
 from cassettes_tool.errors import CassetteError, NotACassette
 
 #: A YAML alias graph that expands past this many nodes and characters is refused (billion laughs).
@@ -84,7 +84,7 @@ def parse_builtin(text: str, path: Path) -> tuple[Any, str]:
 
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
-        data = vcr_serializers()["yaml"].deserialize(text)
+        data = deserialize_yaml(text)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         tag = _tag_of(exc)
@@ -110,6 +110,18 @@ def _parse_yaml(text: str, path: Path) -> Any:
     if _has_node_mark(text, "&") and _has_node_mark(text, "*"):
         _check_expansion(data, path, len(text))
     return data
+
+
+def deserialize_yaml(text: str) -> Any:
+    """vcrpy's `yamlserializer.deserialize`, with libyaml's node tree converted by `yaml_nodes`
+    when vcrpy's safe loader is there to copy; vcrpy's loader itself for anything unusual."""
+    serializer = vcr_serializers()["yaml"]
+    loader = getattr(serializer, "_CassetteLoader", None)
+    if loader is not None:
+        data = yaml_nodes.read(text, loader)
+        if data is not yaml_nodes.UNREAD:
+            return data
+    return serializer.deserialize(text)
 
 
 def _has_node_mark(text: str, mark: str) -> bool:

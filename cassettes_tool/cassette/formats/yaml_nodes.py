@@ -1,0 +1,149 @@
+"""vcrpy's YAML read faster: libyaml composes the node tree, a small converter builds the data.
+
+PyYAML's constructor is general (every tag, recursive objects, deferred generators) and
+cost as much as libyaml's own parsing. Cassettes use a few node shapes: mappings,
+sequences and scalars, which vcrpy's loader itself resolves (YAML 1.1, as PyYAML's
+SafeLoader) while libyaml composes them. They are converted here with SafeConstructor's
+own methods for every scalar but the commonest forms, so the data is what vcrpy replays.
+Anything else (merge keys, `!!set`, `!!python/...` tags, a recursive alias, an error of
+any kind) makes `read` return UNREAD: the caller then reads the text with vcrpy's own
+loader, which gives today's data or today's error, and executes nothing new.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Final
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+#: `read`'s answer for a text the converter leaves to vcrpy's loader
+UNREAD: Final = object()
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+#: tags converted here, each as the SafeConstructor method that vcrpy's loader uses would
+_TAGS = ("str", "null", "bool", "int", "float", "timestamp", "binary", "seq", "map")
+_DIGITS = "0123456789"
+
+
+class _Unread(Exception):
+    """A tag or shape the converter leaves to vcrpy's own loader."""
+
+
+_IN_PROGRESS: Final = object()  # an anchored collection met again inside itself: recursive
+_MISSING: Final = object()
+
+
+def read(text: str, loader: type) -> Any:
+    """The data vcrpy's `loader` would build from `text`, or UNREAD when it must build it itself."""
+    if not convertible(loader):
+        return UNREAD
+    instance = loader(text)
+    try:
+        node = instance.get_single_node()
+        if node is None:
+            return None
+        return _Converter(instance).convert(node)
+    except Exception:  # a YAML error, an unknown tag, a recursive alias: vcrpy's loader says what
+        return UNREAD
+    finally:
+        instance.dispose()
+
+
+@functools.cache
+def convertible(loader: type) -> bool:
+    """Whether `loader` builds the tags the converter builds as SafeConstructor does.
+
+    libyaml composes with the loader itself, so tags resolve as vcrpy resolves them.
+    """
+    constructors = getattr(loader, "yaml_constructors", {})
+    methods = ("construct_object", "construct_scalar", "construct_sequence", "construct_mapping")
+    return all(
+        constructors.get(_TAG + tag) is SafeConstructor.yaml_constructors[_TAG + tag] for tag in _TAGS
+    ) and all(getattr(loader, name, None) is getattr(SafeConstructor, name) for name in methods)
+
+
+class _Converter:
+    """Builds the data of one node tree, each node once: an alias shares what its anchor built,
+    as with PyYAML, so a 'billion laughs' costs no more here than there (and is refused after)."""
+
+    def __init__(self, constructor: SafeConstructor) -> None:
+        self.constructor = constructor
+        self.built: dict[Node, Any] = {}  # str scalars need none: node.value is already shared
+
+    def convert(self, node: Node) -> Any:
+        kind = node.__class__
+        if kind is ScalarNode and node.tag == _STR:
+            return node.value
+        done = self.built.get(node, _MISSING)
+        if done is not _MISSING:
+            if done is _IN_PROGRESS:
+                raise _Unread("a recursive alias")
+            return done
+        self.built[node] = _IN_PROGRESS
+        data = self.built[node] = self._build(kind, node)
+        return data
+
+    def _build(self, kind: type, node: Node) -> Any:
+        tag = node.tag
+        if kind is MappingNode and tag == _MAP:
+            return self._mapping(node.value)
+        if kind is SequenceNode and tag == _SEQ:
+            convert = self.convert
+            return [convert(item) for item in node.value]
+        scalar = _SCALARS.get(tag) if kind is ScalarNode else None
+        if scalar is None:
+            raise _Unread(tag)
+        return scalar(self.constructor, node)  # type: ignore[arg-type]
+
+    def _mapping(self, pairs: list[tuple[Node, Node]]) -> dict[Any, Any]:
+        data: dict[Any, Any] = {}
+        convert = self.convert
+        for key, value in pairs:
+            if key.tag == _STR and key.__class__ is ScalarNode:
+                data[key.value] = convert(value)
+            else:  # a merge key (`<<`) or `=` would need PyYAML's flattening: raises _Unread
+                data[convert(key)] = convert(value)  # an unhashable key raises: vcrpy says so
+        return data
+
+
+def _null(constructor: SafeConstructor, node: ScalarNode) -> None:
+    return None
+
+
+def _bool(constructor: SafeConstructor, node: ScalarNode) -> bool:
+    value: bool = SafeConstructor.bool_values[node.value.lower()]
+    return value
+
+
+def _int(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    value: str = node.value
+    if value[0] in "123456789" and "_" not in value and ":" not in value:
+        return int(value)  # plain decimal; 0x, 0b, octal 017, 1_000, 1:20 go to PyYAML
+    return constructor.construct_yaml_int(node)
+
+
+def _float(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    value: str = node.value
+    if value[-1] in _DIGITS and "_" not in value and ":" not in value:
+        return float(value)  # .inf, .nan, 1_0.5, 1:20.5, 1. go to PyYAML
+    return constructor.construct_yaml_float(node)
+
+
+def _by_constructor(constructor: SafeConstructor, node: ScalarNode) -> Any:
+    return constructor.construct_object(node)
+
+
+#: functions, not bound methods: a converter that held its own methods would be a reference
+#: cycle keeping every cassette's data alive until the cyclic collector walked it
+_SCALARS: dict[str, Callable[[SafeConstructor, ScalarNode], Any]] = {
+    _TAG + "null": _null,
+    _TAG + "bool": _bool,
+    _TAG + "int": _int,
+    _TAG + "float": _float,
+    _TAG + "timestamp": _by_constructor,
+    _TAG + "binary": _by_constructor,
+}
