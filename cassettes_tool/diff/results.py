@@ -86,6 +86,17 @@ def result_of(
     )
 
 
+def compare_each(pairs: Iterable[Pair], rules: DiffRules) -> tuple[CassetteResult, ...]:
+    """Each pair compared and let go before the next is read: with lazy `pairs` (a folder,
+    a scratch run), a diff holds one pair of cassettes at a time, and the results keep only
+    what the report shows (summaries and changes, never the cassettes)."""
+    results = []
+    for pair in pairs:
+        results.append(compare_pair(pair, rules))
+        del pair  # before the next pair is read, not after
+    return tuple(results)
+
+
 def report_of(
     pairs: Iterable[Pair],
     config: Config,
@@ -98,10 +109,9 @@ def report_of(
     run: RunInfo | None = None,
 ) -> Report:
     rules = DiffRules.from_config(config)
-    results = tuple(compare_pair(p, rules) for p in pairs)
     return Report(
         command=command,
-        cassettes=results,
+        cassettes=compare_each(pairs, rules),
         notes=notes,
         target=target,
         fail_on=fail_on,
