@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,6 +36,25 @@ class Pair:
     outcomes: Mapping[int, tuple[Status, str | None, tuple[tuple[str, str], ...]]] = field(
         default_factory=dict
     )
+
+
+#: pause the cyclic collector while a pair is compared (benchmarks turn it off to compare)
+PAUSE_COLLECTOR = True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A diff keeps what it allocates (parsed bodies, changes) until the pair is let go, and
+    makes no cycles: each collection it triggers only walks both cassettes again. Refcounting
+    frees it all with the pair."""
+    if not PAUSE_COLLECTOR or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def compare_pair(pair: Pair, rules: DiffRules) -> CassetteResult:
@@ -92,7 +113,8 @@ def compare_each(pairs: Iterable[Pair], rules: DiffRules) -> tuple[CassetteResul
     what the report shows (summaries and changes, never the cassettes)."""
     results = []
     for pair in pairs:
-        results.append(compare_pair(pair, rules))
+        with collector_paused():
+            results.append(compare_pair(pair, rules))
         del pair  # before the next pair is read, not after
     return tuple(results)
 
