@@ -546,7 +546,7 @@ def scenario_c(items: int, seed: int, runs: int) -> bool:
     print(
         f"  baseline: DeepDiff(ignore_order=True) {base:.3f} s for {base_items:,} items (it grows faster than linearly)"
     )
-    ok = ours < TARGET_C
+    ok = cpu < TARGET_C  # CPU time, as the line above says: wall time is the machine's load
     print(
         ratio_line(f"(c) {base_items:,} vs {items:,} items", base, ours, f"ours < {TARGET_C:g} s", ok),
         flush=True,
