@@ -6,7 +6,7 @@ commands that compare (`diff`, `check`, `refresh --apply`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from cassettes_tool.cassette import (
 from cassettes_tool.config import Config
 from cassettes_tool.diff.results import Pair
 from cassettes_tool.errors import CassetteError, ConfigError
-from cassettes_tool.git.revisions import range_files
+from cassettes_tool.git.revisions import ChangedFile, RangeFiles, range_files
 from cassettes_tool.model.cassette import Cassette
 from cassettes_tool.model.manifest import Outcome
 from cassettes_tool.model.result import Status
@@ -30,11 +30,16 @@ if TYPE_CHECKING:
     from cassettes_tool.model.manifest import RunManifest
 
 
-def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[Pair], tuple[tuple[Path, str], ...]]:
-    """Two files, or two folders whose cassettes pair by relative path."""
+def pairs_of_paths(
+    old: Path, new: Path, config: Config
+) -> tuple[Iterator[Pair], tuple[tuple[Path, str], ...]]:
+    """Two files, or two folders whose cassettes pair by relative path.
+
+    The files are paired by path up front; each pair is read only when it is compared, so
+    a folder diff holds one pair of cassettes at a time, not every cassette of both sides."""
     check_serializer(config)
     if old.is_file() and new.is_file():
-        return [Pair(old, read(old, config.serializer), read(new, config.serializer))], ()
+        return _read_pairs([(old, old, new, None)], config.serializer), ()
     if old.is_dir() and new.is_dir():
         before, after = (
             cassette.discover([old], cassette.excluder(config)),
@@ -42,27 +47,39 @@ def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[Pair], tu
         )
         old_files = {p.relative_to(old): p for p in before.files}
         new_files = {p.relative_to(new): p for p in after.files}
-        pairs = []
+        paired = []
         for relative in sorted(old_files.keys() | new_files.keys()):
             o, n = old_files.get(relative), new_files.get(relative)
-            pairs.append(
-                Pair(
-                    o or (new / relative),
-                    read(o, config.serializer) if o else None,
-                    read(n, config.serializer) if n else None,
-                    missing_reason=f"not in {new}" if n is None else f"not in {old}",
-                )
-            )
-        return pairs, before.notes + after.notes
+            reason = f"not in {new}" if n is None else f"not in {old}"
+            paired.append((o or (new / relative), o, n, reason))
+        return _read_pairs(paired, config.serializer), before.notes + after.notes
     kinds = f"{'a folder' if old.is_dir() else 'a file'} and {'a folder' if new.is_dir() else 'a file'}"
     raise ConfigError(f"OLD and NEW must both be files or both be folders, not {kinds}: {old} {new}")
 
 
-def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
-    """Each original against its copy in a scratch run, with what the run did to each."""
+def _read_pairs(
+    paired: Sequence[tuple[Path, Path | None, Path | None, str | None]], serializer: str | None
+) -> Iterator[Pair]:
+    """Each (path, old file, new file, why one is missing) read as it is asked for."""
+    for path, o, n, reason in paired:
+        yield Pair(
+            path,
+            read(o, serializer) if o else None,
+            read(n, serializer) if n else None,
+            missing_reason=reason,
+        )
+
+
+def pairs_of_run(manifest: RunManifest, config: Config) -> Iterator[Pair]:
+    """Each original against its copy in a scratch run, with what the run did to each.
+
+    Checked up front, read lazily: each pair is read when it is compared (see `pairs_of_paths`)."""
     check_serializer(config)
+    return _run_pairs(manifest, config)
+
+
+def _run_pairs(manifest: RunManifest, config: Config) -> Iterator[Pair]:
     outcome_status = {"refreshed": Status.OK, "skipped": Status.SKIPPED, "error": Status.ERROR}
-    pairs = []
     for run in manifest.cassettes:
         original = manifest.original(run)
         copy = manifest.copy(run)
@@ -74,7 +91,7 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
             if why:
                 reason += f" ({'; '.join(why[:2])}{'; ...' if len(why) > 2 else ''})"
-            pairs.append(Pair(original, None, None, missing_reason=reason, missing_status=status))
+            yield Pair(original, None, None, missing_reason=reason, missing_status=status)
             continue
         outcomes = {
             i.index: (
@@ -84,17 +101,13 @@ def pairs_of_run(manifest: RunManifest, config: Config) -> list[Pair]:
             )
             for i in run.interactions
         }
-        note = run.reason if run.outcome is Outcome.ERROR else None
-        pairs.append(
-            Pair(
-                original,
-                read(original, config.serializer),
-                read(copy, config.serializer),
-                note=note,
-                outcomes=outcomes,
-            )
+        yield Pair(
+            original,
+            read(original, config.serializer),
+            read(copy, config.serializer),
+            note=run.reason if run.outcome is Outcome.ERROR else None,
+            outcomes=outcomes,
         )
-    return pairs
 
 
 def _unrefreshed(reason: str | None) -> str:
@@ -108,7 +121,7 @@ def _unrefreshed(reason: str | None) -> str:
 
 def pairs_of_git(
     rev_range: str, config: Config, paths: Sequence[Path] = ()
-) -> tuple[list[Pair], tuple[tuple[Path, str], ...]]:
+) -> tuple[Iterator[Pair], tuple[tuple[Path, str], ...]]:
     """The cassettes a commit range changed: each as it was in A against as it is in B.
 
     Read from git objects, never the working tree or the index (`range_files`).
@@ -119,33 +132,41 @@ def pairs_of_git(
     ("added in B"), not compared with nothing: it has no recording to have drifted from,
     and calling each of its interactions `interaction_added` would fail a gate on
     additive drift for every new test. A deleted one is skipped ("deleted in B") alike.
+    The blobs are read up front (git's errors are usage errors); each pair is parsed only
+    when it is compared.
     """
     check_serializer(config)
-    custom = custom_serializer(config.serializer)
     changed = range_files(rev_range, Path.cwd(), paths or config.paths, keep=_cassette_name)
-    pairs = []
-    for file in changed.files:
-        name = file.new_name or file.old_name
-        assert name is not None
-        path = Path(display_path(changed.top / name))
-        if file.note is not None:
-            pairs.append(Pair(path, None, None, missing_reason=f"{file.note}: not compared"))
-        elif file.new is None:
-            pairs.append(Pair(path, None, None, missing_reason=f"deleted in {changed.new_rev}"))
-        elif file.old is None:
-            pairs.append(Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"))
-        else:
-            old_path = Path(display_path(changed.top / (file.old_name or name)))
-            old, new = _loads(file.old, old_path, custom), _loads(file.new, path, custom)
-            if file.status == "R" and not _same_recording(old, new):
-                pairs.append(Pair(old_path, None, None, missing_reason=f"deleted in {changed.new_rev}"))
-                pairs.append(Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"))
-            else:
-                pairs.append(Pair(path, old, new))
     notes: tuple[tuple[Path, str], ...] = ()
-    if not pairs:
+    if not changed.files:
         notes = ((changed.top, f"{rev_range} changes no cassette"),)
-    return pairs, notes
+    return _git_pairs(changed, custom_serializer(config.serializer)), notes
+
+
+def _git_pairs(changed: RangeFiles, custom: CustomSerializer | None) -> Iterator[Pair]:
+    for file in changed.files:
+        # a tuple, not locals of this generator: nothing of a pair outlives its comparison
+        yield from _git_pair(file, changed, custom)
+
+
+def _git_pair(file: ChangedFile, changed: RangeFiles, custom: CustomSerializer | None) -> tuple[Pair, ...]:
+    name = file.new_name or file.old_name
+    assert name is not None
+    path = Path(display_path(changed.top / name))
+    if file.note is not None:
+        return (Pair(path, None, None, missing_reason=f"{file.note}: not compared"),)
+    if file.new is None:
+        return (Pair(path, None, None, missing_reason=f"deleted in {changed.new_rev}"),)
+    if file.old is None:
+        return (Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"),)
+    old_path = Path(display_path(changed.top / (file.old_name or name)))
+    old, new = _loads(file.old, old_path, custom), _loads(file.new, path, custom)
+    if file.status == "R" and not _same_recording(old, new):
+        return (
+            Pair(old_path, None, None, missing_reason=f"deleted in {changed.new_rev}"),
+            Pair(path, None, None, missing_reason=f"added in {changed.new_rev}"),
+        )
+    return (Pair(path, old, new),)
 
 
 def _cassette_name(name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from typing import Any
@@ -12,8 +13,16 @@ from cassettes_tool.diff import volatile
 from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Interaction
 
+#: a URI already in normal form but for an empty path: lower-case http(s), a lower-case host
+#: without port or user, no query or fragment, no character that urlsplit would drop or escape
+_PLAIN_URI = re.compile(r"(https?://[a-z0-9.-]+)(/[A-Za-z0-9._~/%!$&'()*+,;=:@-]*)?")
+
 
 def normal_uri(uri: str) -> str:
+    """Scheme and host lower-case, default port dropped, query sorted, fragment gone."""
+    plain = _PLAIN_URI.fullmatch(uri)
+    if plain is not None:  # the common case, without urlsplit and urlunsplit (same result)
+        return plain.group(1) + (plain.group(2) or "/")
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()

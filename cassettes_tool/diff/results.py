@@ -10,6 +10,7 @@ from cassettes_tool.cassette import (
     interaction_summary,
     unread,
 )
+from cassettes_tool.cassette.read import collector_paused
 from cassettes_tool.config import Config
 from cassettes_tool.diff import DiffRules, diff
 from cassettes_tool.errors import CassetteError
@@ -86,6 +87,20 @@ def result_of(
     )
 
 
+def compare_each(pairs: Iterable[Pair], rules: DiffRules) -> tuple[CassetteResult, ...]:
+    """Each pair compared and let go before the next is read: with lazy `pairs` (a folder,
+    a scratch run), a diff holds one pair of cassettes at a time, and the results keep only
+    what the report shows (summaries and changes, never the cassettes)."""
+    results = []
+    for pair in pairs:
+        # the diff keeps what it allocates until the pair is let go and makes no cycles:
+        # each collection would only walk both cassettes again
+        with collector_paused():
+            results.append(compare_pair(pair, rules))
+        del pair  # before the next pair is read, not after
+    return tuple(results)
+
+
 def report_of(
     pairs: Iterable[Pair],
     config: Config,
@@ -98,10 +113,9 @@ def report_of(
     run: RunInfo | None = None,
 ) -> Report:
     rules = DiffRules.from_config(config)
-    results = tuple(compare_pair(p, rules) for p in pairs)
     return Report(
         command=command,
-        cassettes=results,
+        cassettes=compare_each(pairs, rules),
         notes=notes,
         target=target,
         fail_on=fail_on,

@@ -31,6 +31,8 @@ _PLACEHOLDER = re.compile(
     r"^(?:<REDACTED(?::[\w-]+)?>|FILTERED|REDACTED|\*{3,})$|<REDACTED(?::[\w-]+)?>", re.IGNORECASE
 )
 
+#: no volatile format is longer than this many characters (a JWT with a large payload)
+_LONGEST = 4096
 #: formats of one family can replace each other only by a format change (breaking)
 TIMESTAMPS = frozenset({"iso-8601", "rfc-1123", "epoch-seconds", "epoch-milliseconds"})
 
@@ -54,8 +56,10 @@ def format_of(value: Any) -> str | None:
         return None
     if isinstance(value, int | float):
         return _epoch(float(value))
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) < 8:
         return None
+    if len(value) > _LONGEST and len(value.strip()) > _LONGEST:
+        return None  # kept out of the cache: a base64 image must not outlive its cassette there
     return _format_of_text(value)
 
 
@@ -63,7 +67,7 @@ def format_of(value: Any) -> str | None:
 def _format_of_text(value: str) -> str | None:
     """Cached: the same ids and dates come back in every item of every list."""
     text = value.strip()
-    if len(text) < 8 or len(text) > 4096:  # no volatile format is shorter than 8 characters
+    if len(text) < 8 or len(text) > _LONGEST:  # no volatile format is shorter than 8 characters
         return None
     if _NUMERIC.match(text):
         return _epoch(float(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import replace
@@ -31,7 +32,12 @@ class Changes:
         new: Any = None,
         detail: str | None = None,
     ) -> None:
-        self._fold(Change(severity, kind, where, path, old, new, detail))
+        key = (severity, kind, where, path)
+        if key in self._by_key:  # a repeat is only counted: the first one is what the report shows
+            self._counts[key] += 1
+            return
+        self._by_key[key] = Change(severity, kind, where, path, old, new, detail)
+        self._counts[key] = 1
 
     def _fold(self, change: Change, count: int | None = None) -> None:
         key = (change.severity, change.kind, change.where, change.path)
@@ -71,9 +77,12 @@ class Walker:
     ) -> None:
         if severity is not Severity.VOLATILE and self.rules.ignores(path):
             severity = Severity.VOLATILE
-        self.changes.add(severity, kind, Where.BODY, render_path(path), old, new, detail)
+        self.changes.add(severity, kind, Where.BODY, _rendered(path), old, new, detail)
 
     def compare(self, old: Any, new: Any, path: tuple[Any, ...]) -> None:
+        same_type = type(old)
+        if same_type is type(new) and same_type is not dict and same_type is not list and old == new:
+            return  # most leaves: equal scalars of one Python type are equal JSON values
         old_type, new_type = json_type(old), json_type(new)
         if old_type == new_type and _same(old, new):
             return
@@ -266,15 +275,21 @@ class Walker:
         )
 
 
+#: the same paths come back in every item of every list (`$.data[*].created`)
+_rendered = functools.lru_cache(maxsize=8192)(render_path)
+
+
 def _same(old: Any, new: Any) -> bool:
     """Python's == with JSON's types: `1 == True` in Python, a type change in JSON.
 
-    The C-speed == decides first; only equal containers pay for one canonical dump each.
+    The C-speed == decides first; equal containers then compare their reprs (which tell
+    `True` from `1` too), and only those whose keys came in another order pay for one
+    canonical dump each.
     """
     if old != new:
         return False
     if isinstance(old, dict | list):
-        return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
+        return repr(old) == repr(new) or json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
     return True
 
 
