@@ -2,8 +2,8 @@
 
     python benchmarks/bench_memory.py [--count 20000] [--interactions 10] [--quick]
 
-The tree is bench_scan's (seeded, half YAML, half JSON, written through vcrpy's serializers),
-back-dated an hour so that the cache trusts it, as a checked-out tree is. Each run is the
+The tree is bench_scan's (seeded, half YAML, half JSON, written through vcrpy's serializers,
+back-dated an hour so that the cache trusts it, as a checked-out tree is). Each run is the
 installed CLI in a fresh process writing its JSON report to a file (text to stdout for the
 text row): cold without the cache (`--no-cache`), cold writing the cache, and warm from it.
 Two figures per run: the largest single process (ru_maxrss of the children, what
@@ -119,11 +119,7 @@ def run(count: int, interactions: int, seed: int, workdir: Path | None, tree: Pa
         root = tree.absolute() if tree else tmp / "cassettes"
         started = time.perf_counter()
         if tree is None:
-            generate(root, count, interactions, seed)
-            hour_ago = time.time_ns() - 3600 * 10**9
-            for path in root.rglob("*"):
-                if path.suffix in SERIALIZERS:
-                    os.utime(path, ns=(hour_ago, hour_ago))
+            generate(root, count, interactions, seed)  # back-dated: the cache trusts it
         files = [p for p in root.rglob("*") if p.suffix in SERIALIZERS]
         on_disk = sum(p.stat().st_size for p in files) / 2**20
         print(
