@@ -72,6 +72,8 @@ class ResultCache:
         #: why the cache is neither read nor written, when it is not
         self.refused: str | None = None
         self._changed = False
+        #: entries read from their files in this run: vetted by the masker before they are written
+        self._fresh: set[str] = set()
 
     def relative(self, path: Path) -> str | None:
         """The entry's name: the file's path under the project; None outside it (never cached)."""
@@ -93,6 +95,7 @@ class ResultCache:
             return
         if stamp is not None and cacheable(result):
             self.entries[name] = (stamp, result)
+            self._fresh.add(name)
             self._changed = True
         elif self.entries.pop(name, None) is not None:
             self._changed = True
@@ -146,7 +149,7 @@ class ResultCache:
         yield json.dumps({"schema": SCHEMA, "key": self.key, "written_ns": written}) + "\n"
         for name, (stamp, result) in kept:
             line = json.dumps(encode_entry(name, stamp, result), ensure_ascii=False)
-            if mask_text(line) == line:  # no credential is ever copied into the cache
+            if name not in self._fresh or mask_text(line) == line:  # no credential copied in
                 yield line + "\n"
 
 

@@ -304,3 +304,21 @@ def test_pruning_keeps_the_cache(run: Run, tree: list[Path], tmp_path: Path) -> 
     pruned = run("scratch", "prune", "--keep", "1")
     assert pruned.exit_code == 0, pruned.output
     assert (tmp_path / CACHE / "scan.jsonl").is_file()
+
+
+def test_a_credential_is_never_copied_into_the_cache(
+    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any, tmp_path: Path
+) -> None:
+    """A token in a recorded URI stays in the cassette only: that one is read every time."""
+    token = "access_token=9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+    def leaky(http: Any, server: Any) -> None:
+        http.get(server.url(f"https://users.example.com/users?page=1&{token}"))
+
+    path = record_cassette("users/leaky.yaml", leaky)
+    back_date(path)
+    scan_json(run)
+    assert token not in (tmp_path / CACHE / "scan.jsonl").read_text()
+    reads.clear()
+    scan_json(run)
+    assert reads == [path]
