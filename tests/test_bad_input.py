@@ -116,8 +116,11 @@ def run_installed_all(cwd: Path, *targets: str, timeout: float, limit_memory: bo
 
 
 def snapshot(root: Path) -> tuple[dict[str, bytes], list[str]]:
-    """Every file's bytes and every name (folders and links too) under root."""
-    return file_hashes(root), sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    """Every file's bytes and every name (folders and links too) under root, but for the
+    scratch folder where scan and lint keep their cache."""
+    hashes = {name: data for name, data in file_hashes(root).items() if not name.startswith(".cassettes")}
+    names = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    return hashes, [name for name in names if not name.startswith(".cassettes")]
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +17,29 @@ def map_files(fn: Callable[[Path], T], files: Iterable[Path], *, workers: int | 
     `fn` must be a module-level function returning picklable records; the results come
     back in the order of `files`.
     """
+    return list(imap_files(fn, files, workers=workers))
+
+
+def imap_files(fn: Callable[[Path], T], files: Iterable[Path], *, workers: int | None = None) -> Iterator[T]:
+    """`map_files` as the results come: the caller keeps only what it needs of each, and the
+    workers hand them over in small chunks rather than a few large pickles."""
     files = list(files)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(files) < _PARALLEL_MIN_FILES or _total_size(files) < _PARALLEL_MIN_BYTES:
-        return [fn(path) for path in files]
+        yield from (fn(path) for path in files)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
-    chunksize = max(1, len(files) // (workers * 8))
+    chunksize = min(_MAX_CHUNK, max(1, len(files) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(fn, files, chunksize=chunksize))
+        yield from pool.map(fn, files, chunksize=chunksize)
+
+
+#: files per task: enough to amortise the hand-over, few enough that no pickle is large
+_MAX_CHUNK = 64
 
 
 _PARALLEL_MIN_FILES = 16

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +36,22 @@ def unsearched(found: Discovery) -> list[CassetteError]:
 
 
 def interaction_summary(interaction: Interaction, **extra: Any) -> InteractionSummary:
-    """What a report shows of one interaction: request line, status, response body."""
+    """What a report shows of one interaction: request line, status, response body.
+
+    The words that repeat across a tree (method, host, media type, body kind) are interned:
+    one string each, also after the trip from a worker, instead of one per interaction."""
     request, response = interaction.request, interaction.response
+    media_type = response.body.media_type
     return InteractionSummary(
         index=interaction.index,
-        method=request.method,
+        method=sys.intern(request.method),
         uri=request.uri,
-        host=request.host,
+        host=sys.intern(request.host),
         path=request.path,
         status_code=response.status,
-        media_type=response.body.media_type,
+        media_type=sys.intern(media_type) if media_type else media_type,
         body_size=response.body.size,
-        body_kind=response.body.apparent_kind.value,
+        body_kind=sys.intern(response.body.apparent_kind.value),
         line=interaction.line,
         **extra,
     )

@@ -103,6 +103,19 @@ def write_atomic(path: Path, data: bytes | str, *, inside: Path | None = None) -
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if compressed.wants_compression(target) and not compressed.is_compressed(payload):
         payload = compressed.compress(payload)
+    return _replace(target, (payload,))
+
+
+def write_atomic_lines(path: Path, lines: Iterable[str]) -> Path:
+    """`write_atomic` of text made piece by piece: a large file is never whole in memory.
+    A symlink is never replaced nor followed (CassetteError)."""
+    target = _write_target(path, None)
+    if compressed.wants_compression(target):
+        return write_atomic(target, "".join(lines))
+    return _replace(target, (line.encode("utf-8") for line in lines))
+
+
+def _replace(target: Path, pieces: Iterable[bytes]) -> Path:
     try:
         facts: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
@@ -112,7 +125,8 @@ def write_atomic(path: Path, data: bytes | str, *, inside: Path | None = None) -
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(payload)
+            for piece in pieces:
+                out.write(piece)
             out.flush()
             os.fsync(out.fileno())
         if facts is None:

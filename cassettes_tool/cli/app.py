@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cassettes_tool import __version__
-from cassettes_tool.cassette.write import write_atomic
+from cassettes_tool.cassette.write import write_atomic_lines
 from cassettes_tool.errors import CassettesError, ExitCode
 from cassettes_tool.model.result import Report
 from cassettes_tool.report.common import Format
@@ -75,17 +75,18 @@ def emit(
     epilogue: Iterable[str] = (),
     exit_code: ExitCode | None = None,
 ) -> None:
-    """Render once, write to `output` or stdout, exit with the report's verdict. Colour is
-    decided here, once, for every text renderer: a terminal, not NO_COLOR, not a file."""
-    from cassettes_tool.report import render
+    """Render once, write to `output` or stdout as it is rendered, exit with the report's
+    verdict. Colour is decided here, once, for every text renderer: a terminal, not
+    NO_COLOR, not a file."""
+    from cassettes_tool.report import render_pieces
 
     if result.interrupted and sys.stderr.isatty():
         click.echo("", err=True)  # end the progress bar's line
     color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    rendered = render(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
+    rendered = render_pieces(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     if output is not None:
         try:
-            write_atomic(output, rendered)
+            write_atomic_lines(output, rendered)
         except OSError as exc:
             click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
             sys.exit(int(ExitCode.INCOMPLETE))
@@ -95,7 +96,8 @@ def emit(
             click.echo(verdict_line(result), err=True)
             click.echo(f"report written to {output}", err=True)
     else:
-        click.echo(rendered, nl=False)
+        for piece in rendered:
+            click.echo(piece, nl=False)
     for line in epilogue:
         click.echo(line)
     sys.exit(int(result.verdict if exit_code is None else exit_code))

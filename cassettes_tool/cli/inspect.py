@@ -19,6 +19,7 @@ from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
     lint_code_options,
+    no_cache_option,
     paths_argument,
     pytest_output,
 )
@@ -26,9 +27,11 @@ from cassettes_tool.cli.options import (
 
 @cli.command()
 @paths_argument
+@no_cache_option
 @common_options
 def scan(
     paths: tuple[Path, ...],
+    no_cache: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -44,7 +47,7 @@ def scan(
     from cassettes_tool.report.tables import render_scan_text
 
     settings = config.load(config_file)
-    result = command.run(settings.cassette_paths(paths), settings)
+    result = command.run(settings.cassette_paths(paths), settings, use_cache=not no_cache)
     emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
@@ -54,12 +57,14 @@ def scan(
 @click.option(
     "--fix", "fix_it", is_flag=True, help="Mask the credentials found in place (exit 1 if a file changed)."
 )
+@no_cache_option
 @common_options
 def lint_command(
     paths: tuple[Path, ...],
     select: tuple[str, ...] | None,
     ignore: tuple[str, ...] | None,
     fix_it: bool,
+    no_cache: bool,
     config_file: Path | None,
     fmt: str,
     output: Path | None,
@@ -76,7 +81,12 @@ def lint_command(
 
     settings = config.load(config_file)
     result = command.run(
-        settings.cassette_paths(paths), settings, select=select, ignore=ignore, fix_it=fix_it
+        settings.cassette_paths(paths),
+        settings,
+        select=select,
+        ignore=ignore,
+        fix_it=fix_it,
+        use_cache=not no_cache,
     )
     emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
 

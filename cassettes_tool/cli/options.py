@@ -158,6 +158,13 @@ scratch_option = click.option(
     help="Scratch area for the run (default: the config's `scratch`, .cassettes/scratch).",
 )
 
+#: scan and lint: results of unchanged cassettes come from `<scratch>/cache/` unless this is given
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every cassette again; the cache in the scratch folder is neither read nor written.",
+)
+
 via_option = click.option(
     "--via",
     type=click.Choice(["replay", "pytest"]),

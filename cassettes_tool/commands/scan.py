@@ -1,4 +1,4 @@
-"""`scan`: what is in each cassette, read on all cores."""
+"""`scan`: what is in each cassette, read on all cores, or from the cache when unchanged."""
 
 from __future__ import annotations
 
@@ -6,14 +6,22 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette
+from cassettes_tool.cache import map_cached, open_cache
 from cassettes_tool.cassette import check_serializer, summarize, unread, unsearched
 from cassettes_tool.config import Config
 from cassettes_tool.model.result import Report
 
 
-def run(paths: tuple[Path, ...], config: Config) -> Report:
+def run(paths: tuple[Path, ...], config: Config, *, use_cache: bool = True) -> Report:
+    """`use_cache`: take unchanged cassettes' summaries from the scratch folder's cache."""
     check_serializer(config)
     found = cassette.discover(paths, cassette.excluder(config))
-    results = cassette.map_files(partial(summarize, serializer=config.serializer), found.files)
+    cache = open_cache(config, "scan", config.serializer) if use_cache else None
+    read = partial(summarize, serializer=config.serializer)
+    results = list(map_cached(read, found.files, cache))
     results += [unread(exc) for exc in unsearched(found)]
-    return Report(command="scan", cassettes=tuple(results), notes=found.notes)
+    notes = found.notes
+    said = cache.save() if cache is not None else None
+    if cache is not None and said:
+        notes += ((cache.folder, said),)
+    return Report(command="scan", cassettes=tuple(results), notes=notes)

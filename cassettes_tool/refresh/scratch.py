@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from cassettes_tool import cassette
 from cassettes_tool.cassette import check_serializer
+from cassettes_tool.cassette.scratch_area import LATEST, RUN_ID, check_scratch, make_scratch
 from cassettes_tool.config import Config
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.jsonpath import parse_path
@@ -29,10 +30,6 @@ MANIFEST = "manifest.json"
 
 
 MANIFEST_SCHEMA = "cassettes-manifest/1"
-
-
-#: `<scratch>/LATEST` holds the id of the newest run, for `diff --scratch` without a RUN.
-LATEST = "LATEST"
 
 
 def check_settings(config: Config) -> None:
@@ -67,10 +64,7 @@ def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     from the first moment, so that a run killed outright is still recognisable."""
     check_scratch(scratch)
     try:
-        scratch.mkdir(parents=True, exist_ok=True)
-        ignore = scratch / ".gitignore"
-        if not ignore.exists():
-            cassette.write_atomic(ignore, "# cassettes refresh runs: never committed\n*\n")
+        make_scratch(scratch)
         started = _now()
         run_id = _new_run_folder(scratch, started)
     except OSError as exc:
@@ -78,33 +72,6 @@ def start_run(scratch: Path, target: str, root: Path) -> RunManifest:
     manifest = RunManifest(run_id, target, root, (scratch / run_id).absolute(), started)
     write_manifest(manifest)
     return manifest
-
-
-_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")
-
-
-def check_scratch(scratch: Path) -> None:
-    """The scratch folder is ours alone: never a symlink (the runs, and a `.gitignore` of `*`,
-    would land wherever it points), never a folder holding other files (`scratch = "tests"`
-    would hide new cassettes from git)."""
-    if scratch.is_symlink():
-        raise ConfigError(
-            f"scratch folder {scratch} is a symlink: refused; set `scratch` to a folder of its own"
-        )
-    if not scratch.exists():
-        return
-    if not scratch.is_dir():
-        raise ConfigError(f"scratch folder {scratch} is not a folder: refused")
-    ours = {".gitignore", LATEST}
-    others = sorted(
-        e.name for e in os.scandir(scratch) if e.name not in ours and not _RUN_ID.fullmatch(e.name)
-    )
-    if others:
-        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-        raise ConfigError(
-            f"scratch folder {scratch} holds other files ({shown}): refused; "
-            "set `scratch` to a folder of its own (default .cassettes/scratch)"
-        )
 
 
 def prune(scratch: Path, keep: int) -> Pruned:
@@ -123,7 +90,7 @@ def prune(scratch: Path, keep: int) -> Pruned:
     runs: list[str] = []
     left: list[tuple[str, str]] = []
     for entry in sorted(os.scandir(scratch), key=lambda e: e.name):
-        if not _RUN_ID.fullmatch(entry.name):
+        if not RUN_ID.fullmatch(entry.name):
             continue
         why = _not_a_run(entry)
         if why:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cassettes_tool.model.result import Report
@@ -26,7 +26,8 @@ def render(
     from cassettes_tool.report.json import render_json
     from cassettes_tool.report.junit import render_junit
     from cassettes_tool.report.markdown import render_markdown
-    from cassettes_tool.secrets.masker import mask_markup, mask_text
+    from cassettes_tool.report.pieces import masked_pieces
+    from cassettes_tool.secrets.masker import mask_markup
 
     if fmt is Format.JSON:
         return render_json(report)
@@ -44,4 +45,31 @@ def render(
     if fmt is Format.JUNIT:
         return mask_markup("".join(f"{line}\n" for line in renderer(report, **kwargs)))
     painted = color and renderer is text
-    return mask_text("".join(f"{safe_line(line, color=painted)}\n" for line in renderer(report, **kwargs)))
+    return "".join(
+        masked_pieces(f"{safe_line(line, color=painted)}\n" for line in renderer(report, **kwargs))
+    )
+
+
+def render_pieces(
+    report: Report,
+    fmt: Format,
+    text: Callable[..., Iterable[str]],
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    color: bool = False,
+) -> Iterator[str]:
+    """`render`, in pieces that join to it: a large JSON report a cassette at a time, text
+    about a megabyte of lines at a time, so that a report is written as it is made rather
+    than held whole (twice: as text, then masked)."""
+    if fmt is Format.JSON:
+        from cassettes_tool.report.json import json_pieces
+
+        yield from json_pieces(report)
+    elif fmt is Format.TEXT:
+        from cassettes_tool.report.pieces import masked_pieces
+
+        lines = text(report, quiet=quiet, verbose=verbose, color=color)
+        yield from masked_pieces(f"{safe_line(line, color=color)}\n" for line in lines)
+    else:
+        yield render(report, fmt, text, quiet=quiet, verbose=verbose, color=color)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from cassettes_tool.words import display_path
 SCHEMA = "cassettes-report/1"
 
 
-def to_json(report: Report) -> dict[str, Any]:
+def to_json(report: Report, *, cassettes: bool = True) -> dict[str, Any]:
+    """The report as JSON data; without `cassettes`, all but the list of cassettes."""
     summary = Summary.of(report)
     counts = summary.counts
     return {
@@ -62,7 +64,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "show_volatile": report.show_volatile,
         **({"run": _run_json(report.run)} if report.run else {}),
         **({"apply": _apply_json(report.applied)} if report.applied else {}),
-        "cassettes": [_cassette_json(c) for c in report.cassettes],
+        **({"cassettes": [_cassette_json(c) for c in report.cassettes]} if cassettes else {}),
         "notes": [{"path": display_path(p), "note": n} for p, n in report.notes],
     }
 
@@ -180,13 +182,26 @@ _PRETTY_MAX = 500
 
 def render_json(report: Report) -> str:
     """The JSON report, through the one masker (placeholders keep the JSON valid)."""
-    data = to_json(report)
     if len(report.cassettes) <= _PRETTY_MAX:
-        return mask_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-    cassettes = data.pop("cassettes")
-    head = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    lines = ",\n    ".join(json.dumps(c, ensure_ascii=False, default=str) for c in cassettes)
-    return mask_text(head[:-2] + ',\n  "cassettes": [\n    ' + lines + "\n  ]\n}\n")
+        return mask_text(json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str) + "\n")
+    return "".join(json_pieces(report))
+
+
+def json_pieces(report: Report) -> Iterator[str]:
+    """`render_json` piece by piece, a cassette per piece once there are many: the report is
+    never whole in memory, as data or as text. Each piece is masked on its own, which masks
+    as the whole would: no credential shape or `name: value` pair reaches across the `,`
+    and the line break between two cassettes."""
+    if len(report.cassettes) <= _PRETTY_MAX:
+        yield render_json(report)
+        return
+    head = json.dumps(to_json(report, cassettes=False), indent=2, ensure_ascii=False, default=str)
+    yield mask_text(head[:-2] + ',\n  "cassettes": [\n    ')
+    separator = ""
+    for result in report.cassettes:
+        yield mask_text(separator + json.dumps(_cassette_json(result), ensure_ascii=False, default=str))
+        separator = ",\n    "
+    yield "\n  ]\n}\n"
 
 
 def age_json(age: Age | None) -> dict[str, Any] | None:

@@ -26,9 +26,14 @@ from cassettes_tool.words import display_path, human_size, plural
 def render_scan_text(
     report: Report, *, quiet: bool = False, verbose: bool = False, color: bool = False
 ) -> Iterator[str]:
-    """An aligned table: a line per cassette, a row per interaction, totals at the end."""
-    rows = {i: _scan_row(i) for result in report.cassettes for i in result.interactions}
-    widths = [max((len(r[col]) for r in rows.values()), default=0) for col in range(7)]
+    """An aligned table: a line per cassette, a row per interaction, totals at the end.
+
+    The column widths come from a first pass over the rows, which are made again as they
+    are printed rather than held: a large tree has hundreds of thousands."""
+    widths = [0] * 7
+    for result in report.cassettes:
+        for i in result.interactions:
+            widths = [max(width, len(cell)) for width, cell in zip(widths, _scan_row(i), strict=True)]
     right = {0, 4, 6}
     for result in report.cassettes:
         path = display_path(result.path)
@@ -44,7 +49,7 @@ def render_scan_text(
         noun = "interaction" if count == 1 else "interactions"
         yield f"{path}  [{result.serializer}]  {count} {noun}, {human_size(result.size)}{note}"
         for i in result.interactions:
-            cells = rows[i]
+            cells = _scan_row(i)
             line = "  ".join(
                 cell.rjust(widths[col]) if col in right else cell.ljust(widths[col])
                 for col, cell in enumerate(cells)
