@@ -1,0 +1,253 @@
+"""Whether a large body can hold anything the scanner reports, decided on its text alone.
+
+Walking a 5 MB JSON body node by node in Python, or every event of an LLM stream, costs a
+second or more, and nearly always finds nothing. Every finding needs one of a few things in
+the text: a shape's literal (`eyJ`, `AKIA`, ...), a credential word in a name (`token`,
+`secret`, `pass`, ...; names are compared without case or separators), a base64 string
+(which may wrap either), `@` in a URL, an XML element. These are looked for over the whole
+text with C-speed searches; each string that holds one is then judged exactly, by the
+scanner's own code, on its own. Only when that could report something does the caller walk
+the body. The screen only ever answers "maybe" where unsure: it never hides a finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from cassettes_tool.secrets.rules import SHAPE, field_kind, normal
+from cassettes_tool.secrets.shapes import literal_starts
+
+#: the credential words of `field_kind`, as they stand in a name stripped of case and separators
+WORDS = ("pass", "pwd", "secret", "token", "csrf", "xsrf", "credential", "sess", "sid", "sig", "auth", "key")
+#: what a name keeps once normalised (`normal`), plus the quote that bounds each JSON string
+_KEEP = b'"\x010123456789abcdefghijklmnopqrstuvwxyz'
+_DROP = bytes(b for b in range(256) if b not in _KEEP)
+#: letters written as escapes (`\u0074oken`, `%74oken`), and characters lower-cased to ASCII
+_HIDDEN_ESCAPE = re.compile(r"\\u00(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|2[dD]|5[fF])")
+_HIDDEN_PERCENT = re.compile(r"%(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|2[dD]|5[fF])")
+_TO_ASCII = ("\u0130", "\u212a")
+_ESCAPE = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|[^u])")
+_KEY_END = re.compile(rb'"[ \t\r\n]*:')
+_HEX_SQUASHED = re.compile(rb'"[0-9a-f]{32,}"')
+_PERCENT = re.compile(rb"%[0-9a-fA-F]{2}")
+#: a JSON string that is base64 as a whole (`\/` is how some encoders write `/`)
+_BASE64 = re.compile(r'"[A-Za-z0-9+/]{24,}={0,2}\\?"')
+_BASE64_SLASHED = re.compile(r'"(?:[A-Za-z0-9+/]|\\/){24,}={0,2}\\?"')
+_XML_ELEMENT = re.compile(r"<([A-Za-z][\w:.-]{0,80})>([^<>]{1,4096})</\1>")
+_KEY_BEFORE = re.compile(r'"(key|name)"\s*:\s*$')
+_HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
+
+
+class Screen:
+    """One body's text and the scanner's judgment of a single string.
+
+    `finds(string)` runs the scanner on one decoded string as a JSON value would be scanned
+    (shapes, JSON or a URL inside, base64); `named(name)` says whether a name makes its value
+    a credential (the built-in words and the configured fields).
+    """
+
+    def __init__(self, text: str, finds: Callable[[str], bool], named: Callable[[str], bool]):
+        self.text = text
+        self.finds = finds
+        self.named = named
+        self.judged: dict[int, bool] = {}
+        #: the last string judged, (begin, end): triggers come in order, many in one long string
+        self.last = (-1, -1)
+
+    def may_hold(self, fields: Iterable[str]) -> bool:
+        text = self.text
+        if any(c in text for c in _TO_ASCII):
+            return True
+        if ("\\u" in text and _HIDDEN_ESCAPE.search(text)) or ("%" in text and _HIDDEN_PERCENT.search(text)):
+            return True
+        words = _words(fields)
+        if words is None:
+            return True
+        base64 = _BASE64_SLASHED if "\\/" in text else _BASE64
+        return (
+            self._shapes()
+            or self._xml()
+            or any(self._string_at(m.start() + 1) for m in base64.finditer(text) if _text_inside(m.group()))
+            or any(self._string_at(at) for at in _all(text, "@"))
+            or any(self._string_at(at) for at in _all(text, "\\\\"))  # JSON in a string, escaped inside
+            or self._urls(words[0])
+            or self._names(*words)
+        )
+
+    def _shapes(self) -> bool:
+        """A shape in the text as it stands (a text body), or in a string once decoded (JSON)."""
+        for start in literal_starts(self.text):
+            if SHAPE.match(self.text, start) or self._string_at(start):
+                return True
+        return False
+
+    def _xml(self) -> bool:
+        if "</" not in self.text:
+            return False
+        return any(self.named(m.group(1).rpartition(":")[2]) for m in _XML_ELEMENT.finditer(self.text))
+
+    def _names(self, words: tuple[bytes, ...], fields: frozenset[str]) -> bool:
+        """Keys, and values of `key`/`name` members, whose name normalised makes them a credential.
+
+        The text is squashed to what `normal` keeps of a name, JSON escapes decoded (an escaped
+        quote still bounds a string of JSON inside a string), with each key's closing quote marked.
+        """
+        squashed = _squash(self.text)
+        pairs = b'"value"\x01' in squashed
+        seen: set[int] = set()
+        kinds: dict[bytes, bool] = {}
+        for word in words:
+            at = squashed.find(word)
+            while at >= 0:
+                start = squashed.rfind(b'"', 0, at) + 1
+                end = squashed.find(b'"', at)
+                if end < 0:
+                    return True
+                at = squashed.find(word, end)
+                if start in seen:
+                    continue
+                seen.add(start)
+                name = squashed[start:end]
+                named = kinds.get(name)
+                if named is None:
+                    text = name.decode("ascii")
+                    named = kinds[name] = field_kind(text) is not None or text in fields or text == "key"
+                if named and self._named_here(squashed, start, end, name, pairs):
+                    return True
+        return False
+
+    @staticmethod
+    def _named_here(squashed: bytes, start: int, end: int, name: bytes, pairs: bool) -> bool:
+        """A name that counts where it stands: a key (`key` only with a hex value), or the value
+        of a `key`/`name` member when some object has a `value` to judge by it."""
+        if squashed[end + 1 : end + 2] == b"\x01":
+            return name != b"key" or bool(_HEX_SQUASHED.match(squashed, end + 2))
+        if not pairs or name == b"key" or start < 3 or squashed[start - 2] != 1:
+            return False
+        before = squashed.rfind(b'"', 0, start - 3) + 1
+        return squashed[before : start - 3] in (b"key", b"name")
+
+    def _urls(self, words: tuple[bytes, ...]) -> bool:
+        """URLs in strings whose query or fragment names a credential, judged each on its own."""
+        text = self.text
+        for at in _all(text, "http"):
+            if text[at - 1 : at] != '"' or not text.startswith(("http://", "https://"), at):
+                continue
+            end = text.find('"', at)
+            url = text[at:end] if end >= 0 else text[at:]
+            marks = [i for i in (url.find("?"), url.find("#")) if i >= 0]
+            if not marks:
+                continue
+            tail = _decoded_escapes(url[min(marks) :].encode("utf-8", "surrogatepass"))
+            squashed = _PERCENT.sub(b" ", tail).lower().translate(None, _DROP)
+            if any(word in squashed for word in words) and self._string_at(at):
+                return True
+        return False
+
+    def _string_at(self, at: int) -> bool:
+        """Whether the outermost JSON string holding position `at` could yield a finding."""
+        text = self.text
+        if self.last[0] < at < self.last[1]:
+            return self.judged[self.last[0]]
+        begin = _unescaped_quote_before(text, at)
+        end = _unescaped_quote_after(text, at)
+        if begin < 0 or end < 0:
+            return False  # not inside a string: only a text body's shapes count there, checked
+        if begin in self.judged:
+            return self.judged[begin]
+        raw = text[begin + 1 : end]
+        try:
+            value = json.loads(f'"{raw}"') if "\\" in raw else raw
+        except ValueError:
+            value = None
+        self.judged[begin] = verdict = value is None or self._judge(value, begin, end)
+        self.last = (begin, end)
+        return verdict
+
+    def _judge(self, value: str, begin: int, end: int) -> bool:
+        text = self.text
+        after = text[end + 1 : end + 64].lstrip()
+        if after.startswith(":"):  # a key: its name, and the `key` of Tenable's hex linking keys
+            if self.named(value):
+                return True
+            if value.lower() == "key":
+                follows = after[1:].lstrip()
+                close = follows.find('"', 1)
+                return follows.startswith('"') and (close < 0 or bool(_HEX.match(follows[1:close])))
+            return False
+        if _KEY_BEFORE.search(text[max(0, begin - 64) : begin]) and self.named(value):
+            return True  # `{"key": NAME, "value": V}`: NAME is judged as a name
+        return self.finds(value)
+
+
+def _words(fields: Iterable[str]) -> tuple[tuple[bytes, ...], frozenset[str]] | None:
+    """The credential words and the configured fields, normalised (and the fields on their own);
+    None when a field has no letter or digit to look for."""
+    names = set()
+    for name in fields:
+        word = normal(name)
+        if not word:
+            return None
+        names.add(word)
+    words = set(WORDS) | names
+    kept = tuple(w.encode("ascii") for w in words if not any(o != w and o in w for o in words))
+    return kept, frozenset(names)
+
+
+def _text_inside(quoted: str) -> bool:
+    """Whether a base64 string decodes to UTF-8 text, as the scanner tries it; few do."""
+    value = quoted[1:-1].replace("\\/", "/").rstrip("\\")
+    try:
+        base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _squash(text: str) -> bytes:
+    """`text` as `normal` sees names: lower-case letters and digits only, each JSON string still
+    between its quotes, and each key's closing quote followed by a `\\x01` mark."""
+    raw = _decoded_escapes(text.encode("utf-8", "surrogatepass")).replace(b'":', b'"\x01')
+    if any(spaced in raw for spaced in (b" :", b"\t:", b"\n:", b"\r:")):
+        raw = _KEY_END.sub(b'"\x01', raw)
+    return raw.lower().translate(None, _DROP)
+
+
+def _decoded_escapes(raw: bytes) -> bytes:
+    """JSON escapes as decoded, for names: `\\n` is no `n`; an escaped quote still bounds a string."""
+    if b"\\" not in raw:
+        return raw
+    return _ESCAPE.sub(b" ", raw.replace(b"\\\\", b"  ").replace(b'\\"', b'"'))
+
+
+def _all(text: str, needle: str) -> Iterator[int]:
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + len(needle))
+
+
+def _unescaped_quote_before(text: str, at: int) -> int:
+    at = text.rfind('"', 0, at)
+    while at > 0 and _escaped(text, at):
+        at = text.rfind('"', 0, at)
+    return at
+
+
+def _unescaped_quote_after(text: str, at: int) -> int:
+    at = text.find('"', at)
+    while at > 0 and _escaped(text, at):
+        at = text.find('"', at + 1)
+    return at
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at `at` is escaped: an odd run of backslashes stands before it."""
+    run = 0
+    while at - run - 1 >= 0 and text[at - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
