@@ -24,15 +24,18 @@ from cassettes_tool.secrets.shapes import literal_starts
 #: the credential words of `field_kind`, as they stand in a name stripped of case and separators
 WORDS = ("pass", "pwd", "secret", "token", "csrf", "xsrf", "credential", "sess", "sid", "sig", "auth", "key")
 #: what a name keeps once normalised (`normal`), plus the quote that bounds each JSON string
-_KEEP = b'"\x010123456789abcdefghijklmnopqrstuvwxyz'
-_DROP = bytes(b for b in range(256) if b not in _KEEP)
+_ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyz"
+_DROP = bytes(b for b in range(256) if b not in _ALNUM + b'":')
+_DROP_LINES = bytes(b for b in range(256) if b not in _ALNUM + b"\n")
 #: letters written as escapes (`\u0074oken`, `%74oken`), and characters lower-cased to ASCII
 _HIDDEN_ESCAPE = re.compile(r"\\u00(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|2[dD]|5[fF])")
 _HIDDEN_PERCENT = re.compile(r"%(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|2[dD]|5[fF])")
 _TO_ASCII = ("\u0130", "\u212a")
 _ESCAPE = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|[^u])")
-_KEY_END = re.compile(rb'"[ \t\r\n]*:')
-_HEX_SQUASHED = re.compile(rb'"[0-9a-f]{32,}"')
+#: keys read backwards (`:"yek"`): the search then starts on the rare `:"`, not on every quote
+_KEYS_BACKWARDS = re.compile(rb':"([0-9a-z:]*)"')
+_PAIR_NAMES = (re.compile(rb'"key":"([0-9a-z:]*)"'), re.compile(rb'"name":"([0-9a-z:]*)"'))
+_HEX_KEY = re.compile(rb'"key":"[0-9a-f]{32,}"')
 _PERCENT = re.compile(rb"%[0-9a-fA-F]{2}")
 #: a JSON string that is base64 as a whole (`\/` is how some encoders write `/`)
 _BASE64 = re.compile(r'"[A-Za-z0-9+/]{24,}={0,2}\\?"')
@@ -75,7 +78,7 @@ class Screen:
             or any(self._string_at(at) for at in _all(text, "@"))
             or any(self._string_at(at) for at in _all(text, "\\\\"))  # JSON in a string, escaped inside
             or self._urls(words[0])
-            or self._names(*words)
+            or self._names(words[1])
         )
 
     def _shapes(self) -> bool:
@@ -90,63 +93,51 @@ class Screen:
             return False
         return any(self.named(m.group(1).rpartition(":")[2]) for m in _XML_ELEMENT.finditer(self.text))
 
-    def _names(self, words: tuple[bytes, ...], fields: frozenset[str]) -> bool:
+    def _names(self, fields: frozenset[str]) -> bool:
         """Keys, and values of `key`/`name` members, whose name normalised makes them a credential.
 
-        The text is squashed to what `normal` keeps of a name, JSON escapes decoded (an escaped
-        quote still bounds a string of JSON inside a string), with each key's closing quote marked.
+        The text is squashed to what `normal` keeps of a name (JSON escapes decoded; an escaped
+        quote still bounds a string, so JSON inside a string shows its keys too), keeping the
+        colon that ends a key; the distinct keys are then judged once each.
         """
         squashed = _squash(self.text)
-        pairs = b'"value"\x01' in squashed
-        seen: set[int] = set()
-        kinds: dict[bytes, bool] = {}
-        for word in words:
-            at = squashed.find(word)
-            while at >= 0:
-                start = squashed.rfind(b'"', 0, at) + 1
-                end = squashed.find(b'"', at)
-                if end < 0:
-                    return True
-                at = squashed.find(word, end)
-                if start in seen:
-                    continue
-                seen.add(start)
-                name = squashed[start:end]
-                named = kinds.get(name)
-                if named is None:
-                    text = name.decode("ascii")
-                    named = kinds[name] = field_kind(text) is not None or text in fields or text == "key"
-                if named and self._named_here(squashed, start, end, name, pairs):
-                    return True
+        if _HEX_KEY.search(squashed):
+            return True  # a bare hex `key`: Tenable's linking keys
+        names = {key[::-1] for key in set(_KEYS_BACKWARDS.findall(squashed[::-1]))}
+        if b'"value":' in squashed:  # `{"key": NAME, "value": V}`: NAME is judged as a name
+            for pair in _PAIR_NAMES:
+                names.update(pair.findall(squashed))
+        for name in names:
+            word = name.replace(b":", b"").decode("ascii")
+            if field_kind(word) is not None or word in fields:
+                return True
         return False
 
-    @staticmethod
-    def _named_here(squashed: bytes, start: int, end: int, name: bytes, pairs: bool) -> bool:
-        """A name that counts where it stands: a key (`key` only with a hex value), or the value
-        of a `key`/`name` member when some object has a `value` to judge by it."""
-        if squashed[end + 1 : end + 2] == b"\x01":
-            return name != b"key" or bool(_HEX_SQUASHED.match(squashed, end + 2))
-        if not pairs or name == b"key" or start < 3 or squashed[start - 2] != 1:
-            return False
-        before = squashed.rfind(b'"', 0, start - 3) + 1
-        return squashed[before : start - 3] in (b"key", b"name")
-
     def _urls(self, words: tuple[bytes, ...]) -> bool:
-        """URLs in strings whose query or fragment names a credential, judged each on its own."""
+        """URLs in strings whose query or fragment names a credential, each then judged on its own.
+
+        The queries and fragments are squashed together, one per line, and searched at once.
+        """
         text = self.text
+        starts: list[int] = []
+        tails: list[str] = []
         for at in _all(text, "http"):
             if text[at - 1 : at] != '"' or not text.startswith(("http://", "https://"), at):
                 continue
             end = text.find('"', at)
             url = text[at:end] if end >= 0 else text[at:]
             marks = [i for i in (url.find("?"), url.find("#")) if i >= 0]
-            if not marks:
-                continue
-            tail = _decoded_escapes(url[min(marks) :].encode("utf-8", "surrogatepass"))
-            squashed = _PERCENT.sub(b" ", tail).lower().translate(None, _DROP)
-            if any(word in squashed for word in words) and self._string_at(at):
-                return True
-        return False
+            if marks:
+                starts.append(at)
+                tails.append(url[min(marks) :])
+        if not tails:
+            return False
+        joined = _decoded_escapes("\n".join(tails).encode("utf-8", "surrogatepass"))
+        squashed = _PERCENT.sub(b" ", joined).lower().translate(None, _DROP_LINES)
+        found = re.compile(b"|".join(words))
+        return any(
+            self._string_at(starts[squashed.count(b"\n", 0, m.start())]) for m in found.finditer(squashed)
+        )
 
     def _string_at(self, at: int) -> bool:
         """Whether the outermost JSON string holding position `at` could yield a finding."""
@@ -199,22 +190,19 @@ def _words(fields: Iterable[str]) -> tuple[tuple[bytes, ...], frozenset[str]] | 
 
 
 def _text_inside(quoted: str) -> bool:
-    """Whether a base64 string decodes to UTF-8 text, as the scanner tries it; few do."""
+    """Whether a base64 string decodes to printable UTF-8 text, as the scanner asks; few do."""
     value = quoted[1:-1].replace("\\/", "/").rstrip("\\")
     try:
-        base64.b64decode(value, validate=True).decode("utf-8")
+        text = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
         return False
-    return True
+    return text.isprintable() or text.strip().isprintable()
 
 
 def _squash(text: str) -> bytes:
-    """`text` as `normal` sees names: lower-case letters and digits only, each JSON string still
-    between its quotes, and each key's closing quote followed by a `\\x01` mark."""
-    raw = _decoded_escapes(text.encode("utf-8", "surrogatepass")).replace(b'":', b'"\x01')
-    if any(spaced in raw for spaced in (b" :", b"\t:", b"\n:", b"\r:")):
-        raw = _KEY_END.sub(b'"\x01', raw)
-    return raw.lower().translate(None, _DROP)
+    """`text` as `normal` sees names: lower-case letters and digits, each JSON string still
+    between its quotes, and the colons (a key is a string followed by one)."""
+    return _decoded_escapes(text.encode("utf-8", "surrogatepass")).lower().translate(None, _DROP)
 
 
 def _decoded_escapes(raw: bytes) -> bytes:

@@ -126,8 +126,9 @@ SECRETS = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX\n-----END RSA PRIVATE KEY-----",
 )
 #: names that make any real-looking value a credential, and names that do not
-NAMES = ("password", "client_secret", "apiKey", "X-Session-Token", "sess_id", "note", "text", "value")
+NAMES = ("password", "client_secret", "apiKey", "X-Session-Token", "sess_id", "key", "note", "text", "value")
 PLAIN_VALUE = "q8w7e6r5t4y3u2i1o0p9z"
+HEX_VALUE = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
 def _item(n: int) -> dict[str, object]:
@@ -176,7 +177,7 @@ def _interaction(body: bytes, media: str) -> Interaction:
 @given(
     at=st.integers(0, 59),
     key=st.sampled_from(NAMES),
-    value=st.sampled_from((*SECRETS, PLAIN_VALUE)),
+    value=st.sampled_from((*SECRETS, PLAIN_VALUE, HEX_VALUE)),
     nested=st.sampled_from(("plain", "json-in-string", "base64", "url")),
     stream=st.booleans(),
 )
