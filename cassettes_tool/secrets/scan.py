@@ -34,12 +34,12 @@ from cassettes_tool.secrets.rules import (
     normal,
     password_value,
 )
-from cassettes_tool.secrets.screen import Screen
+from cassettes_tool.secrets.screen import MAX_NESTED, Screen
 from cassettes_tool.secrets.shapes import shape_matches
 
 #: how deep strings are opened (JSON in a string in base64 in a string...), and how large
 _MAX_DEPTH = 3
-_MAX_NESTED = 1 << 20
+_MAX_NESTED = MAX_NESTED
 _COOKIE_NAME = re.compile(r"sess|sid|auth|token|jwt|csrf|xsrf|login|remember|secret|key|pass|^ct0$", re.I)
 _CURSOR = re.compile(r"^(?:next|prev|previous):")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{24,}={0,2}$")

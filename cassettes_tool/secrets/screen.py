@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from cassettes_tool.secrets.rules import SHAPE, field_kind, normal
 from cassettes_tool.secrets.shapes import literal_starts
 
+#: the longest string the scanner opens (JSON, base64 inside it)
+MAX_NESTED = 1 << 20
 #: the credential words of `field_kind`, as they stand in a name stripped of case and separators
 WORDS = ("pass", "pwd", "secret", "token", "csrf", "xsrf", "credential", "sess", "sid", "sig", "auth", "key")
 #: what a name keeps once normalised (`normal`), plus the quote that bounds each JSON string
@@ -75,7 +77,7 @@ class Screen:
             self._shapes()
             or self._xml()
             or any(self._string_at(m.start() + 1) for m in base64.finditer(text) if _text_inside(m.group()))
-            or any(self._string_at(at) for at in _all(text, "@"))
+            or any(self._string_at(at) for at in _all(text, "@") if _in_url(text, at))
             or any(self._string_at(at) for at in _all(text, "\\\\"))  # JSON in a string, escaped inside
             or self._urls(words[0])
             or self._names(words[1])
@@ -189,9 +191,19 @@ def _words(fields: Iterable[str]) -> tuple[tuple[bytes, ...], frozenset[str]] | 
     return kept, frozenset(names)
 
 
+def _in_url(text: str, at: int) -> bool:
+    """Whether the `@` at `at` may stand in a string that starts as a URL (userinfo); an e-mail
+    address does not. Behind an escaped quote, the string may start further back."""
+    quote = text.rfind('"', 0, at)
+    return text.startswith(("http://", "https://"), quote + 1) or text[quote - 1 : quote] == "\\"
+
+
 def _text_inside(quoted: str) -> bool:
-    """Whether a base64 string decodes to printable UTF-8 text, as the scanner asks; few do."""
+    """Whether a base64 string decodes to printable UTF-8 text, as the scanner asks; few do
+    (and it does not open strings over `MAX_NESTED`)."""
     value = quoted[1:-1].replace("\\/", "/").rstrip("\\")
+    if len(value) > MAX_NESTED:
+        return False
     try:
         text = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError):

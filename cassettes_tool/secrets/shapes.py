@@ -59,20 +59,29 @@ def _anchors(literals: tuple[str, ...]) -> tuple[_Anchor, ...]:
 _ANCHORS = _anchors(SHAPE_STARTS)
 
 
+def _by_prefix(literals: tuple[tuple[str, int], ...]) -> tuple[re.Pattern[str], ...]:
+    """One expression per two-character prefix the literals share (`gh` of `ghp_`, `gho_`, ...):
+    `re` then searches for the prefix itself, as fast as `str.find`."""
+    groups: dict[str, list[str]] = {}
+    for literal, _ in literals:
+        groups.setdefault(literal[:2], []).append(literal)
+    return tuple(re.compile("|".join(re.escape(lit) for lit in group)) for group in groups.values())
+
+
+_PREFIXED = {char: _by_prefix(literals) for char, _, literals in _ANCHORS}
+
+
 def literal_starts(text: str) -> list[int]:
     """Where a shape literal starts in `text`, in order: the only places a shape can match.
 
     Each hit of an anchor costs `re` a fresh match attempt; where the anchor is common (the
-    `_` of `content_block_delta` in an LLM stream) each literal is looked for on its own.
+    `_` of `content_block_delta` in an LLM stream) the literals are searched by their prefixes.
     """
     found: set[int] = set()
     for char, pattern, literals in _ANCHORS:
         if text.count(char, 0, _SAMPLE) * _COMMON > min(len(text), _SAMPLE):
-            for literal, _ in literals:
-                at = text.find(literal)
-                while at >= 0:
-                    found.add(at)
-                    at = text.find(literal, at + 1)
+            for prefixed in _PREFIXED[char]:
+                found.update(match.start() for match in prefixed.finditer(text))
             continue
         for match in pattern.finditer(text):
             anchor = match.start()
