@@ -126,7 +126,7 @@ class Screen:
         for at in _all(text, "http"):
             if text[at - 1 : at] != '"' or not text.startswith(("http://", "https://"), at):
                 continue
-            end = text.find('"', at)
+            end = _unescaped_quote_after(text, at)  # past an escaped quote: too much is fine
             url = text[at:end] if end >= 0 else text[at:]
             marks = [i for i in (url.find("?"), url.find("#")) if i >= 0]
             if marks:

@@ -152,7 +152,7 @@ def _json_body(items: int, at: int, key: str, value: str, nested: str) -> bytes:
         value = base64.b64encode(json.dumps({key: value}).encode()).decode()
         key = "blob"
     elif nested == "url":
-        value = f"https://cdn.example.com/f.png?{key}={value}"
+        value = f'https://cdn.example.com/f.png?q="a"&{key}={value}'
         key = "download"
     target[key] = value
     return json.dumps(data).encode()
@@ -197,6 +197,25 @@ def test_a_credential_planted_in_a_large_body_is_found_where_it_is(
     if value in SECRETS and nested == "plain" and not stream:
         where = {f.where for f in ours if value in (f.value, f.secret) or f.value in value}
         assert f"response.body $.data[{at}].{key}" in where or f"response.body $.data[{at}]['{key}']" in where
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "nested"),
+    [
+        ("password", PLAIN_VALUE, "url"),  # a quote in the query before the name
+        ("sess_id", PLAIN_VALUE, "json-in-string"),  # a separator inside a credential word
+        ("key", HEX_VALUE, "plain"),  # Tenable's bare hex linking key
+        ("apiKey", PLAIN_VALUE, "base64"),
+    ],
+)
+def test_named_values_in_large_bodies_are_found(key: str, value: str, nested: str) -> None:
+    interaction = _interaction(_json_body(60, 7, key, value, nested), "application/json")
+    with mode(0, 0):
+        ours = scan.scan_interaction(interaction)
+    with mode(1 << 62, 1 << 62):
+        plain = scan.scan_interaction(interaction)
+    assert ours == plain
+    assert ours, "the planted value is a finding"
 
 
 @given(at=st.integers(0, 59), value=st.sampled_from(SECRETS[:8]))
