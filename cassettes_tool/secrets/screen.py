@@ -126,7 +126,10 @@ class Screen:
         for at in _all(text, "http"):
             if text[at - 1 : at] != '"' or not text.startswith(("http://", "https://"), at):
                 continue
-            end = _unescaped_quote_after(text, at)  # past an escaped quote: too much is fine
+            # JSON in a string ends at its escaped quote (a quote inside it doubles the backslashes,
+            # and such strings are judged whole); a string of its own at its unescaped one
+            nested = text[at - 2 : at - 1] == "\\"
+            end = text.find('"', at) if nested else _unescaped_quote_after(text, at)
             url = text[at:end] if end >= 0 else text[at:]
             marks = [i for i in (url.find("?"), url.find("#")) if i >= 0]
             if marks:
