@@ -51,6 +51,8 @@ class Limits:
     """How hard to try and how much to take, so one bad endpoint cannot stall or swamp a run."""
 
     max_bytes: int = 50 * 1024 * 1024
+    #: bytes of answers all workers hold at once, waiting to be written (one answer alone may exceed it)
+    in_memory: int = 24 * 1024 * 1024
     attempts: int = 3
     #: seconds before the second attempt, doubled before each next one
     backoff: float = 0.25

@@ -12,7 +12,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.write import with_body
-from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.body import Body, BodyKind, is_json_media, is_text_media
 from cassettes_tool.model.cassette import Cassette, Headers, Response
 
 
@@ -118,12 +118,25 @@ def map_back_response(response: Response, bases: Sequence[tuple[str, str]]) -> t
         headers.append((name, value))
     mapped = replace(response, headers=Headers(tuple(headers)))
     body = response.body
-    if body.kind in (BodyKind.JSON, BodyKind.TEXT, BodyKind.FORM) and body.text:
+    if _textual(body) and body.text:
         text, count = map_back_text(body.text, bases)
         if count:
             total += count
             mapped = with_body(mapped, text.encode(body.charset or "utf-8", errors="replace"))
     return mapped, total
+
+
+def _textual(body: Body) -> bool:
+    """`body.kind` is JSON, text or form, decided without parsing a large JSON body: one that
+    parses holds no NUL, and one that does not is text unless it does."""
+    if "_decoded" in body.__dict__:
+        return body.kind in (BodyKind.JSON, BodyKind.TEXT, BodyKind.FORM)
+    text, media = body.text, body.media_type
+    if text is None or not body.data:
+        return False
+    if media == "application/x-www-form-urlencoded":
+        return True
+    return (media is None or is_text_media(media) or is_json_media(media)) and "\x00" not in text
 
 
 def map_back_recorded(

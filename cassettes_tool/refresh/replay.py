@@ -36,8 +36,10 @@ from cassettes_tool.cassette import CustomSerializer, custom_serializer, read
 from cassettes_tool.config import Config, Target
 from cassettes_tool.errors import CassetteError, NotACassette
 from cassettes_tool.model import Masked
+from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
+from cassettes_tool.refresh.budget import Budget
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
     IDEMPOTENT,
@@ -148,6 +150,7 @@ class _Runner:
         #: cassettes a worker took up (read from other threads only after the run stopped)
         self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
+        self.budget = Budget(limits.in_memory)
         origins = {origin(url) for url in target.hosts.values()}
         self.clients = {origin: make_client(target, verify) for origin in origins}
 
@@ -211,6 +214,8 @@ class _Runner:
                 result = self._cassette(file, relative, index)
             except Exception as exc:  # one cassette's bug must not end the run: it is its entry
                 result = CassetteRun(relative, Outcome.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+            finally:
+                self.budget.give_back()
             if result is not None:
                 self.events.put((index, result))
 
@@ -302,12 +307,13 @@ class _Runner:
             reason = f"the answer decompresses to more than {mib(self.limits.max_bytes)}: not stored"
             return replace(entry, outcome=Outcome.ERROR, reason=reason, attempts=answer.attempts), None
         response, mapped_back = map_back_response(response, bases)
+        kind = _kind_of(response.body)
         refreshed = replace(
             entry,
             outcome=Outcome.REFRESHED,
             status_code=answer.status,
             media_type=response.body.media_type,
-            body_kind=response.body.kind.value,
+            body_kind=kind.value,
             body_size=response.body.size,
             attempts=answer.attempts,
             mapped_back=mapped_back,
@@ -361,6 +367,8 @@ class _Runner:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return Failure(f"answer too large: {int(declared):,} bytes declared, limit {mib(limit)}", attempt)
+        # waiting for memory is no fault of the server's: it does not count against the deadline
+        deadline += self.budget.take(int(declared) if declared.isdigit() else 0, self.stopping)
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_raw():
@@ -370,6 +378,8 @@ class _Runner:
             if time.monotonic() > deadline:
                 return Failure(self._late(url), attempt)
             chunks.append(chunk)
+        if not declared.isdigit():
+            self.budget.take(size, self.stopping)
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
         return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)
 
@@ -420,6 +430,20 @@ class _Runner:
             recorded=cassette.recorded_pairs(loaded, custom),
             answers=answers,
         )
+
+
+#: one large body parsed at a time: parsing holds the GIL anyway, and each parse of a 5 MB
+#: JSON answer builds some 40 MB of objects
+_PARSING = threading.Lock()
+
+
+def _kind_of(body: Body) -> BodyKind:
+    """The manifest's kind of a body, parsed on a copy: the answer kept until the cassette is
+    written does not carry its parsed form (most of the memory a large answer took)."""
+    if body.size < 1 << 20:
+        return body.kind
+    with _PARSING:
+        return replace(body).kind
 
 
 def _unsent_reason(runs: Sequence[InteractionRun]) -> str:

@@ -64,6 +64,8 @@ class SecretRule:
     shape: str | None = None
     #: reported only when selected by name (`--select S201`): not a credential
     opt_in: bool = False
+    #: the literals every match of `shape` starts with: the scanner looks for these first
+    starts: tuple[str, ...] = ()
 
 
 SECRET_RULES: tuple[SecretRule, ...] = (
@@ -75,32 +77,85 @@ SECRET_RULES: tuple[SecretRule, ...] = (
         "private key block",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[A-Za-z0-9+/=\s\\n]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
+        starts=("-----BEGIN",),
     ),
-    SecretRule("jwt", "S105", "JWT", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
-    SecretRule("aws-access-key", "S106", "AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    SecretRule(
+        "jwt",
+        "S105",
+        "JWT",
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        starts=("eyJ",),
+    ),
+    SecretRule(
+        "aws-access-key",
+        "S106",
+        "AWS access key id",
+        r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+        starts=("AKIA", "ASIA"),
+    ),
     SecretRule(
         "github-token",
         "S107",
         "GitHub token",
         r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b",
+        starts=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
-    SecretRule("stripe-key", "S107", "Stripe live key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b"),
-    SecretRule("slack-token", "S107", "Slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
-    SecretRule("google-api-key", "S106", "Google API key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
     SecretRule(
-        "anthropic-key", "S107", "Anthropic API key", r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{20,}"
+        "stripe-key",
+        "S107",
+        "Stripe live key",
+        r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b",
+        starts=("sk_live_", "rk_live_"),
+    ),
+    SecretRule(
+        "slack-token",
+        "S107",
+        "Slack token",
+        r"\bxox[abposr]-[0-9A-Za-z-]{10,}",
+        starts=("xox",),
+    ),
+    SecretRule(
+        "google-api-key",
+        "S106",
+        "Google API key",
+        r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])",
+        starts=("AIza",),
+    ),
+    SecretRule(
+        "anthropic-key",
+        "S107",
+        "Anthropic API key",
+        r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{20,}",
+        starts=("sk-ant-",),
     ),
     SecretRule(
         "openai-key",
         "S107",
         "OpenAI API key",
         r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
+        starts=("sk-",),
     ),
     SecretRule(
-        "notion-token", "S107", "Notion token", r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b"
+        "notion-token",
+        "S107",
+        "Notion token",
+        r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b",
+        starts=("secret_", "ntn_"),
     ),
-    SecretRule("huggingface-token", "S107", "Hugging Face token", r"\bhf_[A-Za-z]{34,}\b"),
-    SecretRule("bearer-token", "S101", "bearer token", r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)"),
+    SecretRule(
+        "huggingface-token",
+        "S107",
+        "Hugging Face token",
+        r"\bhf_[A-Za-z]{34,}\b",
+        starts=("hf_",),
+    ),
+    SecretRule(
+        "bearer-token",
+        "S101",
+        "bearer token",
+        r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{16,}=*)",
+        starts=("Bearer", "bearer"),
+    ),
     # by name: where the value sits says what it is
     SecretRule("credential-header", "S101", "credential"),
     SecretRule("basic-auth", "S101", "basic-auth credentials"),
@@ -119,6 +174,8 @@ OPT_IN_CODES = frozenset(rule.code for rule in SECRET_RULES if rule.opt_in)
 _SHAPES = tuple((rule.kind, rule.shape) for rule in SECRET_RULES if rule.shape is not None)
 SHAPE = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern) in enumerate(_SHAPES)))
 SHAPE_KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
+#: every literal a shape starts with (`eyJ`, `AKIA`, ...): no shape matches where none begins
+SHAPE_STARTS = tuple(dict.fromkeys(start for rule in SECRET_RULES for start in rule.starts))
 #: a cheap first look: text without any of these cannot hold a shape
 SHAPE_HINT = re.compile(
     r"eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|_live_|xox|AIza|sk-|secret_|ntn_|hf_|earer|BEGIN"

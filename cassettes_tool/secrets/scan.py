@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -26,9 +26,6 @@ from cassettes_tool.secrets.rules import (
     CREDENTIAL_HEADERS,
     LOOKALIKE_COOKIE,
     SECRET_FIELDS,
-    SHAPE,
-    SHAPE_HINT,
-    SHAPE_KINDS,
     SIMPLE_KEY,
     UUID,
     field_kind,
@@ -37,15 +34,19 @@ from cassettes_tool.secrets.rules import (
     normal,
     password_value,
 )
+from cassettes_tool.secrets.screen import MAX_NESTED, Screen
+from cassettes_tool.secrets.shapes import shape_matches
 
 #: how deep strings are opened (JSON in a string in base64 in a string...), and how large
 _MAX_DEPTH = 3
-_MAX_NESTED = 1 << 20
+_MAX_NESTED = MAX_NESTED
 _COOKIE_NAME = re.compile(r"sess|sid|auth|token|jwt|csrf|xsrf|login|remember|secret|key|pass|^ct0$", re.I)
 _CURSOR = re.compile(r"^(?:next|prev|previous):")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{24,}={0,2}$")
 _XML_ELEMENT = re.compile(r"<([A-Za-z][\w:.-]{0,80})>([^<>]{1,4096})</\1>")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32,}$")
+#: bodies from this size are screened before they are walked (`screen.py`)
+SCREEN_FROM = 1 << 14
 
 
 #: a JSON path built only when something is found there: (parent, key or index)
@@ -236,6 +237,8 @@ def _scan_url(scan: _Scan, url: str, where: str, *, query_prefix: str | None) ->
 
 
 def _scan_body(scan: _Scan, body: Body, side: str) -> None:
+    if _screened_out(scan, body):
+        return
     kind = body.kind
     where = f"{side}.body"
     if kind is BodyKind.JSON:
@@ -246,6 +249,27 @@ def _scan_body(scan: _Scan, body: Body, side: str) -> None:
                 _string(scan, value, f"{where} {name}", 0)
     elif kind is BodyKind.TEXT:
         _scan_text(scan, body.value, where, 0)
+
+
+def _screened_out(scan: _Scan, body: Body) -> bool:
+    """A large body whose text shows nothing the walk could report is not walked, nor parsed.
+
+    Lookalikes and form bodies are always walked; a body that is not text holds nothing to scan.
+    """
+    if scan.lookalikes or body.size < SCREEN_FROM or body.media_type == "application/x-www-form-urlencoded":
+        return False
+    text = body.text
+    if text is None:
+        return True
+    screen = Screen(text, lambda value: _finds(scan, value), lambda name: scan.named(name) is not None)
+    return not screen.may_hold(scan.fields)
+
+
+def _finds(scan: _Scan, value: str) -> bool:
+    """Whether one string, scanned as a JSON value is, yields a finding."""
+    trial = _Scan(scan.idx, scan.headers, scan.fields, False)
+    _string(trial, value, "", 0)
+    return bool(trial.found)
 
 
 def _scan_text(scan: _Scan, text: str, where: str, depth: int) -> None:
@@ -375,19 +399,6 @@ def _base64(scan: _Scan, value: str, where: str, depth: int) -> None:
 
 
 # ---------------------------------------------------------------------------- shapes
-
-
-def shape_matches(text: str) -> Iterator[tuple[str, str]]:
-    if len(text) < 16 or not SHAPE_HINT.search(text):
-        return
-    for match in SHAPE.finditer(text):
-        kind = SHAPE_KINDS[match.lastgroup or ""]
-        value = match.group(match.lastgroup or 0)
-        if kind == "bearer-token":
-            value = AUTH_SCHEME.sub("", value)
-            if not looks_real(value):
-                continue
-        yield kind, value
 
 
 def _shapes(scan: _Scan, text: str, where: Place, raw: str | None = None) -> None:

@@ -22,7 +22,8 @@ from cassettes_tool.secrets.rules import (
     is_placeholder,
     looks_real,
 )
-from cassettes_tool.secrets.scan import scan_interaction, shape_matches
+from cassettes_tool.secrets.scan import scan_interaction
+from cassettes_tool.secrets.shapes import shape_matches
 
 #: `# GITHUB_TOKEN=ghp_...` and a credential header's block-list value (`Authorization:\n - Bearer x`)
 _COMMENT = re.compile(r"\n[ \t]*#([^\n]*)")
