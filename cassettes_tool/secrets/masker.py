@@ -26,7 +26,12 @@ from cassettes_tool.secrets.rules import (
 #: values that must never be shown whatever their shape: a target's credentials in this process
 _KNOWN: set[str] = set()
 _USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@\"'<>]*):([^/\s@\"'<>]+)@")
-_PAIR = re.compile(r"""([A-Za-z_][\w.-]*)(=|["']?\s*:\s*["']|:\s+)([^\s&#"'<>,;]+)""")
+#: `name=value`, `"name": "value"`, `name: value`. The name is the run of word characters, dots
+#: and dashes from its first letter or underscore on; the match starts only where such a run
+#: does, so a long token is not tried again from each of its characters (quadratic before)
+_PAIR = re.compile(
+    r"""(?<![\w.-])((?:[^\W_A-Za-z]|[.-])*)([A-Za-z_][\w.-]*)(=|["']?\s*:\s*["']|:\s+)([^\s&#"'<>,;]+)"""
+)
 
 
 def remember_target(target: Target) -> None:
@@ -94,7 +99,7 @@ def _shape(match: re.Match[str]) -> str:
 
 
 def _pair(match: re.Match[str]) -> str:
-    name, sep, value = match.groups()
+    before, name, sep, value = match.groups()
     kind = field_kind(name)
     if kind is None or value.startswith("<REDACTED") or value.lower() in ("bearer", "basic", "token"):
         return match.group(0)
@@ -104,4 +109,4 @@ def _pair(match: re.Match[str]) -> str:
     if not real:
         return match.group(0)
     placeholder = "password" if kind == "password" else "secret-parameter"
-    return f"{name}{sep}<REDACTED:{placeholder}>"
+    return f"{before}{name}{sep}<REDACTED:{placeholder}>"

@@ -1,0 +1,46 @@
+"""The masker's `name=value` rule, at every size a report line can have.
+
+Every value a report prints passes the masker, URIs included; a URI holding a long token
+(a signed URL, a data blob in a query) made the rule try each of its characters as the
+start of a name: a 20,000-character token took 28 s to print, a 200,000-character one hours.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from helpers import interaction, no_traceback, run_bounded, write_cassette
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cassettes_tool.secrets.masker import _PAIR, mask_text
+
+#: the rule as it was: the same matches, tried from every character
+_BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)(=|["']?\s*:\s*["']|:\s+)([^\s&#"'<>,;]+)""")
+
+_TEXT = st.text(alphabet="ab9_.-=:\"' &,;<>xT\u00e9\u0662\n\t", max_size=40)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TEXT)
+def test_the_rule_matches_the_same_names_values_and_spans_as_before(text: str) -> None:
+    before = [(m.start(1), m.group(1), m.group(2), m.group(3), m.end()) for m in _BEFORE.finditer(text)]
+    now = [(m.start(2), m.group(2), m.group(3), m.group(4), m.end()) for m in _PAIR.finditer(text)]
+    assert now == before
+
+
+def test_a_digit_or_dash_before_the_name_is_kept_and_the_value_masked() -> None:
+    assert mask_text("--password=hunter2-real") == "--password=<REDACTED:password>"
+    assert mask_text("9token=ghp_notaplaceholder1234567890") == "9token=<REDACTED:secret-parameter>"
+
+
+def test_a_uri_with_a_200k_character_token_is_scanned_and_shown(tmp_path: Path) -> None:
+    blob = "A" * 200_000
+    write_cassette(
+        tmp_path / "cassettes/signed.yaml", interaction(f"https://files.example.com/get?data={blob}&x=1")
+    )
+    result = run_bounded(["scan", "cassettes", "--format", "json", "--no-cache"], cwd=tmp_path, timeout=60)
+    no_traceback(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stderr
+    assert blob in result.stdout  # a value, not a credential: shown whole
