@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import CASSETTE_SUFFIXES, SKIPPED_DIRS, Discovery, discover
-from cassettes_tool.cassette.exclude import Exclude, excluder
 from cassettes_tool.cassette.formats import Serializer, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer, custom_serializer, import_serializer
 from cassettes_tool.cassette.lines import interaction_lines, line_of
 from cassettes_tool.cassette.read import load, loads
-from cassettes_tool.cassette.recording import cassette_files, looks_like_a_cassette
 from cassettes_tool.cassette.summary import (
     check_serializer,
     interaction_summary,
@@ -27,7 +25,9 @@ from cassettes_tool.cassette.summary import (
 )
 
 if TYPE_CHECKING:
+    from cassettes_tool.cassette.exclude import Exclude, excluder
     from cassettes_tool.cassette.parallel import map_files
+    from cassettes_tool.cassette.recording import cassette_files, looks_like_a_cassette
     from cassettes_tool.cassette.write import (
         dumps,
         recorded_pairs,
@@ -37,10 +37,15 @@ if TYPE_CHECKING:
         write_atomic,
     )
 
-#: loaded on first use (PEP 562): `show --textconv` reads one file and writes none, and git
-#: starts it once per file side. Names that are also submodules (`read`, `discover`) stay eager.
+#: loaded on first use (PEP 562): `show --textconv` reads one file, writes none, matches no
+#: exclude glob (pathspec) and lists no folder, and git starts it once per file side. Names
+#: that are also submodules (`read`, `discover`) stay eager.
 _LAZY = {
     "map_files": "cassettes_tool.cassette.parallel",
+    "Exclude": "cassettes_tool.cassette.exclude",
+    "excluder": "cassettes_tool.cassette.exclude",
+    "cassette_files": "cassettes_tool.cassette.recording",
+    "looks_like_a_cassette": "cassettes_tool.cassette.recording",
     **{
         name: "cassettes_tool.cassette.write"
         for name in ("dumps", "recorded_pairs", "vcr_request", "vcr_response", "with_body", "write_atomic")

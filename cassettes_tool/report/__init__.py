@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cassettes_tool.model.result import Report
-from cassettes_tool.report.common import Format
-from cassettes_tool.report.safe import safe_line
+if TYPE_CHECKING:
+    from cassettes_tool.model.result import Report
+    from cassettes_tool.report.common import Format
 
 
 def render(
@@ -23,9 +23,11 @@ def render(
     format passes the one masker: no credential is printed, whatever a message quotes.
 
     The renderers are imported here, not above: `show --textconv` imports this package."""
+    from cassettes_tool.report.common import Format
     from cassettes_tool.report.json import render_json
     from cassettes_tool.report.junit import render_junit
     from cassettes_tool.report.markdown import render_markdown
+    from cassettes_tool.report.safe import safe_line
     from cassettes_tool.secrets.masker import mask_markup, mask_text
 
     if fmt is Format.JSON:
