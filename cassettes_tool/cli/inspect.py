@@ -5,16 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from cassettes_tool import config
-
-if TYPE_CHECKING:
-    pass
-
-from cassettes_tool.cli.app import cli, emit
+from cassettes_tool.cli.app import emit
 from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
@@ -24,7 +19,7 @@ from cassettes_tool.cli.options import (
 )
 
 
-@cli.command()
+@click.command()
 @paths_argument
 @common_options
 def scan(
@@ -48,7 +43,7 @@ def scan(
     emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command(name="lint")
+@click.command(name="lint")
 @paths_argument
 @lint_code_options
 @click.option(
@@ -81,7 +76,7 @@ def lint_command(
     emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command(name="age")
+@click.command(name="age")
 @paths_argument
 @click.option(
     "--older-than",
@@ -118,7 +113,7 @@ def age_command(
     emit(result, fmt, output, render_age_text, quiet=quiet, verbose=verbose)
 
 
-@cli.group(name="report")
+@click.group(name="report")
 def report_group() -> None:
     """Work with JSON reports: merge the reports of `--shard K/N` runs."""
 
@@ -177,7 +172,7 @@ def _text_renderer(command: str) -> Callable[..., Iterable[str]]:
     return renderers.get(command, text.render_drift_text)
 
 
-@cli.command(name="show")
+@click.command(name="show")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--interaction",
@@ -214,7 +209,7 @@ def show_command(file: Path, interaction: int | None, textconv: bool, config_fil
     write((piece for line in lines for piece in safe_lines(line)), sys.stdout.buffer)
 
 
-@cli.command(name="unused", cls=PassThroughCommand)
+@click.command(name="unused", cls=PassThroughCommand)
 @paths_argument
 @common_options
 def unused_command(
