@@ -112,6 +112,7 @@ def test_textconv_imports_neither_click_nor_the_other_stages(tmp_path: Path) -> 
         "cassettes_tool.report.text",
         "cassettes_tool.cassette.exclude",
         "cassettes_tool.cassette.write",
+        "cassettes_tool.model.result",
     )
     assert loaded(modules, unneeded) == []
 
