@@ -79,3 +79,33 @@ def test_an_ignored_object_is_one_line() -> None:
     shower = show._Shower(True, DiffRules(ignore_body=("$.meta",)))
     value = {"meta": {"request_id": "x", "at": [1, 2]}, "id": "0a5d2f34-6baa-4455-a3e7-0682c2094cac"}
     assert list(shower.json_lines(value)) == ["{", '  "id": "<uuid>",', '  "meta": "<ignored>"', "}"]
+
+
+def test_each_interaction_is_let_go_once_written(monkeypatch: Any) -> None:
+    """`show` holds one interaction's rendering at a time: when the second interaction's first
+    line is written, the first one's body (with its parsed JSON) is already freed."""
+    import gc
+    import weakref
+    from pathlib import Path
+
+    from cassettes_tool.commands import show as command
+
+    sample = Path(__file__).resolve().parents[2] / "sample_cassettes" / "auth" / "login.yaml"
+    bodies: list[weakref.ref[Any]] = []
+    load = command.cassette.load
+
+    def watched(*args: Any) -> Any:
+        loaded = load(*args)
+        bodies.extend(weakref.ref(item.response.body) for item in loaded.interactions)
+        return loaded
+
+    monkeypatch.setattr(command.cassette, "load", watched)
+    lines = command.run(sample, textconv=True)
+    for line in lines:
+        if line.startswith("[1] "):
+            break
+    gc.collect()
+    assert len(bodies) >= 2
+    assert bodies[0]() is None
+    assert bodies[1]() is not None
+    assert sum(1 for _ in lines) > 0
