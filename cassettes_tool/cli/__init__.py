@@ -2,8 +2,9 @@
 
 The only package that knows click, stdout/stderr and exit codes. `app` holds the group,
 the error handler and the emitter; `options` the options several commands share; each
-command is a few lines in `inspect` (reads cassettes where they are), `drift`
-(compares with staging or history) or `spec` (against OpenAPI documents). `textconv` is
+command is a few lines in `inspect` (reads cassettes where they are), `show` (one
+cassette made readable), `drift` (compares with staging or history) or `spec` (against
+OpenAPI documents). `textconv` is
 git's diff driver without click: git runs it once per file side, so its start-up is the
 cost of a `git log -p`.
 
@@ -18,7 +19,7 @@ import importlib
 import sys
 from typing import Any
 
-__all__ = ["_progress", "cli", "drift", "inspect", "main", "scratch", "spec"]
+__all__ = ["_progress", "cli", "drift", "inspect", "main", "scratch", "show", "spec"]
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("drift", "inspect", "scratch", "spec", "app", "options", "textconv"):
+    if name in ("drift", "inspect", "scratch", "show", "spec", "app", "options", "textconv"):
         return importlib.import_module(f"cassettes_tool.cli.{name}")
     if name == "cli":
         return importlib.import_module("cassettes_tool.cli.app").cli

@@ -74,7 +74,7 @@ COMMANDS = {
         "The scratch area where refresh and check write their runs.",
     ),
     "show": LazyCommand(
-        "cassettes_tool.cli.inspect:show_command",
+        "cassettes_tool.cli.show:show_command",
         "One cassette made readable: requests, statuses, sorted headers, bodies decoded.",
     ),
     "spec-check": LazyCommand(

@@ -122,7 +122,12 @@ def test_textconv_imports_neither_click_nor_the_other_stages(tmp_path: Path) -> 
     [
         (
             ("show", str(SAMPLE)),
-            ("cassettes_tool.cli.drift", "cassettes_tool.cli.spec", "httpx", "jsonschema"),
+            (
+                "cassettes_tool.cli.inspect",
+                "cassettes_tool.cli.options",
+                "cassettes_tool.model.result",
+                "httpx",
+            ),
         ),
         (
             ("scan", str(SAMPLE)),
