@@ -202,33 +202,38 @@ class _Shower:
         for line in self._json(value, "", "", "", ()):
             if self.textconv and "\\u0000" in line:
                 line = _BARE_IN_JSON.sub(r"<\1>", line)
-            if _RAW_BREAKS.search(line):
+            if not line.isascii() and _RAW_BREAKS.search(line):
                 yield from line.splitlines()
             else:
                 yield line
 
     def _json(self, value: Any, pad: str, head: str, tail: str, path: tuple[Any, ...]) -> Iterator[str]:
         """The lines of `value` at indent `pad`: `head` (its key) before, `tail` (a comma) after.
-        `path` is followed only when the rules ignore paths."""
+        `path` is followed only when the rules ignore paths; a scalar member is written here,
+        without a generator of its own (most members are scalars)."""
         if self.ignores_paths and path and self.rules.ignores(path):
             yield f"{pad}{head}{encode_basestring(IGNORED)}{tail}"
-        elif isinstance(value, dict) and value:
-            yield f"{pad}{head}{{"
-            inner, last, follow = pad + _JSON_INDENT, len(value) - 1, self.ignores_paths
-            for number, key in enumerate(sorted(value)):
-                item_head = f"{encode_basestring(key if isinstance(key, str) else json.dumps(key))}: "
-                item_tail = "" if number == last else ","
-                yield from self._json(value[key], inner, item_head, item_tail, (*path, key) if follow else ())
-            yield f"{pad}}}{tail}"
+            return
+        if isinstance(value, dict) and value:
+            members: Iterable[tuple[Any, Any]] = ((key, value[key]) for key in sorted(value))
+            opening, closing = "{", "}"
         elif isinstance(value, list) and value:
-            yield f"{pad}{head}["
-            inner, last, follow = pad + _JSON_INDENT, len(value) - 1, self.ignores_paths
-            for index, item in enumerate(value):
-                item_tail = "" if index == last else ","
-                yield from self._json(item, inner, "", item_tail, (*path, index) if follow else ())
-            yield f"{pad}]{tail}"
+            members, opening, closing = enumerate(value), "[", "]"
         else:
             yield f"{pad}{head}{self.json_scalar(value)}{tail}"
+            return
+        yield f"{pad}{head}{opening}"
+        inner, last, follow, keyed = pad + _JSON_INDENT, len(value) - 1, self.ignores_paths, opening == "{"
+        for number, (key, item) in enumerate(members):
+            item_head = (
+                f"{encode_basestring(key if isinstance(key, str) else json.dumps(key))}: " if keyed else ""
+            )
+            item_tail = "" if number == last else ","
+            if follow or (isinstance(item, (dict, list)) and item):
+                yield from self._json(item, inner, item_head, item_tail, (*path, key) if follow else ())
+            else:
+                yield f"{inner}{item_head}{self.json_scalar(item)}{item_tail}"
+        yield f"{pad}{closing}{tail}"
 
     def json_scalar(self, value: Any) -> str:
         """One JSON scalar (or an empty object or array) as json.dumps writes it; under textconv
