@@ -44,6 +44,7 @@ import requests
 from bench_startup import NEUTRAL, ROOT, Row, best_rounds, child_env, ours, tree_at
 
 from cassettes_tool import cassette
+from cassettes_tool.cassette.formats.vcr import vcr_serializers
 from cassettes_tool.demo.recording import record
 from cassettes_tool.demo.services import Answer, DemoServer
 from cassettes_tool.report import show
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             f"cassette: {file_mb:.2f} MB file, body stored {stored}, JSON body {len(body) / 1_000_000:.2f} MB"
         )
 
-        serializers = cassette.vcr_serializers()
+        serializers = vcr_serializers()
         text = path.read_text(encoding="utf-8")
         baseline = best(args.runs, lambda: serializers["yaml"].deserialize(text))
 
