@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cassettes_tool.model.result import ExitCode
+from cassettes_tool.model.exit import ExitCode
 
 __all__ = ["CassetteError", "CassettesError", "ConfigError", "ExitCode", "NotACassette", "TargetError"]
 

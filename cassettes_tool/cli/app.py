@@ -2,28 +2,90 @@
 
 Our errors are one line and the exit code they name; anything unexpected is one line and
 exit 3 (the traceback with --verbose); Ctrl-C is 130.
+
+The group knows its commands by name (`COMMANDS`) and imports a command's module only when
+that command runs (click's lazy group), so `cassettes --version` and `--help` cost click and
+nothing else: the listing's one-line help is kept in the table for that reason.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from gettext import gettext
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import click
 
 from cassettes_tool import __version__
-from cassettes_tool.cassette.write import write_atomic_lines
-from cassettes_tool.errors import CassettesError, ExitCode
-from cassettes_tool.model.result import Report
-from cassettes_tool.report.common import Format
-from cassettes_tool.report.safe import printable
 
 if TYPE_CHECKING:
-    pass
+    from pathlib import Path
+
+    from cassettes_tool.errors import ExitCode
+    from cassettes_tool.model.result import Report
+
+
+class LazyCommand(NamedTuple):
+    """Where a command lives (`module:attribute`) and the first paragraph of its help."""
+
+    target: str
+    help: str
+
+
+#: every command, by name: imported when it runs; the listing in `--help` reads `help` here
+#: (a test keeps it equal to the first paragraph of each command's own docstring)
+COMMANDS = {
+    "age": LazyCommand(
+        "cassettes_tool.cli.inspect:age_command",
+        "How long each cassette has been frozen, from git history, oldest first.",
+    ),
+    "check": LazyCommand(
+        "cassettes_tool.cli.drift:check",
+        "The release gate: lint and age offline; with a target, also re-record into scratch and diff.",
+    ),
+    "demo": LazyCommand(
+        "cassettes_tool.cli.drift:demo",
+        "Run `check` on the bundled sample cassettes against an embedded staging server that has drifted.",
+    ),
+    "diff": LazyCommand(
+        "cassettes_tool.cli.drift:diff_command",
+        "What changed between two cassettes (or two folders of them), by meaning.",
+    ),
+    "lint": LazyCommand(
+        "cassettes_tool.cli.inspect:lint_command",
+        "Problems only: unparseable files, old formats, unsafe YAML tags, credentials left in cassettes.",
+    ),
+    "refresh": LazyCommand(
+        "cassettes_tool.cli.drift:refresh",
+        "Re-record cassettes against a staging target into a scratch run; originals stay untouched.",
+    ),
+    "report": LazyCommand(
+        "cassettes_tool.cli.inspect:report_group",
+        "Work with JSON reports: merge the reports of `--shard K/N` runs.",
+    ),
+    "scan": LazyCommand(
+        "cassettes_tool.cli.inspect:scan", "Inventory: every cassette, its serializer and its interactions."
+    ),
+    "scratch": LazyCommand(
+        "cassettes_tool.cli.scratch:scratch_group",
+        "The scratch area where refresh and check write their runs.",
+    ),
+    "show": LazyCommand(
+        "cassettes_tool.cli.show:show_command",
+        "One cassette made readable: requests, statuses, sorted headers, bodies decoded.",
+    ),
+    "spec-check": LazyCommand(
+        "cassettes_tool.cli.spec:spec_check",
+        "Check every recorded interaction against the provider's OpenAPI document, offline.",
+    ),
+    "unused": LazyCommand(
+        "cassettes_tool.cli.inspect:unused_command",
+        "Cassette files no test opens and interactions no test plays, from one replay run of the suite.",
+    ),
+}
 
 
 def _verbose_asked(args: Iterable[str]) -> bool:
@@ -34,27 +96,60 @@ class CassettesGroup(click.Group):
     """The one error handler (pre-commit's shape): our errors are one line and the exit code
     they name; anything else is one line and exit 3, with the traceback under --verbose."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported on first use (click's LazyGroup pattern)."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attribute = COMMANDS[cmd_name].target.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The listing as click writes it, from the table: a command not yet loaded is shown by
+        a stand-in with its help's first paragraph, which shortens to the same line."""
+        listed = [
+            (name, self.commands.get(name) or click.Command(name, help=COMMANDS[name].help))
+            for name in self.list_commands(ctx)
+        ]
+        listed = [(name, command) for name, command in listed if not command.hidden]
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in listed])
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CassettesError as exc:
-            from cassettes_tool.secrets.masker import mask_text  # errors may quote a URL or header
-
-            click.echo(f"cassettes: error: {printable(mask_text(str(exc)))}", err=True)
-            ctx.exit(int(exc.exit_code))
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
-            from cassettes_tool.secrets.masker import mask_text
+            _handle(ctx, exc)
 
-            if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
-                click.echo(mask_text(traceback.format_exc().rstrip()), err=True)
-            said = printable(mask_text(str(exc)))
-            click.echo(
-                f"cassettes: internal error: {type(exc).__name__}: {said} (--verbose shows where)",
-                err=True,
-            )
-            ctx.exit(int(ExitCode.INCOMPLETE))
+
+def _handle(ctx: click.Context, exc: Exception) -> NoReturn:
+    """Our errors: one line, their exit code. Anything else: one line, exit 3 (the traceback
+    under --verbose). Imported here: a command that fails has loaded them already."""
+    import traceback
+
+    from cassettes_tool.errors import CassettesError, ExitCode
+    from cassettes_tool.report.safe import printable
+    from cassettes_tool.secrets.masker import mask_text  # errors may quote a URL or header
+
+    if isinstance(exc, CassettesError):
+        click.echo(f"cassettes: error: {printable(mask_text(str(exc)))}", err=True)
+        ctx.exit(int(exc.exit_code))
+    if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
+        click.echo(mask_text(traceback.format_exc().rstrip()), err=True)
+    said = printable(mask_text(str(exc)))
+    click.echo(
+        f"cassettes: internal error: {type(exc).__name__}: {said} (--verbose shows where)",
+        err=True,
+    )
+    ctx.exit(int(ExitCode.INCOMPLETE))
 
 
 @click.group(cls=CassettesGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,7 +173,10 @@ def emit(
     """Render once, write to `output` or stdout as it is rendered, exit with the report's
     verdict. Colour is decided here, once, for every text renderer: a terminal, not
     NO_COLOR, not a file."""
+    from cassettes_tool.cassette.write import write_atomic_lines
+    from cassettes_tool.errors import ExitCode
     from cassettes_tool.report import render_pieces
+    from cassettes_tool.report.common import Format
 
     if result.interrupted and sys.stderr.isatty():
         click.echo("", err=True)  # end the progress bar's line

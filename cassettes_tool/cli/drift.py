@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import click
 
 from cassettes_tool import config
-from cassettes_tool.cli.options import scratch_option
 from cassettes_tool.errors import ExitCode
 from cassettes_tool.model.change import Severity
 from cassettes_tool.report.common import Format
@@ -20,7 +19,7 @@ from cassettes_tool.words import plural
 if TYPE_CHECKING:
     from cassettes_tool.model.manifest import Progress
 
-from cassettes_tool.cli.app import cli, emit
+from cassettes_tool.cli.app import emit
 from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
@@ -30,6 +29,7 @@ from cassettes_tool.cli.options import (
     lint_code_options,
     paths_argument,
     pytest_output,
+    scratch_option,
     spec_options,
     suite_or_replay,
     target_options,
@@ -37,7 +37,7 @@ from cassettes_tool.cli.options import (
 )
 
 
-@cli.command(cls=PassThroughCommand)
+@click.command(cls=PassThroughCommand)
 @paths_argument
 @target_options
 @via_option
@@ -119,7 +119,7 @@ def check(
     emit(result, fmt, output, render_check_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--watch",
     is_flag=True,
@@ -154,7 +154,7 @@ def demo(
     )
 
 
-@cli.command(name="diff")
+@click.command(name="diff")
 @click.argument("old", required=False, type=click.Path(exists=True, path_type=Path))
 @click.argument("new", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -220,7 +220,7 @@ def diff_command(
     emit(result, fmt, output, render_drift_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command(cls=PassThroughCommand)
+@click.command(cls=PassThroughCommand)
 @paths_argument
 @target_options
 @via_option

@@ -1,20 +1,15 @@
-"""Commands that read cassettes where they are: scan, lint, age, show, unused, report merge."""
+"""Commands that read cassettes where they are: scan, lint, age, unused, report merge (`show` is
+in `show.py`: it takes none of the shared options and renders no report)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from cassettes_tool import config
-
-if TYPE_CHECKING:
-    pass
-
-from cassettes_tool.cli.app import cli, emit
+from cassettes_tool.cli.app import emit
 from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
@@ -25,7 +20,7 @@ from cassettes_tool.cli.options import (
 )
 
 
-@cli.command()
+@click.command()
 @paths_argument
 @no_cache_option
 @common_options
@@ -51,7 +46,7 @@ def scan(
     emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command(name="lint")
+@click.command(name="lint")
 @paths_argument
 @lint_code_options
 @click.option(
@@ -91,7 +86,7 @@ def lint_command(
     emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
 
 
-@cli.command(name="age")
+@click.command(name="age")
 @paths_argument
 @click.option(
     "--older-than",
@@ -128,7 +123,7 @@ def age_command(
     emit(result, fmt, output, render_age_text, quiet=quiet, verbose=verbose)
 
 
-@cli.group(name="report")
+@click.group(name="report")
 def report_group() -> None:
     """Work with JSON reports: merge the reports of `--shard K/N` runs."""
 
@@ -187,44 +182,7 @@ def _text_renderer(command: str) -> Callable[..., Iterable[str]]:
     return renderers.get(command, text.render_drift_text)
 
 
-@cli.command(name="show")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--interaction",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Show only interaction N (numbered from 0, as scan numbers them).",
-)
-@click.option(
-    "--textconv",
-    is_flag=True,
-    help="The stable form for git's diff driver: volatile values as their kind; a file it cannot "
-    "read is printed as it is, after a line saying why, and the exit code stays 0.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Settings file (default: the nearest pyproject.toml with [tool.cassettes]).",
-)
-def show_command(file: Path, interaction: int | None, textconv: bool, config_file: Path | None) -> None:
-    """One cassette made readable: requests, statuses, sorted headers, bodies decoded.
-
-    gzip, deflate, brotli and !!binary are undone, JSON is pretty-printed with sorted
-    keys, form bodies are `key = value` lines. For `git diff` of cassettes, in
-    .gitattributes `tests/cassettes/** diff=cassettes` and
-    `git config diff.cassettes.textconv "cassettes show --textconv"`.
-    """
-    from cassettes_tool.commands import show as command
-    from cassettes_tool.report.safe import safe_lines
-    from cassettes_tool.report.show import write
-
-    lines = command.run(file, interaction=interaction, textconv=textconv, config_file=config_file)
-    # Bytes, not click.echo: git reads them whatever the locale, and JSON keeps its non-ASCII text.
-    write((piece for line in lines for piece in safe_lines(line)), sys.stdout.buffer)
-
-
-@cli.command(name="unused", cls=PassThroughCommand)
+@click.command(name="unused", cls=PassThroughCommand)
 @paths_argument
 @common_options
 def unused_command(

@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from cassettes_tool import config
-from cassettes_tool.cli.app import cli
 
 
-@cli.group(name="scratch")
+@click.group(name="scratch")
 def scratch_group() -> None:
     """The scratch area where refresh and check write their runs."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
+
 from cassettes_tool import config
-from cassettes_tool.cli.app import cli, emit
+from cassettes_tool.cli.app import emit
 from cassettes_tool.cli.options import common_options, fail_on_option, paths_argument, spec_options
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.change import Severity
@@ -32,7 +34,7 @@ def spec_checker(
     return checker_for(sources, cache)
 
 
-@cli.command(name="spec-check")
+@click.command(name="spec-check")
 @paths_argument
 @spec_options
 @fail_on_option

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 
 def fast_path(args: list[str]) -> None:
-    """Print the textconv form and exit 0 when `args` is git's call; else return."""
+    """Print the textconv form and exit 0 when `args` is git's call; else return. Every other
+    command line passes here first, so this imports nothing until it knows (not even pathlib)."""
     if len(args) not in (3, 5) or args[:2] != ["show", "--textconv"]:
         return
     config_file = None
@@ -22,14 +22,17 @@ def fast_path(args: list[str]) -> None:
     if len(rest) == 3:
         if rest[0] != "--config":
             return
-        config_file, rest = Path(rest[1]), rest[2:]
-    file = Path(rest[0])
-    if rest[0].startswith("-") or not os.path.isfile(file):
+        config_file, rest = rest[1], rest[2:]
+    file = rest[0]
+    if file.startswith("-") or not os.path.isfile(file):
         return
-    if config_file is not None and not config_file.is_file():
+    if config_file is not None and not os.path.isfile(config_file):
         return
+    from pathlib import Path
+
     from cassettes_tool.commands.show import run
     from cassettes_tool.report.show import write
 
-    write(run(file, textconv=True, config_file=config_file), sys.stdout.buffer)
+    config_path = None if config_file is None else Path(config_file)
+    write(run(Path(file), textconv=True, config_file=config_path), sys.stdout.buffer)
     sys.exit(0)

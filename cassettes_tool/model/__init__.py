@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     from cassettes_tool.model.body import Body, BodyKind
     from cassettes_tool.model.cassette import Cassette, Headers, Interaction, Request, Response
     from cassettes_tool.model.change import CassetteDiff, Change, ChangeKind, InteractionDiff, Severity, Where
+    from cassettes_tool.model.exit import ExitCode
     from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
     from cassettes_tool.model.result import (
         ApplyInfo,
         CassetteResult,
-        ExitCode,
         InteractionSummary,
         Problem,
         Report,
@@ -52,7 +52,7 @@ _LAZY = {
     "RunManifest": ("cassettes_tool.model.manifest", "RunManifest"),
     "ApplyInfo": ("cassettes_tool.model.result", "ApplyInfo"),
     "CassetteResult": ("cassettes_tool.model.result", "CassetteResult"),
-    "ExitCode": ("cassettes_tool.model.result", "ExitCode"),
+    "ExitCode": ("cassettes_tool.model.exit", "ExitCode"),
     "InteractionSummary": ("cassettes_tool.model.result", "InteractionSummary"),
     "Problem": ("cassettes_tool.model.result", "Problem"),
     "Report": ("cassettes_tool.model.result", "Report"),

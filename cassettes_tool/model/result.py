@@ -9,17 +9,7 @@ from pathlib import Path
 
 from cassettes_tool.model.age import Age, AgeSource
 from cassettes_tool.model.change import Change, ChangeKind, Severity
-
-
-class ExitCode(enum.IntEnum):
-    """The exit codes of SPEC.md: the report's verdict; `cli` is the only place that exits with them."""
-
-    OK = 0
-    FINDINGS = 1
-    USAGE = 2
-    INCOMPLETE = 3
-    #: Ctrl-C, as shells expect (128 + SIGINT)
-    INTERRUPTED = 130
+from cassettes_tool.model.exit import ExitCode as ExitCode  # its home before exit.py
 
 
 class Status(str, enum.Enum):

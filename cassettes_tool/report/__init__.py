@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cassettes_tool.model.result import Report
-from cassettes_tool.report.common import Format
-from cassettes_tool.report.safe import safe_line
+if TYPE_CHECKING:
+    from cassettes_tool.model.result import Report
+    from cassettes_tool.report.common import Format
 
 
 def render(
@@ -23,10 +23,12 @@ def render(
     format passes the one masker: no credential is printed, whatever a message quotes.
 
     The renderers are imported here, not above: `show --textconv` imports this package."""
+    from cassettes_tool.report.common import Format
     from cassettes_tool.report.json import render_json
     from cassettes_tool.report.junit import render_junit
     from cassettes_tool.report.markdown import render_markdown
     from cassettes_tool.report.pieces import masked_pieces
+    from cassettes_tool.report.safe import safe_line
     from cassettes_tool.secrets.masker import mask_markup
 
     if fmt is Format.JSON:
@@ -62,12 +64,15 @@ def render_pieces(
     """`render`, in pieces that join to it: a large JSON report a cassette at a time, text
     about a megabyte of lines at a time, so that a report is written as it is made rather
     than held whole (twice: as text, then masked)."""
+    from cassettes_tool.report.common import Format
+
     if fmt is Format.JSON:
         from cassettes_tool.report.json import json_pieces
 
         yield from json_pieces(report)
     elif fmt is Format.TEXT:
         from cassettes_tool.report.pieces import masked_pieces
+        from cassettes_tool.report.safe import safe_line
 
         lines = text(report, quiet=quiet, verbose=verbose, color=color)
         yield from masked_pieces(f"{safe_line(line, color=color)}\n" for line in lines)

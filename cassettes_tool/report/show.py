@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
@@ -33,6 +34,9 @@ _URI_DELIMITERS = re.compile(r"([/?&=#;,\s<>\"])")
 #: string stays visible; it travels through json.dumps as this NUL-fenced string
 _BARE = "\x00"
 _BARE_IN_JSON = re.compile(r'"\\u0000([\w:-]+)\\u0000"')
+#: the line breaks `str.splitlines` sees that JSON leaves unescaped inside strings
+_RAW_BREAKS = re.compile("[\x85\u2028\u2029]")
+_JSON_INDENT = "  "
 
 
 def render(
@@ -57,17 +61,28 @@ def stream(
     textconv: bool = False,
     rules: DiffRules | None = None,
 ) -> Iterator[str]:
-    """`render`, interaction by interaction: the lines of one are made when the writer asks
-    for them, so the whole rendering (11x the file for JSON bodies) is never held at once."""
-    shower = _Shower(textconv, rules or DiffRules())
+    """`render`, interaction by interaction and line by line: the lines are made when the
+    writer asks for them, so the whole rendering is never held at once."""
     chosen = cassette.interactions if interaction is None else (cassette.interactions[interaction],)
-    if not chosen:
+    return stream_interactions(iter(chosen), textconv=textconv, rules=rules)
+
+
+def stream_interactions(
+    interactions: Iterator[Interaction], *, textconv: bool = False, rules: DiffRules | None = None
+) -> Iterator[str]:
+    """The lines of each interaction, taken from `interactions` only when the previous one is
+    written: a caller that hands them over one by one holds one interaction's decoded body and
+    parsed JSON at a time, not the whole cassette's."""
+    shower = _Shower(textconv, rules or DiffRules())
+    item = next(interactions, None)
+    if item is None:
         yield "(no interactions)"
         return
-    for number, item in enumerate(chosen):
-        if number:
-            yield ""
+    while item is not None:
         yield from shower.interaction(item)
+        item = next(interactions, None)
+        if item is not None:
+            yield ""
 
 
 def write(lines: Iterable[str], out: BinaryIO, batch: int = 1 << 20) -> None:
@@ -172,19 +187,71 @@ class _Shower:
                 yield from self.event(number, event)
             return
         if kind is BodyKind.JSON:
-            text = self.json_text(body.value)
+            lines: Iterable[str] = self.json_lines(body.value)
         elif kind is BodyKind.FORM:
-            text = "\n".join(f"{key} = {self.scalar_text(value)}" for key, value in body.value)
+            lines = "\n".join(f"{key} = {self.scalar_text(value)}" for key, value in body.value).splitlines()
         else:
-            text = volatile.mask_text(body.value) if self.textconv else body.value
-        for line in text.splitlines():
+            lines = (volatile.mask_text(body.value) if self.textconv else body.value).splitlines()
+        for line in lines:
             yield f"{_INDENT}{line}" if line else ""
 
-    def json_text(self, value: Any) -> str:
-        if not self.textconv:
-            return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2)
-        text = json.dumps(self.scalars(value, ()), sort_keys=True, ensure_ascii=False, indent=2)
-        return _BARE_IN_JSON.sub(r"<\1>", text)
+    def json_lines(self, value: Any) -> Iterator[str]:
+        """`json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2).splitlines()`, with
+        textconv's kinds, made a line at a time: neither the masked copy of the value nor its
+        text (together 5-10x the body) is ever built."""
+        for line in self._json(value, "", "", "", ()):
+            if self.textconv and "\\u0000" in line:
+                line = _BARE_IN_JSON.sub(r"<\1>", line)
+            if not line.isascii() and _RAW_BREAKS.search(line):
+                yield from line.splitlines()
+            else:
+                yield line
+
+    def _json(self, value: Any, pad: str, head: str, tail: str, path: tuple[Any, ...]) -> Iterator[str]:
+        """The lines of `value` at indent `pad`: `head` (its key) before, `tail` (a comma) after.
+        `path` is followed only when the rules ignore paths; a scalar member is written here,
+        without a generator of its own (most members are scalars)."""
+        if self.ignores_paths and path and self.rules.ignores(path):
+            yield f"{pad}{head}{encode_basestring(IGNORED)}{tail}"
+            return
+        if isinstance(value, dict) and value:
+            members: Iterable[tuple[Any, Any]] = ((key, value[key]) for key in sorted(value))
+            opening, closing = "{", "}"
+        elif isinstance(value, list) and value:
+            members, opening, closing = enumerate(value), "[", "]"
+        else:
+            yield f"{pad}{head}{self.json_scalar(value)}{tail}"
+            return
+        yield f"{pad}{head}{opening}"
+        inner, last, follow, keyed = pad + _JSON_INDENT, len(value) - 1, self.ignores_paths, opening == "{"
+        for number, (key, item) in enumerate(members):
+            item_head = (
+                f"{encode_basestring(key if isinstance(key, str) else json.dumps(key))}: " if keyed else ""
+            )
+            item_tail = "" if number == last else ","
+            if follow or (isinstance(item, (dict, list)) and item):
+                yield from self._json(item, inner, item_head, item_tail, (*path, key) if follow else ())
+            else:
+                yield f"{inner}{item_head}{self.json_scalar(item)}{item_tail}"
+        yield f"{pad}{closing}{tail}"
+
+    def json_scalar(self, value: Any) -> str:
+        """One JSON scalar (or an empty object or array) as json.dumps writes it; under textconv
+        a volatile value as its kind (a number's NUL-fenced, unquoted by `json_lines`)."""
+        if isinstance(value, str):
+            if self.textconv:
+                kind = volatile.format_of(value)
+                value = f"<{kind}>" if kind else volatile.mask_text(value)
+            return encode_basestring(value)
+        if self.textconv:
+            kind = volatile.format_of(value)
+            if kind:
+                return encode_basestring(f"{_BARE}{kind}{_BARE}")
+        if value is None or value is True or value is False:
+            return "null" if value is None else "true" if value else "false"
+        if type(value) is int:
+            return int.__repr__(value)
+        return json.dumps(value)  # floats (NaN, Infinity), empty objects and arrays
 
     def event(self, number: int, event: Event) -> Iterator[str]:
         """One event of a stream: a line with its fields, then its data (JSON pretty-printed)."""
@@ -198,7 +265,7 @@ class _Shower:
                 yield f"{_INDENT * 2}{line}"
             return
         yield head
-        for line in self.json_text(event.value).splitlines():
+        for line in self.json_lines(event.value):
             yield f"{_INDENT * 2}{line}"
 
     def describe(self, body: Body, kind: BodyKind) -> str:
@@ -214,22 +281,6 @@ class _Shower:
         if body.note:
             parts.append(body.note)
         return ", ".join(parts)
-
-    def scalars(self, value: Any, path: tuple[Any, ...]) -> Any:
-        """The JSON value with each volatile scalar replaced by its kind and ignored paths by
-        `<ignored>`. Arrays stay in recorded order: a bbox sorted as text mixes longitudes with
-        latitudes, and a reorder the diff calls volatile is one `git diff` may as well show."""
-        if self.ignores_paths and path and self.rules.ignores(path):
-            return IGNORED
-        if isinstance(value, dict):
-            return {key: self.scalars(item, (*path, key)) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.scalars(item, (*path, index)) for index, item in enumerate(value)]
-        if isinstance(value, str):
-            kind = volatile.format_of(value)
-            return f"<{kind}>" if kind else volatile.mask_text(value)
-        kind = volatile.format_of(value)
-        return f"{_BARE}{kind}{_BARE}" if kind else value
 
     def scalar_text(self, value: str) -> str:
         if not self.textconv:
