@@ -3,6 +3,7 @@ cassettes never started counted as not started."""
 
 from __future__ import annotations
 
+import resource
 import signal
 import subprocess
 import threading
@@ -120,3 +121,67 @@ def test_ctrl_c_ends_within_a_bounded_time(held_run: Any) -> None:
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=20)
     assert time.monotonic() - start < 10
+
+
+#: a project's own serializer that takes its time: it says when it started, then waits
+_SLOW_SERIALIZER = """
+import json, pathlib, time
+
+def serialize(cassette_dict):
+    return json.dumps(cassette_dict)
+
+def deserialize(cassette_string):
+    pathlib.Path("reading").touch()
+    time.sleep(30)
+    return json.loads(cassette_string)
+"""
+
+
+@pytest.mark.parametrize("command", ["scan", "lint", "age"])
+def test_ctrl_c_in_any_command_exits_130_with_one_message(command: str, tmp_path: Path) -> None:
+    write_cassette(tmp_path / "cassettes/a.json", interaction("https://users.example.com/users"))
+    (tmp_path / "slowser.py").write_text(_SLOW_SERIALIZER)
+    (tmp_path / "pyproject.toml").write_text('[tool.cassettes]\nserializer = "slowser"\n')
+    args = [command, "cassettes", "--no-cache"] if command != "age" else [command, "cassettes"]
+    process = subprocess.Popen(
+        [*cassettes_cmd(), *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "reading").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # waiting for the file to appear, not for time to pass
+    assert (tmp_path / "reading").exists(), process.communicate(timeout=5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 130, out + err  # before: 1 and click's "Aborted!"
+    assert "Interrupted." in err and "Aborted!" not in err, err
+    no_traceback(out + err)
+
+
+def test_a_full_disk_while_fixing_names_the_file_and_leaves_it_whole(tmp_path: Path) -> None:
+    """`lint --fix` writing where no byte more fits (here a file-size limit, as a full disk
+    would fail the write): one line naming the file, exit 3, the original as it was."""
+    cassette = write_cassette(
+        tmp_path / "cassettes/a.yaml",
+        interaction("https://api.example.com/x?api_key=sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+    )
+    before = tree_bytes(tmp_path / "cassettes")
+
+    def no_room() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+    done = subprocess.run(
+        [*cassettes_cmd(), "lint", "cassettes", "--fix"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=no_room,
+        check=False,
+    )
+
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert f"cassettes: error: cassettes/{cassette.name}: File too large" in done.stderr, done.stderr
+    assert "internal error" not in done.stderr  # before: "internal error: OSError: [Errno 27]"
+    assert tree_bytes(tmp_path / "cassettes") == before  # no half-written file, no .tmp left

@@ -120,8 +120,11 @@ def _replace(target: Path, pieces: Iterable[bytes]) -> Path:
         facts: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         facts = None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _naming(exc, target) from exc
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -137,10 +140,19 @@ def _replace(target: Path, pieces: Iterable[bytes]) -> Path:
                 with contextlib.suppress(OSError):
                     os.chown(temporary, facts.st_uid, facts.st_gid)
         os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise _naming(exc, target) from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def _naming(exc: OSError, target: Path) -> OSError:
+    """The error naming the file the user knows (a full disk fails a write, which names none;
+    a failed temporary file would name a `.tmp` nobody asked for). Same errno, same subclass."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(target))
 
 
 def _write_target(path: Path, inside: Path | None) -> Path:

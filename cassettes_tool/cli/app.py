@@ -126,6 +126,9 @@ class CassettesGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1; shells expect 130
+            click.echo("\nInterrupted.", err=True)
+            ctx.exit(130)
         except Exception as exc:
             _handle(ctx, exc)
 
@@ -144,6 +147,10 @@ def _handle(ctx: click.Context, exc: Exception) -> NoReturn:
         ctx.exit(int(exc.exit_code))
     if ctx.meta.get("cassettes.verbose") or _verbose_asked(sys.argv[1:]):
         click.echo(mask_text(traceback.format_exc().rstrip()), err=True)
+    if isinstance(exc, OSError) and exc.filename is not None:  # the disk, not the tool (ENOSPC, EROFS)
+        where = printable(mask_text(str(exc.filename)))
+        click.echo(f"cassettes: error: {where}: {exc.strerror or exc}", err=True)
+        ctx.exit(int(ExitCode.INCOMPLETE))
     said = printable(mask_text(str(exc)))
     click.echo(
         f"cassettes: internal error: {type(exc).__name__}: {said} (--verbose shows where)",
