@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -71,7 +72,18 @@ def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == n or m.startswith(f"{n}.") for n in names))
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("-h",)])
+def test_version_imports_nothing_but_says_what_click_would_say(tmp_path: Path, run: Any) -> None:
+    code, modules, out = imported_by("--version", cwd=tmp_path)
+    assert code == 0
+    assert out == run("--version").output  # click's own version option, in-process
+    assert "click" not in modules
+    assert sorted(m for m in modules if m.startswith("cassettes_tool")) == [
+        "cassettes_tool",
+        "cassettes_tool.cli",
+    ]
+
+
+@pytest.mark.parametrize("args", [("--version", "--help"), ("--help",), ("-h",)])
 def test_version_and_help_import_click_and_the_group_only(args: tuple[str, ...], tmp_path: Path) -> None:
     code, modules, out = imported_by(*args, cwd=tmp_path)
     assert code == 0
