@@ -474,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
             f"warning: load average {load_before:.1f} at the start: other work may have shared the "
             "CPUs, so the pool's gain is understated (compare the CPU seconds above)"
         )
-    return 0
+    met = all(row.ratio <= row.target and row.warm_ratio <= WARM_TARGET for row in rows)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

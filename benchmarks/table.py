@@ -23,7 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 #: a line that states a figure: ratios, goals, verdicts, the `ROW` lines
-_FIGURE = re.compile(r"ROW |ratio|target|goal|verdict|[0-9.]+x\b|MISSED|\bok\b", re.IGNORECASE)
+_FIGURE = re.compile(
+    r"ROW |ratio|target|goal|verdict|[0-9.]+x\b|MISSED|\bok\b|\bours\b|baseline|before|floor|ideal|peak",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
