@@ -11,6 +11,7 @@ LLM thinking signatures) is a `lookalike`: a default-off code, never masked by l
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -298,8 +299,11 @@ _AUTH = frozenset({"auth", "xauth", "authorization", "proxyauthorization", "auth
 _SIGNATURE = frozenset({"xgoogsignature", "xamzsignature", "signature", "sig"})
 
 
+@functools.lru_cache(maxsize=8192)
 def field_kind(name: str) -> str | None:
-    """What a field's name says its value is: `password`, `secret`, `session`, `signature`, or None."""
+    """What a field's name says its value is: `password`, `secret`, `session`, `signature`, or None.
+
+    Cached: a report asks about the same few names (`method`, `uri`, `status`) thousands of times."""
     key = normal(name)
     if not key or key in _NOT_NAMES or key.startswith(("lastauth", "authpref", "max")) or "uuid" in key:
         return None
