@@ -73,6 +73,7 @@ class _Walk:
         self.notes: list[tuple[Path, str]] = []
         self.unreadable: list[tuple[Path, str]] = []
         self.seen: set[tuple[int, int]] = set()
+        self.cwd = os.getcwd()  # abspath asks the system for it on every call
 
     def root(self, path: Path) -> None:
         via_link = os.path.realpath(path) != os.path.abspath(path)
@@ -89,7 +90,7 @@ class _Walk:
             self.notes.append((path, special))
             return
         # realpath costs a syscall per path component: only a symlink on the way needs it
-        key = os.path.realpath(path) if via_link else os.path.abspath(path)
+        key = os.path.realpath(path) if via_link else os.path.normpath(os.path.join(self.cwd, path))
         self.found.setdefault(key, path)
 
     def folder(self, top: Path, via_link: bool = False) -> None:
