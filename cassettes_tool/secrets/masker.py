@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from cassettes_tool.config import Target
 from cassettes_tool.secrets.rules import (
     AUTH_SCHEME,
+    CURSOR,
     SHAPE,
     SHAPE_HINT,
     SHAPE_KINDS,
@@ -100,13 +101,24 @@ def _shape(match: re.Match[str]) -> str:
 
 def _pair(match: re.Match[str]) -> str:
     before, name, sep, value = match.groups()
+    placeholder = named_placeholder(name, value)
+    if placeholder is None:
+        return match.group(0)
+    return f"{before}{name}{sep}{placeholder}"
+
+
+def named_placeholder(name: str, value: str) -> str | None:
+    """What a value shows as under a credential's name (`password`, `api_key`, ...): its
+    placeholder; None when the name is no credential's or the value is none (a placeholder,
+    a status word, a scheme name, our own excerpt of an already masked value)."""
     kind = field_kind(name)
     if kind is None or value.startswith("<REDACTED") or value.lower() in ("bearer", "basic", "token"):
-        return match.group(0)
+        return None
     if "\u2026" in value:  # our own excerpt of a value (`eyJh…(120 chars)`): already masked
-        return match.group(0)
+        return None
+    if kind != "password" and CURSOR.match(value):  # as the finder judges it
+        return None
     real = password_value(value) if kind == "password" else looks_real(value, name)
     if not real:
-        return match.group(0)
-    placeholder = "password" if kind == "password" else "secret-parameter"
-    return f"{before}{name}{sep}<REDACTED:{placeholder}>"
+        return None
+    return "<REDACTED:password>" if kind == "password" else "<REDACTED:secret-parameter>"

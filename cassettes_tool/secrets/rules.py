@@ -222,6 +222,10 @@ _WORDS = re.compile(r"^[A-Za-z]+(?:[ _./-][A-Za-z]+)*$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
+#: a pagination cursor (STAC's `next:...`): named a token, opens nothing
+CURSOR = re.compile(r"^(?:next|prev|previous):")
+
+
 def looks_real(value: str, name: str = "") -> bool:
     """A credential-named value worth reporting: long enough, not a placeholder, a word, a number or a date."""
     value = value.strip()

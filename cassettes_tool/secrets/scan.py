@@ -24,6 +24,7 @@ from cassettes_tool.model.secret import Finding
 from cassettes_tool.secrets.rules import (
     AUTH_SCHEME,
     CREDENTIAL_HEADERS,
+    CURSOR,
     LOOKALIKE_COOKIE,
     SECRET_FIELDS,
     SIMPLE_KEY,
@@ -41,7 +42,6 @@ from cassettes_tool.secrets.shapes import shape_matches
 _MAX_DEPTH = 3
 _MAX_NESTED = MAX_NESTED
 _COOKIE_NAME = re.compile(r"sess|sid|auth|token|jwt|csrf|xsrf|login|remember|secret|key|pass|^ct0$", re.I)
-_CURSOR = re.compile(r"^(?:next|prev|previous):")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{24,}={0,2}$")
 _XML_ELEMENT = re.compile(r"<([A-Za-z][\w:.-]{0,80})>([^<>]{1,4096})</\1>")
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{32,}$")
@@ -227,7 +227,7 @@ def _scan_url(scan: _Scan, url: str, where: str, *, query_prefix: str | None) ->
             raw_name, _, raw_value = pair.partition("=")
             name, value = unquote_plus(raw_name), unquote_plus(raw_value)
             place = where if query_prefix is None else f"{query_prefix}{name}"
-            if normal(name) in ("pagetoken", "nexttoken", "continuationtoken") or _CURSOR.match(value):
+            if normal(name) in ("pagetoken", "nexttoken", "continuationtoken") or CURSOR.match(value):
                 scan.lookalike(place, raw_value)
             elif not _judge(scan, name, value, place, "secret-parameter", raw_value):
                 _shapes(scan, value, place, raw_value if raw_value != value else None)
@@ -339,7 +339,7 @@ def _scan_member(
         obj.get("type") in ("thinking", "redacted_thinking") or "reasoning" in _text(place)
     ):
         scan.lookalike(place, item)  # an LLM's thinking signature: integrity, not access
-    elif lkey == "token" and ("logprob" in obj or _CURSOR.match(item)):
+    elif lkey == "token" and ("logprob" in obj or CURSOR.match(item)):
         scan.lookalike(place, item)  # a logprob token, a STAC `next:` cursor
     elif lkey == "value" and isinstance(pair, str) and _judge(scan, pair, item, place, "token-in-body"):
         return

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from helpers import interaction, no_traceback, run_bounded, write_cassette
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,3 +46,28 @@ def test_a_uri_with_a_200k_character_token_is_scanned_and_shown(tmp_path: Path) 
     no_traceback(result.stdout + result.stderr)
     assert result.returncode == 0, result.stderr
     assert blob in result.stdout  # a value, not a credential: shown whole
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "junit", "html"])
+def test_a_changed_credential_field_is_never_shown_by_a_diff(fmt: str, tmp_path: Path, run: Any) -> None:
+    """The report names the field in one place and its values in another (`"path":
+    "$.password", "old": ...`), where the masker, reading values, saw no name: both
+    passwords were printed, and in a request body's summary the new one too."""
+    old, new = "hunter2-real-one", "other-real-two9"
+    for side, password in (("old", old), ("new", new)):
+        write_cassette(
+            tmp_path / f"{side}/login.yaml",
+            interaction(
+                "https://api.example.com/login",
+                method="POST",
+                request_body=f'{{"user": "ada", "password": "{password}"}}',
+                body=f'{{"user": "ada", "api_key": "{password}-key", "next": "next:page:2"}}',
+            ),
+        )
+    args = ("diff", "old/login.yaml", "new/login.yaml", "--format", fmt, "--fail-on", "value")
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == 1, result.output  # the values changed, and the diff says so
+    assert "api_key" in result.output  # by the path of the change
+    for value in (old, new):
+        assert value not in result.output, result.output
+    assert "REDACTED" in result.output or "&lt;REDACTED" in result.output
