@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections import Counter
 from dataclasses import replace
 from typing import Any
@@ -14,7 +13,7 @@ from cassettes_tool.diff.items import ItemPairs, json_type, name_of, pair_items
 from cassettes_tool.diff.rules import DiffRules
 from cassettes_tool.jsonpath import WILD, render_path
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
-from cassettes_tool.secrets.masker import named_placeholder
+from cassettes_tool.secrets.masker import mask_at
 
 
 class Changes:
@@ -39,7 +38,7 @@ class Changes:
             self._counts[key] += 1
             return
         if where is Where.BODY and path is not None:  # `$.password: "hunter2" -> ...` never shown
-            old, new = _unsaid(path, old), _unsaid(path, new)
+            old, new = mask_at(path, old), mask_at(path, new)
         self._by_key[key] = Change(severity, kind, where, path, old, new, detail)
         self._counts[key] = 1
 
@@ -61,21 +60,6 @@ class Changes:
             for key, change in self._by_key.items()
         ]
         return tuple(sorted(folded, key=lambda c: (-c.severity.rank, c.where.value, c.path or "")))
-
-
-#: the last name of a rendered body path, past any index or wildcard (`$.keys[0]` -> `keys`)
-_LAST_NAME = re.compile(r"(?:\.([^.\[\]]+)|\['((?:[^'\\]|\\.)*)'\])(?:\[(?:\*|\d+)\])*$")
-
-
-def _unsaid(path: str, value: Any) -> Any:
-    """A value under a credential's name (`$.password`, `$.data.api_key`), as its placeholder:
-    the masker reads values, not paths, and in a report the name and the value part ways
-    (`"path": "$.password", "old": "hunter2"`)."""
-    if not isinstance(value, str):
-        return value
-    found = _LAST_NAME.search(path)
-    name = (found.group(1) or found.group(2)) if found else None
-    return (named_placeholder(name, value) or value) if name else value
 
 
 class Walker:

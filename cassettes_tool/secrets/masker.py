@@ -9,6 +9,7 @@ pairs. Placeholders stay; what is left readable is the shape around the value.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from cassettes_tool.config import Target
@@ -122,3 +123,19 @@ def named_placeholder(name: str, value: str) -> str | None:
     if not real:
         return None
     return "<REDACTED:password>" if kind == "password" else "<REDACTED:secret-parameter>"
+
+
+#: the last name of a rendered JSON path, past any index or wildcard (`$.keys[0]` -> `keys`)
+_LAST_NAME = re.compile(r"(?:\.([^.\[\]]+)|\['((?:[^'\\]|\\.)*)'\])(?:\[(?:\*|\d+)\])*$")
+
+
+def mask_at(path: str, value: Any) -> Any:
+    """A value found at a JSON path (`$.password`, `$.data['api-key']`), as its placeholder when
+    the path's last name is a credential's. Reports print a change's path and its values
+    apart (`"path": "$.password", "old": "hunter2"`): `mask_text`, reading values, would
+    see no name."""
+    if not isinstance(value, str):
+        return value
+    found = _LAST_NAME.search(path)
+    name = (found.group(1) or found.group(2)) if found else None
+    return (named_placeholder(name, value) or value) if name else value

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
+from cassettes_tool.secrets.masker import mask_at
 from cassettes_tool.spec.document import Document
 from cassettes_tool.spec.schemas import location_of
 
@@ -220,8 +221,8 @@ def _change(
         kind=kind,
         where=Where.SPEC,
         path=path,
-        old=old,
-        new=new,
+        old=mask_at(path, old),
+        new=mask_at(path, new),
         detail=detail,
         operation=ctx.operation,
         schema=where,

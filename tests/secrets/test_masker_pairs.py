@@ -16,7 +16,7 @@ from helpers import interaction, no_traceback, run_bounded, write_cassette
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cassettes_tool.secrets.masker import _PAIR, mask_text
+from cassettes_tool.secrets.masker import _PAIR, mask_at, mask_text
 
 #: the rule as it was: the same matches, tried from every character
 _BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)(=|["']?\s*:\s*["']|:\s+)([^\s&#"'<>,;]+)""")
@@ -71,3 +71,24 @@ def test_a_changed_credential_field_is_never_shown_by_a_diff(fmt: str, tmp_path:
     for value in (old, new):
         assert value not in result.output, result.output
     assert "REDACTED" in result.output or "&lt;REDACTED" in result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "shown"),
+    [
+        ("$.password", "hunter2-real-one", "<REDACTED:password>"),
+        ("$.users[*].password", "hunter2-real-one", "<REDACTED:password>"),
+        ("$['x-api-key']", "k3y-v4lue-real-1", "<REDACTED:secret-parameter>"),
+        (
+            "$.data.client_secrets[0]",
+            "s3cr3t-v4lue-real",
+            "<REDACTED:secret-parameter>",
+        ),  # an item of a list named so
+        ("$.links[*].body.token", "next:naip:hi_m_2015558", "next:naip:hi_m_2015558"),  # a cursor
+        ("$.password", "<REDACTED>", "<REDACTED>"),
+        ("$.user.name", "ada lovelace", "ada lovelace"),
+        ("$.password", 12345678, 12345678),
+    ],
+)
+def test_a_value_at_a_credential_path_is_shown_as_its_placeholder(path: str, value: Any, shown: Any) -> None:
+    assert mask_at(path, value) == shown
