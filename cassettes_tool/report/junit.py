@@ -7,13 +7,13 @@ the changes and problems; one that could not be checked is an error case; the ot
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from cassettes_tool.model.result import CassetteResult, Report, Status
 from cassettes_tool.model.summary import Failing, GateOutcome, Summary
 from cassettes_tool.report.common import describe, verdict_line
+from cassettes_tool.report.safe import xml_printable
 from cassettes_tool.words import display_path
 
 
@@ -57,17 +57,7 @@ def render_junit(report: Report, **_: Any) -> Iterator[str]:
     suites.append(suite)
     ET.indent(suites)
     yield '<?xml version="1.0" encoding="utf-8"?>'
-    yield _XML_UNSAFE.sub(_escape, ET.tostring(suites, encoding="unicode"))
-
-
-#: characters XML 1.0 forbids (C0 but tab and newline; lone surrogates; U+FFFE/FFFF), and
-#: the ones a CI log viewer would obey (CR, DEL, C1): a file name or a recorded value can
-#: hold any of them, and one of them makes the whole report unreadable to the CI
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    return {"\r": "\\r", "\x1b": "\\e"}.get(match.group(), f"\\x{ord(match.group()):02x}")
+    yield xml_printable(ET.tostring(suites, encoding="unicode"))
 
 
 def _lines(report: Report, result: CassetteResult | None, failing: Failing) -> list[str]:

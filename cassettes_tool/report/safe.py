@@ -20,7 +20,22 @@ _WORKFLOW_COMMAND = re.compile(r"^(\s*)::")
 
 def printable(text: str) -> str:
     """Control characters written as escapes (`\\n`, `\\e`, `\\x07`)."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return _CONTROL.sub(_escape, text)
+
+
+#: characters XML 1.0 forbids (C0 but tab and newline; lone surrogates; U+FFFE/FFFF), and
+#: the ones a CI log viewer would obey (CR, DEL, C1): a file name or a recorded value can
+#: hold any of them, and one of them makes a whole JUnit report unreadable to the CI
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_printable(text: str) -> str:
+    """`printable` for a serialized XML document: its newlines and tabs kept."""
+    return _XML_UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _NAMED.get(match.group(), f"\\x{ord(match.group()):02x}")
 
 
 def safe_line(line: str, *, color: bool = False) -> str:
