@@ -159,18 +159,19 @@ class RawServer:
     For answers an HTTP library will not send (a byte a second). Stops by itself.
     """
 
-    def __init__(self, handle: Callable[[socket.socket, threading.Event], None]):
+    def __init__(self, handle: Callable[[socket.socket, threading.Event], None], host: str = "127.0.0.1"):
         self.handle = handle
         self.stopped = threading.Event()
         self.connections = 0
-        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock = socket.create_server((host, 0))
         self._sock.settimeout(0.1)
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._deadline = time.monotonic() + SERVER_LIFETIME
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        host, port = self._sock.getsockname()[:2]
+        return f"http://{host}:{port}"
 
     def __enter__(self) -> RawServer:
         self._thread.start()

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from conftest import GitRepo
+from helpers import RawServer, read_request
 
 from cassettes_tool.demo.services import HOSTS, DemoServer
 from cassettes_tool.model.manifest import Outcome
@@ -241,39 +241,9 @@ def test_usage_errors(args: list[str], message: str, run: Run) -> None:
     assert message in result.output
 
 
-class _Tracker:
-    """A third party on another loopback address (127.0.0.2): counts the connections it gets."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.2", 0))
-        self.sock.settimeout(0.05)
-        self.connections = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.2:{self.sock.getsockname()[1]}/collect"
-
-    def _serve(self) -> None:
-        deadline = time.monotonic() + 120
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                self.connections += 1
-                conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-
-    def __enter__(self) -> _Tracker:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        self.sock.close()
+def _no_content(conn: socket.socket, _stop: threading.Event) -> None:
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def test_block_network_stays_on_for_every_host_but_staging(
@@ -287,8 +257,9 @@ def test_block_network_stays_on_for_every_host_but_staging(
         "    requests.get(f'{users_url}/users')\n"
         "    requests.get(os.environ['TRACKER_URL'])\n"
     )
-    with _Tracker() as tracker:
-        monkeypatch.setenv("TRACKER_URL", tracker.url)
+    # a third party on another loopback address: the allow-list is by host
+    with RawServer(_no_content, host="127.0.0.2") as tracker:
+        monkeypatch.setenv("TRACKER_URL", f"{tracker.url}/collect")
         result = run("refresh", "--via", "pytest", *staging, "--", "-q", "-k", "tracker", cwd=project)
     assert tracker.connections == 0, result.output  # blocked in the test, not sent
     assert "test_users_then_tracker failed" in result.output, result.output
