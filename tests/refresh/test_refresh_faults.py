@@ -8,7 +8,6 @@ users service, which must be refreshed whatever happened to the first.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -18,13 +17,14 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import cassettes_executable, file_hashes
+from helpers import RawServer, read_request
 
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo.recording import HttpClient
@@ -32,88 +32,29 @@ from cassettes_tool.demo.services import Answer, DemoServer
 from cassettes_tool.model import Outcome
 from cassettes_tool.refresh import http, replay
 
-Handler = Callable[[socket.socket, "RawServer"], None]
 
-
-class RawServer:
-    """A loopback TCP server handing each connection to `handle` on its own thread.
-
-    For faults an HTTP server library will not commit: silence, a body cut short, a
-    length it never sends. `stopped` is set when the test ends, so handlers that wait
-    return then.
-    """
-
-    def __init__(self, handle: Handler):
-        self.handle = handle
-        self.stopped = threading.Event()
-        self.hits = 0
-        self._lock = threading.Lock()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.1)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-
-    def __enter__(self) -> RawServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self._thread.join(timeout=2)
-        self._sock.close()
-
-    def _serve(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            with self._lock:
-                self.hits += 1
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            with contextlib.suppress(OSError):  # the client hanging up is part of most faults
-                self.handle(conn, self)
-
-
-def read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data and len(data) < 65536:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def never_answers(conn: socket.socket, server: RawServer) -> None:
+def never_answers(conn: socket.socket, stop: threading.Event) -> None:
     read_request(conn)
-    server.stopped.wait(10)
+    stop.wait(10)
 
 
-def resets_mid_body(conn: socket.socket, server: RawServer) -> None:
+def resets_mid_body(conn: socket.socket, stop: threading.Event) -> None:
     read_request(conn)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
     conn.sendall(b'{"users": [{"id": 1, "na')
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
 
-def declares_100_mib(conn: socket.socket, server: RawServer) -> None:
+def declares_100_mib(conn: socket.socket, stop: threading.Event) -> None:
     read_request(conn)
     conn.sendall(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 104857600\r\n\r\n"
     )
     conn.sendall(b"\x00" * 65536)
-    server.stopped.wait(5)
+    stop.wait(5)
 
 
-def streams_without_end(conn: socket.socket, server: RawServer) -> None:
+def streams_without_end(conn: socket.socket, stop: threading.Event) -> None:
     """Chunked, no length: only the reader's limit stops it (bounded here too, at 16 MiB)."""
     read_request(conn)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -122,7 +63,7 @@ def streams_without_end(conn: socket.socket, server: RawServer) -> None:
         conn.sendall(chunk)
 
 
-def answers_slowly(conn: socket.socket, server: RawServer) -> None:
+def answers_slowly(conn: socket.socket, stop: threading.Event) -> None:
     read_request(conn)
     time.sleep(0.3)
     body = b'{"slow": true}'
@@ -191,7 +132,7 @@ def test_a_server_that_never_answers_times_out(
         assert time.monotonic() - start < 3
         port = silent.url.rsplit(":", 1)[1]
     fault = fault_entry(result, tmp_path, f"no complete answer from 127.0.0.1:{port} within 0.5 s (timeout")
-    assert fault["attempts"] == 1 and silent.hits == 1  # a timeout is not retried
+    assert fault["attempts"] == 1 and silent.connections == 1  # a timeout is not retried
 
 
 @pytest.mark.parametrize(("status", "attempts"), [(500, 1), (503, 3)])
@@ -219,7 +160,7 @@ def test_a_connection_reset_in_the_middle_of_a_body(
         result = refresh(run, two_step, flaky.url, v2_server)
     fault = fault_entry(result, tmp_path, "connection to 127.0.0.1:")
     assert "broken" in fault["reason"]
-    assert fault["attempts"] == 3 and flaky.hits == 3  # a GET is safe to send again
+    assert fault["attempts"] == 3 and flaky.connections == 3  # a GET is safe to send again
 
 
 @pytest.fixture
@@ -364,9 +305,9 @@ def test_ctrl_c_stops_at_once_and_leaves_an_incomplete_manifest(
         )
         try:
             deadline = time.monotonic() + 20
-            while silent.hits < 3 and time.monotonic() < deadline:
+            while silent.connections < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert silent.hits == 3, "the hanging requests never arrived"
+            assert silent.connections == 3, "the hanging requests never arrived"
             healthy = tmp_path / ".cassettes" / "scratch"
             while not any(healthy.glob("*/cassettes/ok/users.yaml")) and time.monotonic() < deadline:
                 time.sleep(0.05)  # wait for the healthy copy to be written, not for a guess of time
