@@ -22,6 +22,7 @@ from cassettes_tool.secrets.rules import (
     field_kind,
     is_placeholder,
     looks_real,
+    may_name_credential,
     password_value,
 )
 
@@ -78,7 +79,7 @@ def mask_text(text: str) -> str:
         text = _USERINFO.sub(_userinfo, text)
     if SHAPE_HINT.search(text):
         text = SHAPE.sub(_shape, text)
-    if "=" in text or ":" in text:
+    if ("=" in text or ":" in text) and may_name_credential(text):
         text = _PAIR.sub(_pair, text)
     return text
 

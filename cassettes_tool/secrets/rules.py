@@ -303,13 +303,47 @@ _AUTH = frozenset({"auth", "xauth", "authorization", "proxyauthorization", "auth
 _SIGNATURE = frozenset({"xgoogsignature", "xamzsignature", "signature", "sig"})
 
 
+#: the words a credential's name holds once normalised (`normal`): a name without one has no kind
+CREDENTIAL_WORDS = (
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "csrf",
+    "xsrf",
+    "credential",
+    "sess",
+    "sid",
+    "sig",
+    "auth",
+    "key",
+)
+_CREDENTIAL_WORD = re.compile("|".join(CREDENTIAL_WORDS))
+_CREDENTIAL_WORD_BYTES = re.compile("|".join(CREDENTIAL_WORDS).encode("ascii"))
+_NOT_NORMAL = bytes(b for b in range(128) if b not in b"0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def may_name_credential(text: str) -> bool:
+    """Whether any name standing in `text` can have a `field_kind`. Such a name, normalised,
+    holds a credential word and is part of the whole text normalised the same way (lower
+    case, then only a-z and 0-9 kept), so a text whose normal form holds none names none.
+    One pass in C: a report's text is mostly names that are not credentials'."""
+    kept = text.lower().encode("ascii", "ignore").translate(None, _NOT_NORMAL)
+    return _CREDENTIAL_WORD_BYTES.search(kept) is not None
+
+
 @functools.lru_cache(maxsize=8192)
 def field_kind(name: str) -> str | None:
     """What a field's name says its value is: `password`, `secret`, `session`, `signature`, or None.
 
     Cached: a report asks about the same few names (`method`, `uri`, `status`) thousands of times."""
     key = normal(name)
-    if not key or key in _NOT_NAMES or key.startswith(("lastauth", "authpref", "max")) or "uuid" in key:
+    if (
+        not _CREDENTIAL_WORD.search(key)
+        or key in _NOT_NAMES
+        or key.startswith(("lastauth", "authpref", "max"))
+        or "uuid" in key
+    ):
         return None
     if key.endswith(("tokens", "count", "expires", "expiresin", "expiry", "url", "uri", "type", "name")):
         return None

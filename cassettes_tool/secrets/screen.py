@@ -18,13 +18,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from cassettes_tool.secrets.rules import SHAPE, field_kind, normal
+from cassettes_tool.secrets.rules import CREDENTIAL_WORDS, SHAPE, field_kind, normal
 from cassettes_tool.secrets.shapes import literal_starts
 
 #: the longest string the scanner opens (JSON, base64 inside it)
 MAX_NESTED = 1 << 20
-#: the credential words of `field_kind`, as they stand in a name stripped of case and separators
-WORDS = ("pass", "pwd", "secret", "token", "csrf", "xsrf", "credential", "sess", "sid", "sig", "auth", "key")
 #: what a name keeps once normalised (`normal`), plus the quote that bounds each JSON string
 _ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyz"
 _DROP = bytes(b for b in range(256) if b not in _ALNUM + b'":')
@@ -189,7 +187,7 @@ def _words(fields: Iterable[str]) -> tuple[tuple[bytes, ...], frozenset[str]] | 
         if not word:
             return None
         names.add(word)
-    words = set(WORDS) | names
+    words = set(CREDENTIAL_WORDS) | names
     kept = tuple(w.encode("ascii") for w in words if not any(o != w and o in w for o in words))
     return kept, frozenset(names)
 

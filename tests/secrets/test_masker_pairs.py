@@ -16,7 +16,8 @@ from helpers import interaction, no_traceback, run_bounded, write_cassette
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cassettes_tool.secrets.masker import _PAIR, mask_at, mask_text
+from cassettes_tool.secrets.masker import _PAIR, _pair, mask_at, mask_text
+from cassettes_tool.secrets.rules import field_kind, may_name_credential
 
 #: the rule as it was: the same matches, tried from every character
 _BEFORE = re.compile(r"""([A-Za-z_][\w.-]*)(=|["']?\s*:\s*["']|:\s+)([^\s&#"'<>,;]+)""")
@@ -30,6 +31,48 @@ def test_the_rule_matches_the_same_names_values_and_spans_as_before(text: str) -
     before = [(m.start(1), m.group(1), m.group(2), m.group(3), m.end()) for m in _BEFORE.finditer(text)]
     now = [(m.start(2), m.group(2), m.group(3), m.group(4), m.end()) for m in _PAIR.finditer(text)]
     assert now == before
+
+
+#: names with a kind, written as real payloads and attackers write them: any case, separators
+#: anywhere, letters that lower-case to ASCII (Kelvin sign, dotted I), non-ASCII between
+_NAMED = st.sampled_from(
+    [
+        "password",
+        "Pass_Word",
+        "PWD",
+        "api-key",
+        "X-Api-Key",
+        "to\u212aen",
+        "s.e.c.r.e.t",
+        "sessionId",
+        "S\u0130D",
+        "x_goog_signature",
+        "Authorization",
+        "csrf\u00e9token",
+        "client\u0662secret",
+        "sig",
+    ]
+)
+_AROUND = st.text(alphabet="ab9_.-=:\"' &,;<>xT\u00e9\u0662\u212a\u0130\n", max_size=20)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_AROUND, _NAMED, st.sampled_from(["=", '": "', ": "]), _AROUND)
+def test_the_name_screen_lets_through_every_name_with_a_kind(
+    before: str, name: str, sep: str, after: str
+) -> None:
+    """`mask_text` runs the pair rule only where `may_name_credential` says a name may have a
+    kind: whatever stands around such a name, the screen lets its text through."""
+    assert field_kind(name) is not None
+    text = f"{before}{name}{sep}hunter2-real{after}"
+    assert may_name_credential(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet='pasword_tkenKycrfxhuig.-=: "\u212a\u0130\u00e9', max_size=30))
+def test_a_text_the_screen_stops_has_no_pair_to_mask(text: str) -> None:
+    if not may_name_credential(text):
+        assert _PAIR.sub(_pair, text) == text
 
 
 def test_a_digit_or_dash_before_the_name_is_kept_and_the_value_masked() -> None:
