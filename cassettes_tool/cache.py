@@ -78,9 +78,10 @@ class ResultCache:
     def relative(self, path: Path) -> str | None:
         """The entry's name: the file's path under the project; None outside it (never cached)."""
         absolute = os.path.abspath(path)
-        if not Path(absolute).is_relative_to(self.root):
+        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+        if not absolute.startswith(prefix):
             return None
-        return PurePosixPath(Path(os.path.relpath(absolute, self.root))).as_posix()
+        return absolute[len(prefix) :].replace(os.sep, "/")
 
     def get(self, path: Path, stamp: Stamp | None) -> CassetteResult | None:
         name = self.relative(path) if stamp is not None else None
