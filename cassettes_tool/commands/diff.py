@@ -39,5 +39,5 @@ def run(
             run=run_info,
         )
     assert old is not None and new is not None
-    pairs, notes = pairs_of_paths(old, new, config)
-    return report_of(pairs, config, fail_on=fail_on, show_volatile=show_volatile, notes=notes)
+    files, found = pairs_of_paths(old, new, config)
+    return report_of(files, config, fail_on=fail_on, show_volatile=show_volatile, notes=found)

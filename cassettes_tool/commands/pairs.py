@@ -6,7 +6,8 @@ commands that compare (`diff`, `check`, `refresh --apply`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -27,12 +28,10 @@ from cassettes_tool.model.result import Status
 from cassettes_tool.words import display_path
 
 if TYPE_CHECKING:
-    from cassettes_tool.model.manifest import RunManifest
+    from cassettes_tool.model.manifest import CassetteRun, RunManifest
 
 
-def pairs_of_paths(
-    old: Path, new: Path, config: Config
-) -> tuple[Iterator[Pair], tuple[tuple[Path, str], ...]]:
+def pairs_of_paths(old: Path, new: Path, config: Config) -> tuple[list[OnDisk], tuple[tuple[Path, str], ...]]:
     """Two files, or two folders whose cassettes pair by relative path.
 
     The files are paired by path up front; each pair is read only when it is compared, so
@@ -57,57 +56,77 @@ def pairs_of_paths(
     raise ConfigError(f"OLD and NEW must both be files or both be folders, not {kinds}: {old} {new}")
 
 
-def _read_pairs(
-    paired: Sequence[tuple[Path, Path | None, Path | None, str | None]], serializer: str | None
-) -> Iterator[Pair]:
-    """Each (path, old file, new file, why one is missing) read as it is asked for."""
-    for path, o, n, reason in paired:
-        yield Pair(
-            path,
-            read(o, serializer) if o else None,
-            read(n, serializer) if n else None,
-            missing_reason=reason,
+@dataclass(frozen=True, slots=True)
+class OnDisk:
+    """A pair of files not yet read: read where it is compared (a worker, for many), so a
+    folder diff holds one pair of cassettes at a time in each process."""
+
+    path: Path
+    old: Path | None
+    new: Path | None
+    serializer: str | None
+    missing_reason: str | None = None
+    missing_status: Status = Status.SKIPPED
+    note: str | None = None
+    outcomes: Mapping[int, tuple[Status, str | None, tuple[tuple[str, str], ...]]] = field(
+        default_factory=dict
+    )
+
+    def files(self) -> tuple[Path, ...]:
+        return tuple(side for side in (self.old, self.new) if side is not None)
+
+    def read(self) -> Pair:
+        return Pair(
+            self.path,
+            read(self.old, self.serializer) if self.old else None,
+            read(self.new, self.serializer) if self.new else None,
+            missing_reason=self.missing_reason,
+            missing_status=self.missing_status,
+            note=self.note,
+            outcomes=self.outcomes,
         )
 
 
-def pairs_of_run(manifest: RunManifest, config: Config) -> Iterator[Pair]:
+def _read_pairs(
+    paired: Sequence[tuple[Path, Path | None, Path | None, str | None]], serializer: str | None
+) -> list[OnDisk]:
+    """Each (path, old file, new file, why one is missing), to be read as it is compared."""
+    return [OnDisk(path, o, n, serializer, missing_reason=reason) for path, o, n, reason in paired]
+
+
+def pairs_of_run(manifest: RunManifest, config: Config) -> list[OnDisk]:
     """Each original against its copy in a scratch run, with what the run did to each.
 
     Checked up front, read lazily: each pair is read when it is compared (see `pairs_of_paths`)."""
     check_serializer(config)
-    return _run_pairs(manifest, config)
+    return [_run_pair(run, manifest, config.serializer) for run in manifest.cassettes]
 
 
-def _run_pairs(manifest: RunManifest, config: Config) -> Iterator[Pair]:
-    outcome_status = {"refreshed": Status.OK, "skipped": Status.SKIPPED, "error": Status.ERROR}
-    for run in manifest.cassettes:
-        original = manifest.original(run)
-        copy = manifest.copy(run)
-        if copy is None:
-            status = Status.ERROR if run.outcome is Outcome.ERROR else Status.SKIPPED
-            reason = _unrefreshed(run.reason)
-            why = list(
-                dict.fromkeys(i.reason for i in run.interactions if i.outcome is Outcome.ERROR and i.reason)
-            )
-            if why:
-                reason += f" ({'; '.join(why[:2])}{'; ...' if len(why) > 2 else ''})"
-            yield Pair(original, None, None, missing_reason=reason, missing_status=status)
-            continue
-        outcomes = {
-            i.index: (
-                outcome_status[i.outcome.value],
-                i.reason,
-                tuple((m.where, m.kind) for m in run.masked if m.interaction == i.index),
-            )
-            for i in run.interactions
-        }
-        yield Pair(
-            original,
-            read(original, config.serializer),
-            read(copy, config.serializer),
-            note=run.reason if run.outcome is Outcome.ERROR else None,
-            outcomes=outcomes,
+_OUTCOME_STATUS = {"refreshed": Status.OK, "skipped": Status.SKIPPED, "error": Status.ERROR}
+
+
+def _run_pair(run: CassetteRun, manifest: RunManifest, serializer: str | None) -> OnDisk:
+    original = manifest.original(run)
+    copy = manifest.copy(run)
+    if copy is None:
+        status = Status.ERROR if run.outcome is Outcome.ERROR else Status.SKIPPED
+        reason = _unrefreshed(run.reason)
+        why = list(
+            dict.fromkeys(i.reason for i in run.interactions if i.outcome is Outcome.ERROR and i.reason)
         )
+        if why:
+            reason += f" ({'; '.join(why[:2])}{'; ...' if len(why) > 2 else ''})"
+        return OnDisk(original, None, None, serializer, missing_reason=reason, missing_status=status)
+    outcomes = {
+        i.index: (
+            _OUTCOME_STATUS[i.outcome.value],
+            i.reason,
+            tuple((m.where, m.kind) for m in run.masked if m.interaction == i.index),
+        )
+        for i in run.interactions
+    }
+    note = run.reason if run.outcome is Outcome.ERROR else None
+    return OnDisk(original, original, copy, serializer, note=note, outcomes=outcomes)
 
 
 def _unrefreshed(reason: str | None) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from cassettes_tool.cassette import (
     interaction_summary,
     unread,
 )
+from cassettes_tool.cassette.parallel import imap_items
 from cassettes_tool.cassette.read import collector_paused
 from cassettes_tool.config import Config
 from cassettes_tool.diff import DiffRules, diff
@@ -87,22 +90,38 @@ def result_of(
     )
 
 
-def compare_each(pairs: Iterable[Pair], rules: DiffRules) -> tuple[CassetteResult, ...]:
+class Unread(Protocol):
+    """A pair not yet read (picklable): read where it is compared, in a worker process."""
+
+    def files(self) -> tuple[Path, ...]: ...
+
+    def read(self) -> Pair: ...
+
+
+def compare_each(pairs: Iterable[Pair] | Sequence[Unread], rules: DiffRules) -> tuple[CassetteResult, ...]:
     """Each pair compared and let go before the next is read: with lazy `pairs` (a folder,
     a scratch run), a diff holds one pair of cassettes at a time, and the results keep only
-    what the report shows (summaries and changes, never the cassettes)."""
+    what the report shows (summaries and changes, never the cassettes). Unread pairs (files
+    on disk) are read and compared on all cores, one pair at a time in each worker."""
+    if isinstance(pairs, Sequence) and not all(isinstance(pair, Pair) for pair in pairs):
+        files = (path for pair in pairs if not isinstance(pair, Pair) for path in pair.files())
+        return tuple(imap_items(partial(_read_and_compare, rules=rules), pairs, files))
     results = []
     for pair in pairs:
-        # the diff keeps what it allocates until the pair is let go and makes no cycles:
-        # each collection would only walk both cassettes again
-        with collector_paused():
-            results.append(compare_pair(pair, rules))
+        results.append(_read_and_compare(pair, rules))
         del pair  # before the next pair is read, not after
     return tuple(results)
 
 
+def _read_and_compare(pair: Pair | Unread, rules: DiffRules) -> CassetteResult:
+    # the diff keeps what it allocates until the pair is let go and makes no cycles:
+    # each collection would only walk both cassettes again
+    with collector_paused():
+        return compare_pair(pair if isinstance(pair, Pair) else pair.read(), rules)
+
+
 def report_of(
-    pairs: Iterable[Pair],
+    pairs: Iterable[Pair] | Sequence[Unread],
     config: Config,
     *,
     command: str = "diff",
