@@ -117,7 +117,10 @@ def _read_and_compare(pair: Pair | Unread, rules: DiffRules) -> CassetteResult:
     # the diff keeps what it allocates until the pair is let go and makes no cycles:
     # each collection would only walk both cassettes again
     with collector_paused():
-        return compare_pair(pair if isinstance(pair, Pair) else pair.read(), rules)
+        read = pair if isinstance(pair, Pair) else pair.read()
+        result = compare_pair(read, rules)
+        del read  # freed before the collector runs again: else its first pass walks the pair
+    return result
 
 
 def report_of(

@@ -90,8 +90,17 @@ def _report(count: int) -> Report:
     return Report(command="lint", cassettes=results, notes=((Path("x"), "password: hunter2hunter2"),))
 
 
-def test_a_large_json_report_in_pieces_is_the_report_masked_whole() -> None:
-    report = _report(json_report._PRETTY_MAX + 20)
+@pytest.mark.parametrize("limit", ["cassettes", "interactions"])
+def test_a_large_json_report_in_pieces_is_the_report_masked_whole(
+    limit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 500 cassettes, or 5,000 interactions in all (one huge cassette), each cassette is
+    written on one line by json's C encoder."""
+    if limit == "interactions":
+        monkeypatch.setattr(json_report, "_PRETTY_MAX_INTERACTIONS", 30)
+        report = _report(40)
+    else:
+        report = _report(json_report._PRETTY_MAX + 20)
     data = json_report.to_json(report)
     cassettes = data.pop("cassettes")
     head = json.dumps(data, indent=2, ensure_ascii=False, default=str)
