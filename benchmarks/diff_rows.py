@@ -2,10 +2,11 @@
 
 (d) `cassettes diff OLD NEW` over a folder of cassettes (and, unless --quick, the same with
 `--format json` and `cassettes diff --scratch`), each a subprocess whose peak resident memory
-(`os.wait4`) is divided by the cassettes' size on disk (one side: what `diff tests tests`
-reads twice). Ours is the command as it is; the baseline is
-the same command with every pair read before the first is compared, as the diff did before
-it streamed its pairs. Goal: ours <= 3x the size on disk. The folder is the real suite given
+(the largest sum of `Pss` of the command and its pool's workers, sampled) is divided by the
+cassettes' size on disk (one side: what `diff tests tests` reads twice). Ours is the command
+as it is (pairs read and compared on all cores, one at a time in each worker); the baseline
+is the same command with every pair read before the first is compared, in one process, as
+the diff did before it streamed its pairs. Goal: ours <= 3x the size on disk. The folder is the real suite given
 with `--suite PATH`, else a generated one (vcrpy-written cassettes, re-recorded with only
 volatile values moved).
 
@@ -41,26 +42,21 @@ GOAL_VOLATILE = 5.0  # baseline / ours, at least
 #: run `cassettes` as the command line does; with EAGER, every pair is read before the first is
 #: compared (the diff before it streamed its pairs): the baseline of row (d)
 _RUNNER = """
-import atexit, os, sys
+import sys
 
-def _peak():
-    # this process's own high-water mark: ru_maxrss of a child also counts the parent's
-    # pages it was forked with, and this benchmark's parent has grown by then
-    with open("/proc/self/status") as status, open(os.environ["BENCH_PEAK_FILE"], "w") as out:
-        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
-
-atexit.register(_peak)
 if sys.argv.pop(1) == "eager":
     from cassettes_tool.commands import diff, pairs
 
-    def _listed(run):
-        def listed(*args, **kwargs):
+    def _read_first(run):
+        def read_first(*args, **kwargs):
             found = run(*args, **kwargs)
-            return (list(found[0]), found[1]) if isinstance(found, tuple) else list(found)
-        return listed
+            files, notes = found if isinstance(found, tuple) else (found, None)
+            every = [f.read() for f in files]
+            return every if notes is None else (every, notes)
+        return read_first
 
-    diff.pairs_of_paths = _listed(pairs.pairs_of_paths)
-    diff.pairs_of_run = _listed(pairs.pairs_of_run)
+    diff.pairs_of_paths = _read_first(pairs.pairs_of_paths)
+    diff.pairs_of_run = _read_first(pairs.pairs_of_run)
 from cassettes_tool.cli import main
 sys.argv[0] = "cassettes"
 main()
@@ -73,26 +69,38 @@ def row(name: str, baseline: str, ours: str, ratio: str, goal: str, ok: bool) ->
 
 
 def peak_rss(args: list[str], cwd: Path) -> tuple[float, float]:
-    """(peak resident MiB, wall seconds) of one child process, as the kernel counted it for
-    the child's own memory (`VmHWM`; `ru_maxrss` where /proc is missing)."""
-    peak_file = cwd / ".bench-peak"
-    peak_file.unlink(missing_ok=True)
+    """(peak MiB, wall seconds) of one command and the pool workers it starts: the largest sum
+    of their proportional set sizes (`Pss`: a page shared by the workers and the process they
+    were forked from counts once in all), sampled every 10 ms until the command ends."""
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, *args],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "BENCH_PEAK_FILE": str(peak_file)},
+        [sys.executable, "-c", _RUNNER, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    _pid, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, sum(_pss_kib(pid) for pid in _family(child.pid)))
+        time.sleep(0.01)
     stderr = child.stderr.read().decode() if child.stderr else ""
     if child.returncode not in (0, 1):
         raise SystemExit(f"cassettes {' '.join(args)} failed ({child.returncode}): {stderr[-2000:]}")
-    kib = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
-    peak_file.unlink(missing_ok=True)
-    return kib / 1024, time.perf_counter() - started
+    return peak / 1024, time.perf_counter() - started
+
+
+def _family(pid: int) -> list[int]:
+    """`pid` and its children (the pool's workers)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(c) for c in children)]
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # ended between the listing and the read
+        return 0
+    return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
 
 
 def _size(folder: Path) -> int:
