@@ -254,3 +254,14 @@ def test_reading_leaves_nothing_for_the_cyclic_collector() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_repeated_scalar_resolves_each_time_as_its_style_says() -> None:
+    """Tags are remembered per file for plain scalars: the same text quoted, as a key, in a
+    flow or after an explicit tag still resolves as vcrpy's loader resolves it there."""
+    assert yaml_nodes.remembering(_loader()) is not _loader()  # vcrpy's loader takes the fast path
+    text = (
+        "- 1\n- '1'\n- 1\n- yes\n- 'yes'\n- {yes: 1, '1': yes}\n- !!str 1\n- [1, '1', ~, null, '~']\n- yes\n"
+    )
+    assert_reads_as_vcrpy(text)
+    assert yaml_nodes.read(text, _loader())[:5] == [1, "1", 1, True, "yes"]

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
 
 #: `read`'s answer for a text the converter leaves to vcrpy's loader
 UNREAD: Final = object()
@@ -41,7 +42,7 @@ def read(text: str, loader: type) -> Any:
     """The data vcrpy's `loader` would build from `text`, or UNREAD when it must build it itself."""
     if not convertible(loader):
         return UNREAD
-    instance = loader(text)
+    instance = remembering(loader)(text)
     try:
         node = instance.get_single_node()
         if node is None:
@@ -51,6 +52,46 @@ def read(text: str, loader: type) -> Any:
         return UNREAD
     finally:
         instance.dispose()
+
+
+_resolve = cast("Callable[..., str]", BaseResolver.resolve)
+
+
+@functools.cache
+def remembering(loader: type) -> type:
+    """`loader`, resolving each plain scalar's tag once per file: libyaml asks the loader's
+    Python resolver for every node (a cassette repeats its keys and header names thousands
+    of times), and the answer depends on the text and the tables alone. With no path
+    resolvers (PyYAML's default) the calls at each level of nesting do nothing, and are
+    made to return at once. A loader that resolves otherwise is used as it is."""
+    if (
+        getattr(loader, "yaml_path_resolvers", True)
+        or getattr(loader, "resolve", None) is not BaseResolver.resolve
+    ):
+        return loader
+
+    class Remembering(loader):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.tags: dict[tuple[str, bool], str] = {}
+
+        def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+            if kind is not ScalarNode or not implicit[0]:
+                return _resolve(self, kind, value, implicit)
+            key = (value, implicit[1])
+            tag = self.tags.get(key)
+            if tag is None:
+                tag = self.tags[key] = _resolve(self, kind, value, implicit)
+            return tag
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    Remembering.__name__ = Remembering.__qualname__ = f"Remembering{loader.__name__}"
+    return Remembering
 
 
 @functools.cache
