@@ -1,9 +1,9 @@
 """Re-record cassettes against a staging target into a scratch run, with its manifest.
 
-The one module that speaks HTTP. The safety rules of SPEC.md are enforced here: only
-mapped hosts are contacted, only allowed methods are sent, a redirect is an answer,
-the originals are only read, and every file written has been through redaction and
-the secret scanner first.
+The safety rules of SPEC.md are enforced here: only mapped hosts are contacted, only
+allowed methods are sent, a redirect is an answer (`exchange` sends and reads), the
+originals are only read, and every file written has been through redaction and the
+secret scanner first.
 
 A refreshed cassette keeps each request exactly as recorded (a credential in it is
 masked all the same) and takes the new answer, stored as the client saw it: the body
@@ -16,20 +16,15 @@ sent, with its header.
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import json
 import os
 import queue
 import ssl
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import httpx
 
 from cassettes_tool import cassette, secrets
 from cassettes_tool.cassette import CustomSerializer, custom_serializer, read
@@ -40,21 +35,14 @@ from cassettes_tool.model.body import Body, BodyKind
 from cassettes_tool.model.cassette import Cassette, Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
 from cassettes_tool.refresh.budget import Budget
+from cassettes_tool.refresh.exchange import Exchange
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
-    IDEMPOTENT,
-    RETRY_STATUSES,
-    Answer,
     Failure,
     Limits,
     base_url,
-    causes,
-    make_client,
     mib,
-    origin,
     outgoing_headers,
-    retry_after,
-    retryable,
     ssl_context,
     staging_url,
     stored,
@@ -151,8 +139,7 @@ class _Runner:
         self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
         self.budget = Budget(limits.in_memory)
-        origins = {origin(url) for url in target.hosts.values()}
-        self.clients = {origin: make_client(target, verify) for origin in origins}
+        self.exchange = Exchange(target, limits, self.budget, self.stopping, verify)
 
     def run(self, jobs: list[tuple[Path, Path]]) -> dict[int, CassetteRun]:
         pending: queue.Queue[tuple[int, Path, Path]] = queue.Queue()
@@ -200,8 +187,7 @@ class _Runner:
                 self.done[index] = event
 
     def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
+        self.exchange.close()
 
     def _work(self, pending: queue.Queue[tuple[int, Path, Path]]) -> None:
         while not self.stopping.is_set():
@@ -293,7 +279,7 @@ class _Runner:
             return replace(entry, reason=f"method {method} is not allowed (--allow-method {method})"), None
         url = staging_url(request.uri, base)
         headers = outgoing_headers(request.headers, self.target.headers)
-        answer = self._exchange(request.method, url, headers, request.body.stored)
+        answer = self.exchange.send(request.method, url, headers, request.body.stored)
         if isinstance(answer, Failure):
             return replace(entry, outcome=Outcome.ERROR, reason=answer.reason, attempts=answer.attempts), None
         recorded = interaction.response.status or 0
@@ -319,97 +305,6 @@ class _Runner:
             mapped_back=mapped_back,
         )
         return refreshed, response
-
-    def _exchange(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Answer | Failure:
-        """Send within one deadline (`--timeout`, body and retries included). Only idempotent
-        methods are sent again: on a connection error or a 502/503/504, after `Retry-After`
-        when it fits in the deadline. POST and PATCH go once, whatever happens."""
-        client = self.clients[origin(url)]
-        limits = self.limits
-        deadline = time.monotonic() + self.target.timeout
-        attempt = 0
-        while True:
-            attempt += 1
-            again = attempt < limits.attempts and method in IDEMPOTENT
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return Failure(self._late(url), attempt - 1)
-            try:
-                timeout = httpx.Timeout(remaining, pool=None)
-                request = client.stream(method, url, headers=headers, content=body or None, timeout=timeout)
-                with request as response:
-                    if response.status_code not in RETRY_STATUSES or not again:
-                        return self._read(response, attempt, deadline, url)
-                    pause = retry_after(response.headers.get("retry-after"))
-            except httpx.TimeoutException:
-                return Failure(self._late(url), attempt)
-            except httpx.TransportError as exc:
-                if not again or not retryable(exc, method):
-                    return Failure(self._describe(exc, url), attempt)
-                pause = None
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                return Failure(f"cannot send it to {url}: {exc}", attempt)
-            wait = max(limits.backoff * 2 ** (attempt - 1), pause or 0.0)
-            if time.monotonic() + wait >= deadline:
-                return Failure(f"{self._late(url)}; staging asked to retry after {wait:g} s", attempt)
-            if self.stopping.wait(wait):
-                return Failure("the run was interrupted", attempt)
-
-    def _late(self, url: str) -> str:
-        host = urlsplit(url).netloc
-        return f"no complete answer from {host} within {self.target.timeout:g} s (timeout: the whole request)"
-
-    def _read(self, response: httpx.Response, attempt: int, deadline: float, url: str) -> Answer | Failure:
-        """The raw body, streamed, cut off past the size limit or the deadline."""
-        limit = self.limits.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            return Failure(f"answer too large: {int(declared):,} bytes declared, limit {mib(limit)}", attempt)
-        # waiting for memory is no fault of the server's: it does not count against the deadline
-        deadline += self.budget.take(int(declared) if declared.isdigit() else 0, self.stopping)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_raw():
-            size += len(chunk)
-            if size > limit:
-                return Failure(f"answer too large: more than {mib(limit)}, not stored", attempt)
-            if time.monotonic() > deadline:
-                return Failure(self._late(url), attempt)
-            chunks.append(chunk)
-        if not declared.isdigit():
-            self.budget.take(size, self.stopping)
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
-        return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)
-
-    def _describe(self, exc: httpx.TransportError, url: str) -> str:
-        host = urlsplit(url).netloc
-        timeout = f"{self.target.timeout:g} s"
-        chain = causes(exc)
-        verify_error = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
-        if verify_error is not None or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            detail = getattr(verify_error, "verify_message", None) or str(exc)
-            verify = json.dumps(self.target.verify)
-            return (
-                f"TLS certificate of {host} not trusted ({detail}) with verify = {verify}: "
-                "set the target's `verify` to the CA bundle that signed it, or to false"
-            )
-        if isinstance(exc, httpx.ConnectTimeout):
-            return f"no connection to {host} within {timeout} (timeout)"
-        if isinstance(exc, httpx.ConnectError):
-            refused = any(
-                isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED
-                for e in chain
-            )
-            return f"connection refused by {host}" if refused else f"cannot connect to {host}: {exc}"
-        if isinstance(exc, httpx.ReadTimeout):
-            return f"no answer from {host} within {timeout} (timeout)"
-        if isinstance(exc, httpx.TimeoutException):
-            return f"{host} timed out after {timeout}: {type(exc).__name__}"
-        if isinstance(exc, httpx.ProxyError):
-            return f"proxy refused the request to {host}: {exc}"
-        return f"connection to {host} broken: {exc or type(exc).__name__}"
 
     # ------------------------------------------------------------------------ writing
 
