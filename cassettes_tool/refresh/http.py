@@ -56,6 +56,9 @@ class Limits:
     attempts: int = 3
     #: seconds before the second attempt, doubled before each next one
     backoff: float = 0.25
+    #: processes that scrub and write the copies (0: the request threads do); None: one
+    #: when the run is large enough to pay for starting it
+    writers: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,20 +21,20 @@ import os
 import queue
 import ssl
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cassettes_tool import cassette, secrets
-from cassettes_tool.cassette import CustomSerializer, custom_serializer, read
+from cassettes_tool.cassette import read
 from cassettes_tool.config import Config, Target
 from cassettes_tool.errors import CassetteError, NotACassette
-from cassettes_tool.model import Masked
 from cassettes_tool.model.body import Body, BodyKind
-from cassettes_tool.model.cassette import Cassette, Interaction, Response
+from cassettes_tool.model.cassette import Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
 from cassettes_tool.refresh.budget import Budget
+from cassettes_tool.refresh.copy import Copied, CopyJob, internal_error, write_copy
 from cassettes_tool.refresh.exchange import Exchange
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
@@ -49,10 +49,14 @@ from cassettes_tool.refresh.http import (
 )
 from cassettes_tool.refresh.mapping import map_back_response, reverse_bases
 from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
-from cassettes_tool.refresh.scrub import scrub
+from cassettes_tool.refresh.writer import Writer
 
 #: How often the waiting main thread looks up, so Ctrl-C is taken at once.
 _TICK = 0.1
+
+#: Cassettes from which a run writes its copies in a writer process: starting one (~0.2 s
+#: the first time, a fork after) is less than a small run's copies cost the request threads.
+_WRITER_MIN_CASSETTES = 16
 
 
 # ---------------------------------------------------------------------------- the run
@@ -112,7 +116,8 @@ class _Runner:
     keep the process alive after Ctrl-C; `stop` waits for the files being written, so none
     is half-way through when the run is declared stopped. Writes do not wait on each other:
     each copy is its own atomic replace (one lock across write + fsync + rename made ~80% of
-    worker time a queue at concurrency 64).
+    worker time a queue at concurrency 64). In a large run a worker hands its copy to a
+    writer process (`writer.py`) and goes on with the next cassette.
     """
 
     def __init__(
@@ -140,11 +145,15 @@ class _Runner:
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
         self.budget = Budget(limits.in_memory)
         self.exchange = Exchange(target, limits, self.budget, self.stopping, verify)
+        self.writer: Writer | None = None
 
     def run(self, jobs: list[tuple[Path, Path]]) -> dict[int, CassetteRun]:
         pending: queue.Queue[tuple[int, Path, Path]] = queue.Queue()
         for i, (file, relative) in enumerate(jobs):
             pending.put((i, file, relative))
+        processes = self._writers(len(jobs))
+        if processes:
+            self.writer = Writer(processes, self._copied)
         workers = [
             threading.Thread(target=self._work, args=(pending,), daemon=True, name=f"refresh-{n}")
             for n in range(min(self.target.concurrency, len(jobs)))
@@ -156,7 +165,8 @@ class _Runner:
             try:
                 index, event = self.events.get(timeout=_TICK)
             except queue.Empty:
-                if not any(w.is_alive() for w in workers) and self.events.empty():
+                writing = self.writer is not None and not self.writer.idle()
+                if not any(w.is_alive() for w in workers) and not writing and self.events.empty():
                     break
                 continue
             finished = None
@@ -178,6 +188,8 @@ class _Runner:
             self.stopping.set()
             while self.writing:
                 self.write_state.wait()
+        if self.writer is not None:
+            self.writer.stop()
         while True:
             try:
                 index, event = self.events.get_nowait()
@@ -188,6 +200,17 @@ class _Runner:
 
     def close(self) -> None:
         self.exchange.close()
+        if self.writer is not None:
+            self.writer.close()
+
+    def _writers(self, cassettes: int) -> int:
+        """Writer processes for a run of `cassettes`: none for a project's own serializer,
+        imported in this process, nor for a run too small to pay for starting one."""
+        if self.config.serializer is not None:
+            return 0
+        if self.limits.writers is not None:
+            return self.limits.writers
+        return 1 if cassettes >= _WRITER_MIN_CASSETTES else 0
 
     def _work(self, pending: queue.Queue[tuple[int, Path, Path]]) -> None:
         while not self.stopping.is_set():
@@ -199,7 +222,7 @@ class _Runner:
             try:
                 result = self._cassette(file, relative, index)
             except Exception as exc:  # one cassette's bug must not end the run: it is its entry
-                result = CassetteRun(relative, Outcome.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+                result = CassetteRun(relative, Outcome.ERROR, internal_error(exc))
             finally:
                 self.budget.give_back()
             if result is not None:
@@ -230,34 +253,36 @@ class _Runner:
             interactions=tuple(runs),
             original_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         )
-        if answers:
-            custom = custom_serializer(self.config.serializer)
-            try:
-                text, masked = self._render(loaded, answers, custom)
-            except Exception as exc:  # serializers (a project's own too) raise what they like
-                reason = f"cannot write it with the {loaded.serializer} serializer: {exc}"
-                return replace(result, outcome=Outcome.ERROR, reason=reason)
-            with self.write_state:
-                if self.stopping.is_set():
-                    return None
-                self.writing += 1
-            try:
-                cassette.write_atomic(self.manifest.folder / relative, text)
-            except OSError as exc:
-                reason = f"cannot write its copy: {exc.strerror or exc}"
-                return replace(result, outcome=Outcome.ERROR, reason=reason)
-            finally:
-                with self.write_state:
-                    self.writing -= 1
-                    self.write_state.notify_all()
-            result = replace(result, written=True, masked=masked, outcome=Outcome.REFRESHED)
-        errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
-        if errors:
-            reason = f"{errors} of {len(runs)} interactions could not be refreshed"
-            return replace(result, outcome=Outcome.ERROR, reason=reason)
         if not answers:
-            return replace(result, reason=_unsent_reason(runs))
-        return result
+            return _settled(result, None)
+        job = CopyJob(
+            loaded,
+            answers,
+            self.manifest.folder / relative,
+            self.config.serializer,
+            self.config.redact,
+            self.known,
+        )
+        if self.writer is not None:
+            self.writer.submit((index, result, self.budget.hand_over()), job)
+            return None
+        with self.write_state:
+            if self.stopping.is_set():
+                return None
+            self.writing += 1
+        try:
+            copied = write_copy(job)
+        finally:
+            with self.write_state:
+                self.writing -= 1
+                self.write_state.notify_all()
+        return _settled(result, copied)
+
+    def _copied(self, key: tuple[int, CassetteRun, int], copied: Copied) -> None:
+        """A writer's answer for a cassette handed over: its entry, and its answers' bytes given back."""
+        index, result, held = key
+        self.events.put((index, _settled(result, copied)))
+        self.budget.release(held)
 
     # ------------------------------------------------------------------------ one interaction
 
@@ -306,26 +331,6 @@ class _Runner:
         )
         return refreshed, response
 
-    # ------------------------------------------------------------------------ writing
-
-    def _render(
-        self, loaded: Cassette, answers: Mapping[int, Response], custom: CustomSerializer | None
-    ) -> tuple[str, tuple[Masked, ...]]:
-        """The scratch cassette's text: redacted, then masked, then written through vcrpy.
-
-        Interactions that were not refreshed are kept as recorded, so the copy replays
-        everything the original did. Whatever redaction left untouched is written from
-        vcrpy's own reading of the original, byte for byte what it recorded.
-        """
-        return scrub(
-            loaded,
-            cassette.serializer_for(loaded.serializer, custom),
-            self.config.redact,
-            known=self.known,
-            recorded=cassette.recorded_pairs(loaded, custom),
-            answers=answers,
-        )
-
 
 #: one large body parsed at a time: parsing holds the GIL anyway, and each parse of a 5 MB
 #: JSON answer builds some 40 MB of objects
@@ -339,6 +344,22 @@ def _kind_of(body: Body) -> BodyKind:
         return body.kind
     with _PARSING:
         return replace(body).kind
+
+
+def _settled(result: CassetteRun, copied: Copied | None) -> CassetteRun:
+    """A cassette's entry once its copy is written (or not), or when there was none to write."""
+    runs = result.interactions
+    if copied is not None:
+        if copied.failure is not None:
+            return replace(result, outcome=Outcome.ERROR, reason=copied.failure)
+        result = replace(result, written=True, masked=copied.masked, outcome=Outcome.REFRESHED)
+    errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
+    if errors:
+        reason = f"{errors} of {len(runs)} interactions could not be refreshed"
+        return replace(result, outcome=Outcome.ERROR, reason=reason)
+    if copied is None:
+        return replace(result, reason=_unsent_reason(runs))
+    return result
 
 
 def _unsent_reason(runs: Sequence[InteractionRun]) -> str:

@@ -1,0 +1,157 @@
+"""A large run writes its copies in a writer process: the same bytes as on the request threads,
+one clear error for a copy whose process died, and Ctrl-C still stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from conftest import cassettes_executable, file_hashes
+from helpers import RawServer, interaction, read_request, write_cassette
+
+from cassettes_tool import cassette
+from cassettes_tool.config import Config, RedactRules, Target
+from cassettes_tool.model import Outcome
+from cassettes_tool.refresh import replay
+from cassettes_tool.refresh.copy import Copied, CopyJob, write_copy
+from cassettes_tool.refresh.http import Limits
+from cassettes_tool.refresh.writer import Writer
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
+STAGING_TOKEN = "staging-token-of-the-writer-tests"
+#: more cassettes than a run needs to write its copies in a writer process
+MANY = 20
+
+
+def fixed_answer(conn: socket.socket, stop: threading.Event) -> None:
+    """The same bytes for every request (no Date), with a credential of each kind the copy must mask:
+    a token by its shape, and the target's own token echoed back."""
+    read_request(conn)
+    body = json.dumps({"new": True, "session": JWT, "echo": STAGING_TOKEN}).encode()
+    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    conn.sendall("\r\n".join([*head, "Connection: close", "", ""]).encode() + body)
+
+
+def never_answers(conn: socket.socket, stop: threading.Event) -> None:
+    read_request(conn)
+    stop.wait(10)
+
+
+def _many_cassettes(root: Path) -> None:
+    for n in range(MANY):
+        write_cassette(
+            root / f"cassettes/c{n:02}.yaml",
+            interaction(f"https://api.example.com/things/{n}?page=1", body='{"old": true}'),
+            interaction(f"https://api.example.com/things/{n}/more"),
+        )
+
+
+def test_a_large_run_writes_the_same_copies_in_a_writer_process(tmp_path: Path) -> None:
+    _many_cassettes(tmp_path)
+    before = file_hashes(tmp_path / "cassettes")
+    copies = {}
+    with RawServer(fixed_answer) as staging:
+        target = Target(
+            "staging",
+            hosts={"api.example.com": staging.url},
+            headers={"Authorization": f"Bearer {STAGING_TOKEN}"},
+        )
+        for writers in (None, 0):  # the default for a run this large, then on the request threads
+            scratch = tmp_path / f"scratch-{writers}"
+            made = replay.refresh(
+                [tmp_path / "cassettes"], Config(), target, scratch=scratch, limits=Limits(writers=writers)
+            )
+            assert made.complete and len(made.cassettes) == MANY
+            assert all(c.outcome is Outcome.REFRESHED and c.written for c in made.cassettes)
+            assert all({m.kind for m in c.masked} == {"jwt", "target-header"} for c in made.cassettes)
+            files = file_hashes(made.folder)
+            assert json.loads(files.pop("manifest.json"))["summary"]["cassettes"]["refreshed"] == MANY
+            copies[writers] = (files, [(c.path, c.masked, c.interactions) for c in made.cassettes])
+    assert copies[None] == copies[0]
+    files, _ = copies[None]
+    assert sorted(files) == [f"c{n:02}.yaml" for n in range(MANY)]
+    assert all(JWT.encode() not in data and STAGING_TOKEN.encode() not in data for data in files.values())
+    assert file_hashes(tmp_path / "cassettes") == before
+
+
+def dies_on_the_second(job: CopyJob) -> Copied:
+    """A writer whose process dies outright (no exception, no answer) on one cassette."""
+    if job.destination.name == "second.yaml":
+        os._exit(3)
+    return write_copy(job)
+
+
+def test_a_writer_process_that_dies_costs_only_the_copy_it_was_writing(tmp_path: Path) -> None:
+    jobs = []
+    for name in ("first", "second", "third"):
+        original = write_cassette(tmp_path / f"{name}.yaml", interaction(f"https://api.example.com/{name}"))
+        loaded = cassette.load(original)
+        destination = tmp_path / "run" / f"{name}.yaml"
+        jobs.append(CopyJob(loaded, {}, destination, None, RedactRules(), ()))
+    answers: dict[str, Copied] = {}
+    writer = Writer(1, lambda key, copied: answers.__setitem__(key, copied), work=dies_on_the_second)
+    for job in jobs:
+        writer.submit(job.destination.stem, job)
+    writer.close()
+    assert answers["first"] == Copied() and answers["third"] == Copied()
+    assert answers["second"].failure == "cannot write its copy: the process writing it exited with status 3"
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["first.yaml", "third.yaml"]
+    assert writer.idle()
+
+
+def test_ctrl_c_stops_a_large_run_cleanly(tmp_path: Path) -> None:
+    _many_cassettes(tmp_path)
+    for n in range(3):
+        write_cassette(tmp_path / f"cassettes/hang/{n}.yaml", interaction(f"https://files.example.com/{n}"))
+    before = file_hashes(tmp_path / "cassettes")
+    with RawServer(never_answers) as silent, RawServer(fixed_answer) as staging:
+        command = [*cassettes_executable(), "refresh", "cassettes", "--timeout", "30", "--concurrency", "4"]
+        command += ["--map", f"files.example.com={silent.url}", "--map", f"api.example.com={staging.url}"]
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        try:
+            scratch = tmp_path / ".cassettes" / "scratch"
+            deadline = time.monotonic() + 20
+            while (silent.connections < 3 or not any(scratch.glob("*/cassettes/c*.yaml"))) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.05)  # wait for the hanging requests and a first copy, not for a guess of time
+            assert silent.connections == 3 and any(scratch.glob("*/cassettes/c*.yaml"))
+            process.send_signal(signal.SIGINT)
+            start = time.monotonic()
+            stdout, stderr = process.communicate(timeout=10)
+            elapsed = time.monotonic() - start
+        finally:
+            process.kill()
+    assert elapsed < 8, f"took {elapsed:.1f} s to stop"
+    assert process.returncode == 130, stderr
+    assert "(incomplete: interrupted)" in stdout
+    run_dir = scratch / (scratch / "LATEST").read_text().strip()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["complete"] is False and manifest["finished"]
+    entries = {c["path"]: c for c in manifest["cassettes"]}
+    assert len(entries) == MANY + 3
+    written = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
+    refreshed = sorted(path for path, c in entries.items() if c["status"] == "refreshed")
+    assert refreshed and written == sorted([*refreshed, "manifest.json"])  # no copy unlisted, no .tmp left
+    assert all(entries[path]["written"] for path in refreshed)
+    for path, entry in entries.items():
+        assert entry["status"] == "refreshed" or entry["reason"] in (
+            "interrupted while it was being refreshed",
+            "not started: the run was interrupted",
+        ), path
+    summary = manifest["summary"]["cassettes"]
+    assert summary["refreshed"] == len(refreshed) and sum(summary.values()) == MANY + 3
+    assert file_hashes(tmp_path / "cassettes") == before
