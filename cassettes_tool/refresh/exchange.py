@@ -37,7 +37,7 @@ class Exchange:
         limits: Limits,
         budget: Budget,
         stopping: threading.Event,
-        verify: bool | ssl.SSLContext,
+        verify: ssl.SSLContext,
     ):
         self.target = target
         self.limits = limits

@@ -78,7 +78,8 @@ def refresh(
     the run: what was finished is kept, and the manifest says the run is incomplete.
     """
     check_settings(config)
-    verify = ssl_context(target.verify)
+    tls = any(urlsplit(url).scheme.lower() != "http" for url in target.hosts.values())
+    verify = ssl_context(target.verify, tls=tls)
     scratch_root = scratch if scratch is not None else config.scratch
     files = [
         f for f in cassette.discover(paths, cassette.excluder(config)).files if not is_under(f, scratch_root)
@@ -127,7 +128,7 @@ class _Runner:
         target: Target,
         limits: Limits,
         progress: Callable[[Progress], None] | None,
-        verify: bool | ssl.SSLContext,
+        verify: ssl.SSLContext,
     ):
         self.manifest = manifest
         self.config = config
