@@ -1,5 +1,6 @@
-"""A large run writes its copies in a writer process: the same bytes as on the request threads,
-one clear error for a copy whose process died, and Ctrl-C still stops cleanly."""
+"""Large runs: the largest cassettes are taken up first; the copies are written in a writer
+process, the same bytes as on the request threads, with one clear error for a copy whose
+process died; Ctrl-C still stops cleanly."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def fixed_answer(conn: socket.socket, stop: threading.Event) -> None:
     """The same bytes for every request (no Date), with a credential of each kind the copy must mask:
     a token by its shape, and the target's own token echoed back."""
     read_request(conn)
+    _answer(conn)
+
+
+def _answer(conn: socket.socket) -> None:
     body = json.dumps({"new": True, "session": JWT, "echo": STAGING_TOKEN}).encode()
     head = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}"]
     conn.sendall("\r\n".join([*head, "Connection: close", "", ""]).encode() + body)
@@ -50,6 +55,30 @@ def _many_cassettes(root: Path) -> None:
             interaction(f"https://api.example.com/things/{n}?page=1", body='{"old": true}'),
             interaction(f"https://api.example.com/things/{n}/more"),
         )
+
+
+class InOrder:
+    """Staging that notes the path of every request, in the order they arrive."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, conn: socket.socket, stop: threading.Event) -> None:
+        self.paths.append(read_request(conn).split(b" ")[1].decode())
+        _answer(conn)
+
+
+def test_the_largest_cassettes_are_taken_up_first_and_listed_in_their_own_order(tmp_path: Path) -> None:
+    for name, count in (("a_short", 1), ("b_long", 3), ("c_middle", 2)):
+        steps = [interaction(f"https://api.example.com/{name}/{n}") for n in range(count)]
+        write_cassette(tmp_path / f"cassettes/{name}.yaml", *steps)
+    seen = InOrder()
+    with RawServer(seen) as staging:
+        target = Target("staging", hosts={"api.example.com": staging.url}, concurrency=1)
+        made = replay.refresh([tmp_path / "cassettes"], Config(), target, scratch=tmp_path / "scratch")
+    assert seen.paths == ["/b_long/0", "/b_long/1", "/b_long/2", "/c_middle/0", "/c_middle/1", "/a_short/0"]
+    assert [c.path.name for c in made.cassettes] == ["a_short.yaml", "b_long.yaml", "c_middle.yaml"]
+    assert all(c.outcome is Outcome.REFRESHED for c in made.cassettes)
 
 
 def test_a_large_run_writes_the_same_copies_in_a_writer_process(tmp_path: Path) -> None:
@@ -107,8 +136,9 @@ def test_a_writer_process_that_dies_costs_only_the_copy_it_was_writing(tmp_path:
 
 def test_ctrl_c_stops_a_large_run_cleanly(tmp_path: Path) -> None:
     _many_cassettes(tmp_path)
-    for n in range(3):
-        write_cassette(tmp_path / f"cassettes/hang/{n}.yaml", interaction(f"https://files.example.com/{n}"))
+    for n in range(3):  # the largest files: taken up first, they keep three of the four workers
+        steps = [interaction(f"https://files.example.com/{n}/{step}") for step in range(3)]
+        write_cassette(tmp_path / f"cassettes/hang/{n}.yaml", *steps)
     before = file_hashes(tmp_path / "cassettes")
     with RawServer(never_answers) as silent, RawServer(fixed_answer) as staging:
         command = [*cassettes_executable(), "refresh", "cassettes", "--timeout", "30", "--concurrency", "4"]
