@@ -48,7 +48,14 @@ from cassettes_tool.refresh.http import (
     stored,
 )
 from cassettes_tool.refresh.mapping import map_back_response, reverse_bases
-from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
+from cassettes_tool.refresh.scratch import (
+    check_settings,
+    common_root,
+    entry_text,
+    finish_run,
+    is_under,
+    start_run,
+)
 from cassettes_tool.refresh.writer import Writer
 
 #: How often the waiting main thread looks up, so Ctrl-C is taken at once.
@@ -100,7 +107,8 @@ def refresh(
         done.get(i) or _unfinished(relative, started=i in runner.started)
         for i, (_, relative) in enumerate(jobs)
     )
-    return replace(finish_run(manifest, cassettes, complete=complete), interrupted=not complete)
+    finished = finish_run(manifest, cassettes, complete=complete, entries=runner.entries)
+    return replace(finished, interrupted=not complete)
 
 
 def _longest_first(jobs: Sequence[tuple[Path, Path]]) -> list[int]:
@@ -156,6 +164,8 @@ class _Runner:
         self.write_state = threading.Condition()
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
+        #: the manifest's entry of each finished cassette, made while the others are waited for
+        self.entries: dict[CassetteRun, str] = {}
         #: cassettes a worker took up (read from other threads only after the run stopped)
         self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
@@ -188,6 +198,7 @@ class _Runner:
             finished = None
             if isinstance(event, CassetteRun):
                 self.done[index] = finished = event
+                self.entries[event] = entry_text(event)
                 errors += event.outcome is Outcome.ERROR and not event.interactions  # unreadable
             else:
                 interactions += 1

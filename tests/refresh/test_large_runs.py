@@ -1,6 +1,7 @@
 """Large runs: the largest cassettes are taken up first; the copies are written in a writer
 process, the same bytes as on the request threads, with one clear error for a copy whose
-process died; Ctrl-C still stops cleanly."""
+process died; Ctrl-C still stops cleanly; the manifest's entries, made as cassettes finish,
+are masked as the whole manifest would be."""
 
 from __future__ import annotations
 
@@ -11,18 +12,24 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from conftest import cassettes_executable, file_hashes
 from helpers import RawServer, interaction, read_request, write_cassette
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cassettes_tool import cassette
 from cassettes_tool.config import Config, RedactRules, Target
-from cassettes_tool.model import Outcome
+from cassettes_tool.model import Masked, Outcome
+from cassettes_tool.model.manifest import CassetteRun, InteractionRun, RunManifest
 from cassettes_tool.refresh import replay
 from cassettes_tool.refresh.copy import Copied, CopyJob, write_copy
 from cassettes_tool.refresh.http import Limits
+from cassettes_tool.refresh.scratch import entry_text, manifest_json, manifest_text
 from cassettes_tool.refresh.writer import Writer
+from cassettes_tool.secrets import mask_text
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 STAGING_TOKEN = "staging-token-of-the-writer-tests"
@@ -185,3 +192,40 @@ def test_ctrl_c_stops_a_large_run_cleanly(tmp_path: Path) -> None:
     summary = manifest["summary"]["cassettes"]
     assert summary["refreshed"] == len(refreshed) and sum(summary.values()) == MANY + 3
     assert file_hashes(tmp_path / "cassettes") == before
+
+
+#: pieces of text a manifest may carry in a URI or a reason, credentials and their neighbours
+_PIECES = st.sampled_from(
+    [
+        *(JWT, "password=hunter2secret", "?api_key=abcd1234efgh5678", "https://u:pw-1234@h.example"),
+        *(" ", ",", '"', "token", ": ", "=", "\n", "Bearer ", "&", "é", "/v1/x", "ok"),
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(texts=st.lists(st.lists(_PIECES, max_size=8).map("".join), min_size=1, max_size=6))
+def test_a_manifest_masked_entry_by_entry_is_the_manifest_masked_whole(texts: list[str]) -> None:
+    runs = tuple(
+        CassetteRun(
+            Path(f"c{n}.yaml"),
+            Outcome.ERROR if n % 2 else Outcome.REFRESHED,
+            reason=text or None,
+            interactions=(
+                InteractionRun(0, "GET", f"https://api.example.com/x?q={text}", Outcome.SKIPPED, text),
+            ),
+            masked=(Masked("jwt", 0, "response.body"),),
+        )
+        for n, text in enumerate(texts)
+    )
+    started = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    manifest = RunManifest(
+        "20260102T000000Z-abcd", "staging", Path("/p"), Path("/p/s"), started, cassettes=runs
+    )
+    whole = mask_text(json.dumps(manifest_json(manifest), indent=2, ensure_ascii=False) + "\n")
+    made_early = {runs[0]: entry_text(runs[0])}  # one made as it finished, the others at the end
+    assert manifest_text(manifest, made_early) == whole
+    assert manifest_text(RunManifest("r", "t", Path("/p"), Path("/p/s"), started), {}) == mask_text(
+        json.dumps(manifest_json(RunManifest("r", "t", Path("/p"), Path("/p/s"), started)), indent=2) + "\n"
+    )
