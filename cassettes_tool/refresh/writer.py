@@ -13,7 +13,6 @@ written and drops the ones not begun.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import queue
 import signal
@@ -75,10 +74,7 @@ class Writer:
 
     def _feed(self) -> None:
         process: _Process | None = None
-        # started now, to be ready for the first copy; one that cannot start is tried again
-        # for the first job, whose entry then says why
-        with contextlib.suppress(Exception):
-            process = _Process(self.work)
+        process = self._start()  # now, to be ready by the first copy
         try:
             while (item := self.jobs.get()) is not None:
                 with self.state:
@@ -98,15 +94,19 @@ class Writer:
                 process.close()
 
     def _write(self, process: _Process | None, key: Any, job: CopyJob) -> _Process | None:
-        """One job in a live process (a new one after a death); its answer handed to `done`."""
-        try:
-            if process is None or not process.alive():
-                process = _Process(self.work)
-            copied = process.write(job)
-        except Exception as exc:  # a job that does not pickle, a process that cannot start
-            copied = Copied(failure=internal_error(exc))
+        """One job in a live process (a new one after a death); its answer handed to `done`.
+        Where no process can be started, the copy is written here, as a small run writes it."""
+        if process is None or not process.alive():
+            process = self._start()
+        copied = process.write(job) if process is not None else _here(self.work, job)
         self.done(key, copied)
         return process
+
+    def _start(self) -> _Process | None:
+        try:
+            return _Process(self.work)
+        except Exception:  # no forkserver, no spawn (a sandbox): slower, not wrong
+            return None
 
 
 def _context() -> Any:
@@ -135,16 +135,28 @@ class _Process:
         """The job's answer, or why there is none: the process died writing it."""
         try:
             self.conn.send(job)
-            wait([self.conn, self.process.sentinel])
-            if self.conn.poll():
-                answer: Copied = self.conn.recv()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it died before this job
+        except Exception as exc:  # a job that does not pickle: the process is fine
+            return Copied(failure=internal_error(exc))
+        else:
+            answer = self._answer()
+            if answer is not None:
                 return answer
-        except (EOFError, BrokenPipeError, ConnectionResetError):
-            pass
         self.close()
         return Copied(
             failure=f"cannot write its copy: the process writing it {_death(self.process.exitcode)}"
         )
+
+    def _answer(self) -> Copied | None:
+        wait([self.conn, self.process.sentinel])
+        try:
+            if self.conn.poll():
+                answer: Copied = self.conn.recv()
+                return answer
+        except (EOFError, ConnectionResetError):
+            pass
+        return None
 
     def close(self) -> None:
         self.conn.close()  # the process reads the end of its input and returns
@@ -173,8 +185,12 @@ def _serve(conn: Connection, work: Callable[[CopyJob], Copied]) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            answer = work(job)
-        except Exception as exc:
-            answer = Copied(failure=internal_error(exc))
-        conn.send(answer)
+        conn.send(_here(work, job))
+
+
+def _here(work: Callable[[CopyJob], Copied], job: CopyJob) -> Copied:
+    """The job's answer whatever it raised: one cassette's bug is its entry, not the run's end."""
+    try:
+        return work(job)
+    except Exception as exc:
+        return Copied(failure=internal_error(exc))

@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from conftest import cassettes_executable, file_hashes
 from helpers import RawServer, interaction, read_request, write_cassette
 from hypothesis import given, settings
@@ -24,11 +25,10 @@ from cassettes_tool import cassette
 from cassettes_tool.config import Config, RedactRules, Target
 from cassettes_tool.model import Masked, Outcome
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, RunManifest
-from cassettes_tool.refresh import replay
+from cassettes_tool.refresh import replay, writer
 from cassettes_tool.refresh.copy import Copied, CopyJob, write_copy
 from cassettes_tool.refresh.http import Limits
 from cassettes_tool.refresh.scratch import entry_text, manifest_json, manifest_text
-from cassettes_tool.refresh.writer import Writer
 from cassettes_tool.secrets import mask_text
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
@@ -123,22 +123,43 @@ def dies_on_the_second(job: CopyJob) -> Copied:
     return write_copy(job)
 
 
-def test_a_writer_process_that_dies_costs_only_the_copy_it_was_writing(tmp_path: Path) -> None:
+def _jobs(root: Path, *names: str) -> list[CopyJob]:
     jobs = []
-    for name in ("first", "second", "third"):
-        original = write_cassette(tmp_path / f"{name}.yaml", interaction(f"https://api.example.com/{name}"))
-        loaded = cassette.load(original)
-        destination = tmp_path / "run" / f"{name}.yaml"
-        jobs.append(CopyJob(loaded, {}, destination, None, RedactRules(), ()))
+    for name in names:
+        original = write_cassette(root / f"{name}.yaml", interaction(f"https://api.example.com/{name}"))
+        destination = root / "run" / f"{name}.yaml"
+        jobs.append(CopyJob(cassette.load(original), {}, destination, None, RedactRules(), ()))
+    return jobs
+
+
+def test_a_writer_process_that_dies_costs_only_the_copy_it_was_writing(tmp_path: Path) -> None:
+    jobs = _jobs(tmp_path, "first", "second", "third")
     answers: dict[str, Copied] = {}
-    writer = Writer(1, lambda key, copied: answers.__setitem__(key, copied), work=dies_on_the_second)
+    pool = writer.Writer(1, lambda key, copied: answers.__setitem__(key, copied), work=dies_on_the_second)
     for job in jobs:
-        writer.submit(job.destination.stem, job)
-    writer.close()
+        pool.submit(job.destination.stem, job)
+    pool.close()
     assert answers["first"] == Copied() and answers["third"] == Copied()
     assert answers["second"].failure == "cannot write its copy: the process writing it exited with status 3"
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["first.yaml", "third.yaml"]
-    assert writer.idle()
+    assert pool.idle()
+
+
+def test_where_no_writer_process_can_start_the_copies_are_written_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_processes() -> None:
+        raise OSError("no process may be started here")
+
+    monkeypatch.setattr(writer, "_context", no_processes)
+    jobs = _jobs(tmp_path, "first", "second")
+    answers: dict[str, Copied] = {}
+    pool = writer.Writer(1, lambda key, copied: answers.__setitem__(key, copied))
+    for job in jobs:
+        pool.submit(job.destination.stem, job)
+    pool.close()
+    assert answers == {"first": Copied(), "second": Copied()}
+    assert all(job.destination.read_bytes() for job in jobs)
 
 
 def test_ctrl_c_stops_a_large_run_cleanly(tmp_path: Path) -> None:
