@@ -5,6 +5,7 @@ are masked as the whole manifest would be."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -143,6 +144,31 @@ def test_a_writer_process_that_dies_costs_only_the_copy_it_was_writing(tmp_path:
     assert answers["second"].failure == "cannot write its copy: the process writing it exited with status 3"
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["first.yaml", "third.yaml"]
     assert pool.idle()
+
+
+def dies_on_c03(job: CopyJob) -> Copied:
+    if job.destination.name == "c03.yaml":
+        os._exit(3)
+    return write_copy(job)
+
+
+def test_a_run_whose_writer_dies_on_one_copy_lists_that_cassette_as_an_error_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_cassettes(tmp_path)
+    monkeypatch.setattr(replay, "Writer", functools.partial(writer.Writer, work=dies_on_c03))
+    with RawServer(fixed_answer) as staging:
+        target = Target("staging", hosts={"api.example.com": staging.url}, concurrency=4)
+        made = replay.refresh([tmp_path / "cassettes"], Config(), target, scratch=tmp_path / "scratch")
+    assert made.complete
+    outcomes = {c.path.name: (c.outcome, c.reason, c.written) for c in made.cassettes}
+    died = "cannot write its copy: the process writing it exited with status 3"
+    assert outcomes.pop("c03.yaml") == (Outcome.ERROR, died, False)
+    assert set(outcomes.values()) == {(Outcome.REFRESHED, None, True)} and len(outcomes) == MANY - 1
+    written = sorted(p.name for p in made.folder.iterdir())
+    assert written == sorted([*outcomes, "manifest.json"])
+    summary = json.loads((made.folder / "manifest.json").read_text())["summary"]["cassettes"]
+    assert summary == {"refreshed": MANY - 1, "skipped": 0, "error": 1}
 
 
 def test_where_no_writer_process_can_start_the_copies_are_written_all_the_same(
