@@ -290,6 +290,11 @@ class _Runner:
             self.config.redact,
             self.known,
         )
+        return self._copy(index, result, job)
+
+    def _copy(self, index: int, result: CassetteRun, job: CopyJob) -> CassetteRun | None:
+        """The copy handed to the writer, whose answer makes the entry, or written here.
+        None when there is no entry yet (handed over), or none to make (the run stopped)."""
         if self.writer is not None:
             self.writer.submit((index, result, self.budget.hand_over()), job)
             return None
