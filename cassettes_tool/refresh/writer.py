@@ -1,9 +1,9 @@
 """Copies written in processes of their own, so the request threads keep the interpreter lock.
 
 Scrubbing a cassette and writing it through vcrpy's YAML is a few milliseconds of pure
-Python per cassette; on the request threads it held the lock while the answers of the
-other fifteen workers waited to be read, which made every request of a large run ~10 ms
-slower. A request thread hands its cassette over and takes up the next one.
+Python per cassette; on the request threads it held the lock while the other workers'
+answers waited to be read (100 cassettes at concurrency 16: ~60 ms a request against a
+50 ms server, ~53 ms now). A request thread hands its cassette over and takes up the next.
 
 One job at a time goes to each process, so a process that dies costs exactly the copy it
 was writing: that cassette is an error saying so, a new process takes the next job. Ctrl-C
