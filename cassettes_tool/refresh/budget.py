@@ -3,8 +3,9 @@
 Each worker keeps a cassette's new answers until the copy is written, and each answer
 is held several times over on the way (the bytes, the text, the YAML written). At
 `--concurrency 16` with 5 MB answers that reached 2.6 GB. A worker now takes the size of
-an answer from one budget before reading its body and gives all of it back once its
-cassette is written: a worker that holds nothing waits while the others hold the budget;
+an answer from one budget before reading its body, and all of it is given back once its
+cassette is written (by the worker, or by the writer it handed the copy to): a worker
+that holds nothing waits while the others (and copies not yet written) hold the budget;
 one that already holds some never waits (it is finishing a cassette, and the others are
 waiting for it), so the run cannot stall. Small answers hardly count.
 """
@@ -38,9 +39,16 @@ class Budget:
 
     def give_back(self) -> None:
         """Everything this worker holds: its cassette is written, or given up."""
+        self.release(self.hand_over())
+
+    def hand_over(self) -> int:
+        """What this worker holds, now held by the copy it hands to a writer: `release` it when written."""
         held: int = getattr(self.local, "held", 0)
-        if held:
+        self.local.held = 0
+        return held
+
+    def release(self, size: int) -> None:
+        if size:
             with self.state:
-                self.used -= held
+                self.used -= size
                 self.state.notify_all()
-            self.local.held = 0

@@ -56,6 +56,9 @@ class Limits:
     attempts: int = 3
     #: seconds before the second attempt, doubled before each next one
     backoff: float = 0.25
+    #: processes that scrub and write the copies (0: the request threads do); None: one
+    #: when the run is large enough to pay for starting it
+    writers: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +76,16 @@ class Failure:
     attempts: int
 
 
-def ssl_context(verify: bool | str) -> bool | ssl.SSLContext:
-    """A CA bundle path becomes a context (httpx no longer takes a path); booleans pass."""
+def ssl_context(verify: bool | str, *, tls: bool = True) -> ssl.SSLContext:
+    """The one TLS context of a run, shared by every client and transport: httpx would load
+    the CA bundle (~35 ms) once for each. A target that speaks no TLS (`tls`: every base URL
+    is `http://`) gets a context that trusts no certificate at all, so nothing is loaded for
+    it and nothing is trusted by accident. A CA bundle path is loaded (ConfigError if it
+    cannot be); `true` is httpx's own default (`SSL_CERT_FILE`, `SSL_CERT_DIR`, certifi)."""
+    if verify is True and not tls:
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if isinstance(verify, bool):
-        return verify
+        return httpx.create_ssl_context(verify=verify, trust_env=True)
     try:
         if os.path.isdir(verify):
             return ssl.create_default_context(capath=verify)
@@ -85,7 +94,7 @@ def ssl_context(verify: bool | str) -> bool | ssl.SSLContext:
         raise ConfigError(f"verify: cannot load the CA bundle {verify}: {exc}") from None
 
 
-def make_client(target: Target, verify: bool | ssl.SSLContext) -> httpx.Client:
+def make_client(target: Target, verify: ssl.SSLContext) -> httpx.Client:
     """One pooled client per staging origin: `concurrency` caps its open connections.
 
     Proxies come from the environment (`trust_env`), except for loopback targets: a proxy

@@ -1,9 +1,9 @@
 """Re-record cassettes against a staging target into a scratch run, with its manifest.
 
-The one module that speaks HTTP. The safety rules of SPEC.md are enforced here: only
-mapped hosts are contacted, only allowed methods are sent, a redirect is an answer,
-the originals are only read, and every file written has been through redaction and
-the secret scanner first.
+The safety rules of SPEC.md are enforced here: only mapped hosts are contacted, only
+allowed methods are sent, a redirect is an answer (`exchange` sends and reads), the
+originals are only read, and every file written has been through redaction and the
+secret scanner first.
 
 A refreshed cassette keeps each request exactly as recorded (a credential in it is
 masked all the same) and takes the new answer, stored as the client saw it: the body
@@ -16,55 +16,54 @@ sent, with its header.
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import json
 import os
 import queue
 import ssl
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
-
 from cassettes_tool import cassette, secrets
-from cassettes_tool.cassette import CustomSerializer, custom_serializer, read
+from cassettes_tool.cassette import read
 from cassettes_tool.config import Config, Target
 from cassettes_tool.errors import CassetteError, NotACassette
-from cassettes_tool.model import Masked
 from cassettes_tool.model.body import Body, BodyKind
-from cassettes_tool.model.cassette import Cassette, Interaction, Response
+from cassettes_tool.model.cassette import Interaction, Response
 from cassettes_tool.model.manifest import CassetteRun, InteractionRun, Outcome, Progress, RunManifest
 from cassettes_tool.refresh.budget import Budget
+from cassettes_tool.refresh.copy import Copied, CopyJob, internal_error, write_copy
+from cassettes_tool.refresh.exchange import Exchange
 from cassettes_tool.refresh.http import (
     DEFAULT_LIMITS,
-    IDEMPOTENT,
-    RETRY_STATUSES,
-    Answer,
     Failure,
     Limits,
     base_url,
-    causes,
-    make_client,
     mib,
-    origin,
     outgoing_headers,
-    retry_after,
-    retryable,
     ssl_context,
     staging_url,
     stored,
 )
 from cassettes_tool.refresh.mapping import map_back_response, reverse_bases
-from cassettes_tool.refresh.scratch import check_settings, common_root, finish_run, is_under, start_run
-from cassettes_tool.refresh.scrub import scrub
+from cassettes_tool.refresh.scratch import (
+    check_settings,
+    common_root,
+    entry_text,
+    finish_run,
+    is_under,
+    start_run,
+)
+from cassettes_tool.refresh.writer import Writer
 
 #: How often the waiting main thread looks up, so Ctrl-C is taken at once.
 _TICK = 0.1
+
+#: Cassettes from which a run writes its copies in a writer process: starting one (~0.2 s
+#: the first time, a fork after) is less than a small run's copies cost the request threads.
+_WRITER_MIN_CASSETTES = 16
 
 
 # ---------------------------------------------------------------------------- the run
@@ -86,7 +85,8 @@ def refresh(
     the run: what was finished is kept, and the manifest says the run is incomplete.
     """
     check_settings(config)
-    verify = ssl_context(target.verify)
+    tls = any(urlsplit(url).scheme.lower() != "http" for url in target.hosts.values())
+    verify = ssl_context(target.verify, tls=tls)
     scratch_root = scratch if scratch is not None else config.scratch
     files = [
         f for f in cassette.discover(paths, cassette.excluder(config)).files if not is_under(f, scratch_root)
@@ -107,7 +107,23 @@ def refresh(
         done.get(i) or _unfinished(relative, started=i in runner.started)
         for i, (_, relative) in enumerate(jobs)
     )
-    return replace(finish_run(manifest, cassettes, complete=complete), interrupted=not complete)
+    finished = finish_run(manifest, cassettes, complete=complete, entries=runner.entries)
+    return replace(finished, interrupted=not complete)
+
+
+def _longest_first(jobs: Sequence[tuple[Path, Path]]) -> list[int]:
+    """The order cassettes are taken up in: the largest file first, so a long cassette is not
+    the last one left running while the other workers sit idle (the manifest keeps the
+    files' own order). Size on disk stands in for the number of interactions: it costs a
+    stat, where counting them would mean parsing every cassette before the first request."""
+
+    def size(index: int) -> int:
+        try:
+            return os.stat(jobs[index][0]).st_size
+        except OSError:
+            return 0  # its read will say why
+
+    return sorted(range(len(jobs)), key=lambda index: (-size(index), index))
 
 
 def _unfinished(relative: Path, *, started: bool) -> CassetteRun:
@@ -124,7 +140,8 @@ class _Runner:
     keep the process alive after Ctrl-C; `stop` waits for the files being written, so none
     is half-way through when the run is declared stopped. Writes do not wait on each other:
     each copy is its own atomic replace (one lock across write + fsync + rename made ~80% of
-    worker time a queue at concurrency 64).
+    worker time a queue at concurrency 64). In a large run a worker hands its copy to a
+    writer process (`writer.py`) and goes on with the next cassette.
     """
 
     def __init__(
@@ -134,7 +151,7 @@ class _Runner:
         target: Target,
         limits: Limits,
         progress: Callable[[Progress], None] | None,
-        verify: bool | ssl.SSLContext,
+        verify: ssl.SSLContext,
     ):
         self.manifest = manifest
         self.config = config
@@ -147,17 +164,22 @@ class _Runner:
         self.write_state = threading.Condition()
         self.events: queue.Queue[tuple[int, Outcome | CassetteRun]] = queue.Queue()
         self.done: dict[int, CassetteRun] = {}
+        #: the manifest's entry of each finished cassette, made while the others are waited for
+        self.entries: dict[CassetteRun, str] = {}
         #: cassettes a worker took up (read from other threads only after the run stopped)
         self.started: set[int] = set()
         self.known = secrets.secret_values(target.headers.items(), config.redact.headers)
         self.budget = Budget(limits.in_memory)
-        origins = {origin(url) for url in target.hosts.values()}
-        self.clients = {origin: make_client(target, verify) for origin in origins}
+        self.exchange = Exchange(target, limits, self.budget, self.stopping, verify)
+        self.writer: Writer | None = None
 
     def run(self, jobs: list[tuple[Path, Path]]) -> dict[int, CassetteRun]:
         pending: queue.Queue[tuple[int, Path, Path]] = queue.Queue()
-        for i, (file, relative) in enumerate(jobs):
-            pending.put((i, file, relative))
+        for i in _longest_first(jobs):
+            pending.put((i, *jobs[i]))
+        processes = self._writers(len(jobs))
+        if processes:
+            self.writer = Writer(processes, self._copied)
         workers = [
             threading.Thread(target=self._work, args=(pending,), daemon=True, name=f"refresh-{n}")
             for n in range(min(self.target.concurrency, len(jobs)))
@@ -169,12 +191,14 @@ class _Runner:
             try:
                 index, event = self.events.get(timeout=_TICK)
             except queue.Empty:
-                if not any(w.is_alive() for w in workers) and self.events.empty():
+                writing = self.writer is not None and not self.writer.idle()
+                if not any(w.is_alive() for w in workers) and not writing and self.events.empty():
                     break
                 continue
             finished = None
             if isinstance(event, CassetteRun):
                 self.done[index] = finished = event
+                self.entries[event] = entry_text(event)
                 errors += event.outcome is Outcome.ERROR and not event.interactions  # unreadable
             else:
                 interactions += 1
@@ -191,6 +215,8 @@ class _Runner:
             self.stopping.set()
             while self.writing:
                 self.write_state.wait()
+        if self.writer is not None:
+            self.writer.stop()
         while True:
             try:
                 index, event = self.events.get_nowait()
@@ -200,8 +226,18 @@ class _Runner:
                 self.done[index] = event
 
     def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
+        self.exchange.close()
+        if self.writer is not None:
+            self.writer.close()
+
+    def _writers(self, cassettes: int) -> int:
+        """Writer processes for a run of `cassettes`: none for a project's own serializer,
+        imported in this process, nor for a run too small to pay for starting one."""
+        if self.config.serializer is not None:
+            return 0
+        if self.limits.writers is not None:
+            return self.limits.writers
+        return 1 if cassettes >= _WRITER_MIN_CASSETTES else 0
 
     def _work(self, pending: queue.Queue[tuple[int, Path, Path]]) -> None:
         while not self.stopping.is_set():
@@ -213,7 +249,7 @@ class _Runner:
             try:
                 result = self._cassette(file, relative, index)
             except Exception as exc:  # one cassette's bug must not end the run: it is its entry
-                result = CassetteRun(relative, Outcome.ERROR, f"internal error: {type(exc).__name__}: {exc}")
+                result = CassetteRun(relative, Outcome.ERROR, internal_error(exc))
             finally:
                 self.budget.give_back()
             if result is not None:
@@ -244,34 +280,41 @@ class _Runner:
             interactions=tuple(runs),
             original_sha256=hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         )
-        if answers:
-            custom = custom_serializer(self.config.serializer)
-            try:
-                text, masked = self._render(loaded, answers, custom)
-            except Exception as exc:  # serializers (a project's own too) raise what they like
-                reason = f"cannot write it with the {loaded.serializer} serializer: {exc}"
-                return replace(result, outcome=Outcome.ERROR, reason=reason)
-            with self.write_state:
-                if self.stopping.is_set():
-                    return None
-                self.writing += 1
-            try:
-                cassette.write_atomic(self.manifest.folder / relative, text)
-            except OSError as exc:
-                reason = f"cannot write its copy: {exc.strerror or exc}"
-                return replace(result, outcome=Outcome.ERROR, reason=reason)
-            finally:
-                with self.write_state:
-                    self.writing -= 1
-                    self.write_state.notify_all()
-            result = replace(result, written=True, masked=masked, outcome=Outcome.REFRESHED)
-        errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
-        if errors:
-            reason = f"{errors} of {len(runs)} interactions could not be refreshed"
-            return replace(result, outcome=Outcome.ERROR, reason=reason)
         if not answers:
-            return replace(result, reason=_unsent_reason(runs))
-        return result
+            return _settled(result, None)
+        job = CopyJob(
+            loaded,
+            answers,
+            self.manifest.folder / relative,
+            self.config.serializer,
+            self.config.redact,
+            self.known,
+        )
+        return self._copy(index, result, job)
+
+    def _copy(self, index: int, result: CassetteRun, job: CopyJob) -> CassetteRun | None:
+        """The copy handed to the writer, whose answer makes the entry, or written here.
+        None when there is no entry yet (handed over), or none to make (the run stopped)."""
+        if self.writer is not None:
+            self.writer.submit((index, result, self.budget.hand_over()), job)
+            return None
+        with self.write_state:
+            if self.stopping.is_set():
+                return None
+            self.writing += 1
+        try:
+            copied = write_copy(job)
+        finally:
+            with self.write_state:
+                self.writing -= 1
+                self.write_state.notify_all()
+        return _settled(result, copied)
+
+    def _copied(self, key: tuple[int, CassetteRun, int], copied: Copied) -> None:
+        """A writer's answer for a cassette handed over: its entry, and its answers' bytes given back."""
+        index, result, held = key
+        self.events.put((index, _settled(result, copied)))
+        self.budget.release(held)
 
     # ------------------------------------------------------------------------ one interaction
 
@@ -293,7 +336,7 @@ class _Runner:
             return replace(entry, reason=f"method {method} is not allowed (--allow-method {method})"), None
         url = staging_url(request.uri, base)
         headers = outgoing_headers(request.headers, self.target.headers)
-        answer = self._exchange(request.method, url, headers, request.body.stored)
+        answer = self.exchange.send(request.method, url, headers, request.body.stored)
         if isinstance(answer, Failure):
             return replace(entry, outcome=Outcome.ERROR, reason=answer.reason, attempts=answer.attempts), None
         recorded = interaction.response.status or 0
@@ -320,117 +363,6 @@ class _Runner:
         )
         return refreshed, response
 
-    def _exchange(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> Answer | Failure:
-        """Send within one deadline (`--timeout`, body and retries included). Only idempotent
-        methods are sent again: on a connection error or a 502/503/504, after `Retry-After`
-        when it fits in the deadline. POST and PATCH go once, whatever happens."""
-        client = self.clients[origin(url)]
-        limits = self.limits
-        deadline = time.monotonic() + self.target.timeout
-        attempt = 0
-        while True:
-            attempt += 1
-            again = attempt < limits.attempts and method in IDEMPOTENT
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return Failure(self._late(url), attempt - 1)
-            try:
-                timeout = httpx.Timeout(remaining, pool=None)
-                request = client.stream(method, url, headers=headers, content=body or None, timeout=timeout)
-                with request as response:
-                    if response.status_code not in RETRY_STATUSES or not again:
-                        return self._read(response, attempt, deadline, url)
-                    pause = retry_after(response.headers.get("retry-after"))
-            except httpx.TimeoutException:
-                return Failure(self._late(url), attempt)
-            except httpx.TransportError as exc:
-                if not again or not retryable(exc, method):
-                    return Failure(self._describe(exc, url), attempt)
-                pause = None
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                return Failure(f"cannot send it to {url}: {exc}", attempt)
-            wait = max(limits.backoff * 2 ** (attempt - 1), pause or 0.0)
-            if time.monotonic() + wait >= deadline:
-                return Failure(f"{self._late(url)}; staging asked to retry after {wait:g} s", attempt)
-            if self.stopping.wait(wait):
-                return Failure("the run was interrupted", attempt)
-
-    def _late(self, url: str) -> str:
-        host = urlsplit(url).netloc
-        return f"no complete answer from {host} within {self.target.timeout:g} s (timeout: the whole request)"
-
-    def _read(self, response: httpx.Response, attempt: int, deadline: float, url: str) -> Answer | Failure:
-        """The raw body, streamed, cut off past the size limit or the deadline."""
-        limit = self.limits.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            return Failure(f"answer too large: {int(declared):,} bytes declared, limit {mib(limit)}", attempt)
-        # waiting for memory is no fault of the server's: it does not count against the deadline
-        deadline += self.budget.take(int(declared) if declared.isdigit() else 0, self.stopping)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_raw():
-            size += len(chunk)
-            if size > limit:
-                return Failure(f"answer too large: more than {mib(limit)}, not stored", attempt)
-            if time.monotonic() > deadline:
-                return Failure(self._late(url), attempt)
-            chunks.append(chunk)
-        if not declared.isdigit():
-            self.budget.take(size, self.stopping)
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
-        return Answer(response.status_code, response.reason_phrase, headers, b"".join(chunks), attempt)
-
-    def _describe(self, exc: httpx.TransportError, url: str) -> str:
-        host = urlsplit(url).netloc
-        timeout = f"{self.target.timeout:g} s"
-        chain = causes(exc)
-        verify_error = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
-        if verify_error is not None or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            detail = getattr(verify_error, "verify_message", None) or str(exc)
-            verify = json.dumps(self.target.verify)
-            return (
-                f"TLS certificate of {host} not trusted ({detail}) with verify = {verify}: "
-                "set the target's `verify` to the CA bundle that signed it, or to false"
-            )
-        if isinstance(exc, httpx.ConnectTimeout):
-            return f"no connection to {host} within {timeout} (timeout)"
-        if isinstance(exc, httpx.ConnectError):
-            refused = any(
-                isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED
-                for e in chain
-            )
-            return f"connection refused by {host}" if refused else f"cannot connect to {host}: {exc}"
-        if isinstance(exc, httpx.ReadTimeout):
-            return f"no answer from {host} within {timeout} (timeout)"
-        if isinstance(exc, httpx.TimeoutException):
-            return f"{host} timed out after {timeout}: {type(exc).__name__}"
-        if isinstance(exc, httpx.ProxyError):
-            return f"proxy refused the request to {host}: {exc}"
-        return f"connection to {host} broken: {exc or type(exc).__name__}"
-
-    # ------------------------------------------------------------------------ writing
-
-    def _render(
-        self, loaded: Cassette, answers: Mapping[int, Response], custom: CustomSerializer | None
-    ) -> tuple[str, tuple[Masked, ...]]:
-        """The scratch cassette's text: redacted, then masked, then written through vcrpy.
-
-        Interactions that were not refreshed are kept as recorded, so the copy replays
-        everything the original did. Whatever redaction left untouched is written from
-        vcrpy's own reading of the original, byte for byte what it recorded.
-        """
-        return scrub(
-            loaded,
-            cassette.serializer_for(loaded.serializer, custom),
-            self.config.redact,
-            known=self.known,
-            recorded=cassette.recorded_pairs(loaded, custom),
-            answers=answers,
-        )
-
 
 #: one large body parsed at a time: parsing holds the GIL anyway, and each parse of a 5 MB
 #: JSON answer builds some 40 MB of objects
@@ -444,6 +376,22 @@ def _kind_of(body: Body) -> BodyKind:
         return body.kind
     with _PARSING:
         return replace(body).kind
+
+
+def _settled(result: CassetteRun, copied: Copied | None) -> CassetteRun:
+    """A cassette's entry once its copy is written (or not), or when there was none to write."""
+    runs = result.interactions
+    if copied is not None:
+        if copied.failure is not None:
+            return replace(result, outcome=Outcome.ERROR, reason=copied.failure)
+        result = replace(result, written=True, masked=copied.masked, outcome=Outcome.REFRESHED)
+    errors = sum(1 for r in runs if r.outcome is Outcome.ERROR)
+    if errors:
+        reason = f"{errors} of {len(runs)} interactions could not be refreshed"
+        return replace(result, outcome=Outcome.ERROR, reason=reason)
+    if copied is None:
+        return replace(result, reason=_unsent_reason(runs))
+    return result
 
 
 def _unsent_reason(runs: Sequence[InteractionRun]) -> str:

@@ -140,10 +140,17 @@ def _not_a_run(entry: os.DirEntry[str]) -> str | None:
     return None
 
 
-def finish_run(manifest: RunManifest, cassettes: tuple[CassetteRun, ...], *, complete: bool) -> RunManifest:
-    """The run's final manifest, written, and the run made the scratch area's `LATEST`."""
+def finish_run(
+    manifest: RunManifest,
+    cassettes: tuple[CassetteRun, ...],
+    *,
+    complete: bool,
+    entries: Mapping[CassetteRun, str] | None = None,
+) -> RunManifest:
+    """The run's final manifest, written, and the run made the scratch area's `LATEST`.
+    `entries` are cassettes' `entry_text` made while the run went on."""
     manifest = replace(manifest, cassettes=cassettes, finished=_now(), complete=complete)
-    write_manifest(manifest)
+    write_manifest(manifest, entries)
     cassette.write_atomic(manifest.folder.parent / LATEST, manifest.run_id + "\n")
     return manifest
 
@@ -160,12 +167,40 @@ def _new_run_folder(scratch: Path, started: datetime) -> str:
     raise FileExistsError(errno.EEXIST, "no free run id", str(scratch))
 
 
-def write_manifest(manifest: RunManifest) -> None:
-    text = mask_text(json.dumps(_manifest_json(manifest), indent=2, ensure_ascii=False) + "\n")
-    cassette.write_atomic(manifest.folder / MANIFEST, text)
+def write_manifest(manifest: RunManifest, entries: Mapping[CassetteRun, str] | None = None) -> None:
+    cassette.write_atomic(manifest.folder / MANIFEST, manifest_text(manifest, entries or {}))
 
 
-def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
+def manifest_text(manifest: RunManifest, entries: Mapping[CassetteRun, str]) -> str:
+    """The manifest as written: JSON, two-space indented, every part through the masker.
+
+    Masked part by part, each cassette's entry on its own (a masked value never spans two
+    parts: a match stops at quotes, commas and whitespace), so that a large run's entries
+    can be made as its cassettes finish instead of all at its end."""
+    head = _head_json(manifest)
+    text = mask_text(json.dumps(head, indent=2, ensure_ascii=False))
+    if manifest.cassettes:
+        parts = [entries.get(run) or entry_text(run) for run in manifest.cassettes]
+        text = text.removesuffix("[]\n}") + "[\n" + ",\n".join(parts) + "\n  ]\n}"
+    return text + "\n"
+
+
+def entry_text(run: CassetteRun) -> str:
+    """One cassette's entry as the manifest holds it: at its indent, masked."""
+    text = json.dumps(_cassette_json(run), indent=2, ensure_ascii=False)
+    return mask_text(_ENTRY_INDENT + text.replace("\n", "\n" + _ENTRY_INDENT))
+
+
+#: where a cassette's entry stands in the manifest (`{"cassettes": [...]}` at indent 2)
+_ENTRY_INDENT = " " * 4
+
+
+def manifest_json(manifest: RunManifest) -> dict[str, Any]:
+    """The manifest as data (`cassettes-manifest/1`, docs/refresh-manifest.md), unmasked."""
+    return {**_head_json(manifest), "cassettes": [_cassette_json(run) for run in manifest.cassettes]}
+
+
+def _head_json(manifest: RunManifest) -> dict[str, Any]:
     runs = [i for c in manifest.cassettes for i in c.interactions]
     return {
         "schema": MANIFEST_SCHEMA,
@@ -180,42 +215,43 @@ def _manifest_json(manifest: RunManifest) -> dict[str, Any]:
             "interactions": {o.value: sum(i.outcome is o for i in runs) for o in Outcome},
             "masked": sum(len(c.masked) for c in manifest.cassettes),
         },
-        "cassettes": [
+        "cassettes": [],
+    }
+
+
+def _cassette_json(run: CassetteRun) -> dict[str, Any]:
+    return {
+        "path": run.path.as_posix(),
+        "status": run.outcome.value,
+        "reason": run.reason,
+        "serializer": run.serializer,
+        "written": run.written,
+        "original_sha256": run.original_sha256,
+        "interactions": [
             {
-                "path": run.path.as_posix(),
-                "status": run.outcome.value,
-                "reason": run.reason,
-                "serializer": run.serializer,
-                "written": run.written,
-                "original_sha256": run.original_sha256,
-                "interactions": [
-                    {
-                        "index": i.index,
-                        "method": i.method,
-                        "uri": i.uri,
-                        "status": i.outcome.value,
-                        "reason": i.reason,
-                        "status_code": i.status_code,
-                        "media_type": i.media_type,
-                        "body_kind": i.body_kind,
-                        "body_size": i.body_size,
-                        "attempts": i.attempts,
-                        "by_choice": i.by_choice,
-                        "mapped_back": i.mapped_back,
-                    }
-                    for i in run.interactions
-                ],
-                "masked": [
-                    {
-                        "interaction": m.interaction,
-                        "where": m.where,
-                        "kind": m.kind,
-                        "placeholder": m.placeholder,
-                    }
-                    for m in run.masked
-                ],
+                "index": i.index,
+                "method": i.method,
+                "uri": i.uri,
+                "status": i.outcome.value,
+                "reason": i.reason,
+                "status_code": i.status_code,
+                "media_type": i.media_type,
+                "body_kind": i.body_kind,
+                "body_size": i.body_size,
+                "attempts": i.attempts,
+                "by_choice": i.by_choice,
+                "mapped_back": i.mapped_back,
             }
-            for run in manifest.cassettes
+            for i in run.interactions
+        ],
+        "masked": [
+            {
+                "interaction": m.interaction,
+                "where": m.where,
+                "kind": m.kind,
+                "placeholder": m.placeholder,
+            }
+            for m in run.masked
         ],
     }
 

@@ -53,3 +53,16 @@ def test_a_stopped_run_does_not_keep_a_worker_waiting() -> None:
     stopping.set()
     thread.join(5)
     assert done.is_set()
+
+
+def test_answers_handed_to_a_writer_stay_taken_until_it_releases_them() -> None:
+    budget, stopping = Budget(10), threading.Event()
+    budget.take(8, stopping)
+    held = budget.hand_over()  # the worker goes on with its next cassette, holding nothing
+    budget.give_back()
+    assert held == 8 and budget.used == 8
+    thread, done = _take_in_thread(budget, 5, stopping)
+    assert not done.wait(0.3)  # the copy is not written yet: its answers still count
+    budget.release(held)
+    thread.join(5)
+    assert done.is_set() and budget.used == 5

@@ -230,6 +230,14 @@ def test_self_signed_tls_with_verification_on_names_host_and_setting(
     assert trusted.exit_code == 0, trusted.output
 
 
+def test_a_target_without_tls_trusts_no_certificate_and_loads_no_bundle() -> None:
+    """Every base URL `http://`: the run's one TLS context is never used, so it holds no CA."""
+    plain = http.ssl_context(True, tls=False)
+    assert plain.get_ca_certs() == [] and plain.verify_mode is ssl.CERT_REQUIRED and plain.check_hostname
+    assert http.ssl_context(True).verify_mode is ssl.CERT_REQUIRED
+    assert http.ssl_context(False, tls=False).verify_mode is ssl.CERT_NONE  # as configured, TLS or not
+
+
 def test_a_slow_server_within_the_timeout_is_refreshed(
     two_step: Path, v2_server: DemoServer, run: Any, tmp_path: Path
 ) -> None:
