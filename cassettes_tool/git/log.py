@@ -17,8 +17,9 @@ from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
-#: how many 64 KiB reads git may run ahead of us
-_AHEAD = 16
+#: how many 64 KiB reads git may run ahead of us: enough for it to walk the whole history
+#: of a large suite while the cassettes are found and read, few enough to bound memory
+_AHEAD = 512
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
 
 
@@ -67,7 +68,7 @@ class LogReader:
 
     def __init__(self, stdout: IO[bytes] | None):
         self.finished = stdout is None
-        # bounded: while we compare versions, git waits on a full pipe instead of taking a core
+        # bounded by memory only: git waiting on a full pipe while we find cassettes leaves its core idle
         self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
         self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
         self._thread.start()
