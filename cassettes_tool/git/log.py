@@ -8,7 +8,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO
@@ -20,6 +20,8 @@ _HEADER = b"\x1e"
 #: how many 64 KiB reads git may run ahead of us: enough for it to walk the whole history
 #: of a large suite while the cassettes are found and read, few enough to bound memory
 _AHEAD = 512
+#: how many versions to read are handed to `prefetch` at once
+_PREFETCH = 32
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
 
 
@@ -75,7 +77,10 @@ class LogReader:
         self._tokens = self._split()
         self._watch: dict[bytes, bytes] = {}
         self._lineages: dict[bytes, Lineage] = {}
+        #: files whose start was reached: they wait for nothing more
+        self._added: set[bytes] = set()
         self._held: bytes | None = None
+        self._prefetch: Callable[[list[bytes]], object] | None = None
 
     def _drain(self, stdout: IO[bytes] | None) -> None:
         # whole 64 KiB reads: git writes a few hundred bytes at a time, and each hand-over costs
@@ -102,19 +107,28 @@ class LogReader:
         if rest:
             yield rest
 
-    def follow(self, want: dict[bytes, bytes]) -> dict[bytes, Lineage]:
+    def follow(
+        self, want: dict[bytes, bytes], prefetch: Callable[[list[bytes]], object] | None = None
+    ) -> dict[bytes, Lineage]:
         """Start following files (`want`: name in history -> current name); their lineages fill as
-        history is read."""
+        history is read. `prefetch` is given, a few at a time, the version before each file's
+        newest change as soon as it is read: the version its first look compares with."""
         self._watch = dict(want)
         self._lineages = {current: Lineage() for current in want.values()}
+        self._added = set()
+        self._prefetch = prefetch
         return self._lineages
 
-    def read(self, needed: set[bytes]) -> None:
+    def read(self, needed: set[bytes], enough: int | None = None) -> set[bytes]:
         """Read history until every file in `needed` (current names) has one more step or its
-        start, or history ends; the other files followed are kept up to date meanwhile."""
-        waiting = {name for name in needed if not self._lineages[name].added}
+        start, or `enough` of them have, or history ends; the other files followed are kept up to
+        date meanwhile. Returns the files of `needed` that have one more step."""
+        waiting = needed - self._added
         if self.finished or not waiting:
-            return
+            return set()
+        asked = set(waiting)
+        first: list[bytes] = []
+        left = max(0, len(waiting) - enough) if enough is not None else 0
         commit: Commit | None = None
         header: tuple[bytes, bytes, bytes, bytes] | None = None
         pending: list[tuple[bytes, bytes]] = []
@@ -125,9 +139,11 @@ class LogReader:
             if token[:1] == _HEADER:
                 self._watch.update(pending)
                 pending.clear()
-                if not waiting:
+                if len(first) >= _PREFETCH or len(waiting) <= left:
+                    self._ask(first)
+                if len(waiting) <= left:
                     self._held = token
-                    return
+                    return asked - waiting
                 header = (token[1:], next(tokens, b"0"), next(tokens, b""), next(tokens, b""))
                 commit = None
                 continue
@@ -150,13 +166,23 @@ class LogReader:
             old_blob = raw[15 : 15 + size]
             if added or old_blob != raw[16 + size : end]:
                 commit = commit or Commit(*header)
+                if not lineage.steps and not added:
+                    first.append(old_blob)
                 lineage.steps.append(Step(commit, None if added else old_blob))
                 waiting.discard(current)
             if added:
                 lineage.added = True
+                self._added.add(current)
             else:
                 pending.append((old_path, current))
+        self._ask(first)
         self.finished = True
+        return asked - waiting
+
+    def _ask(self, blobs: list[bytes]) -> None:
+        if blobs and self._prefetch is not None:
+            self._prefetch(blobs)
+        blobs.clear()
 
 
 class LogPass:
