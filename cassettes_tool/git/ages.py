@@ -7,9 +7,8 @@ tell, the answer's own `Date` header. A cassette is as old as its oldest interac
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +25,6 @@ from cassettes_tool.git.runner import (
     open_repo,
     places,
     repo_names,
-    repo_root,
     run,
 )
 from cassettes_tool.model.age import Age, AgeSource, utc_now
@@ -70,25 +68,6 @@ def oldest(ages: tuple[Age, ...] | None, otherwise: Age) -> Age:
     return max(ages, key=lambda a: a.days or 0.0)
 
 
-@contextlib.contextmanager
-def history_started(paths: Iterable[Path]) -> Iterator[Mapping[Path, LogPass]]:
-    """Start walking the history of the repositories holding `paths` (the PATHs a user gave)
-    before the cassettes are even found: git walks on its own core meanwhile. Give what
-    this yields to `file_ages`; a repository git cannot open is left to it."""
-    with contextlib.ExitStack() as stack:
-        started: dict[Path, LogPass] = {}
-        for path in paths:
-            root = repo_root(Path(os.path.realpath(path if path.is_dir() else path.parent)))
-            if root is None or root in started:
-                continue
-            try:
-                running = started[root] = LogPass(open_repo(root))
-            except (OSError, GitFailed):
-                continue
-            stack.callback(running.close, check=False)
-        yield started
-
-
 def file_ages(
     paths: Sequence[Path],
     *,
@@ -102,8 +81,8 @@ def file_ages(
     as untracked), one `status` (differs from HEAD or not), one `log --raw` read newest to
     oldest until every file is dated, and `cat-file --batch` for the versions compared.
     Without git (not installed, outside a repository, untracked) the answers' `Date`
-    headers are the witness. `started`: walks begun by `history_started`, by repository. Only cassettes are aged: a file that fails the content test
-    `scan` uses (a fixture, a workflow file) is left out of the result.
+    headers are the witness. `started`: walks begun by `log.history_started`, by repository.
+    Only cassettes are aged: a file that fails the content test `scan` uses (a fixture, a workflow file) is left out of the result.
     """
     now = now or utc_now()
     told: dict[Path, tuple[Age, ...] | None] = {}

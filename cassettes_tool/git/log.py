@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import IO
 
-from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
+from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line, open_repo, repo_root
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
@@ -229,3 +231,22 @@ def log_pass(repo: Repo, running: LogPass | None = None) -> Iterator[LogReader]:
         running.close(check=False)
         raise
     running.close()
+
+
+@contextlib.contextmanager
+def history_started(paths: Iterable[Path]) -> Iterator[Mapping[Path, LogPass]]:
+    """Start walking the history of the repositories holding `paths` (the PATHs a user gave)
+    before the cassettes are even found: git walks on its own core meanwhile. Give what
+    this yields to `file_ages`; a repository git cannot open is left to it."""
+    with contextlib.ExitStack() as stack:
+        started: dict[Path, LogPass] = {}
+        for path in paths:
+            root = repo_root(Path(os.path.realpath(path if path.is_dir() else path.parent)))
+            if root is None or root in started:
+                continue
+            try:
+                running = started[root] = LogPass(open_repo(root))
+            except (OSError, GitFailed):
+                continue
+            stack.callback(running.close, check=False)
+        yield started
