@@ -8,14 +8,17 @@ waits on us.
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
+from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line, widen
 
+#: the most of git's answers taken at one turn of the reading thread
+_PIPE_READ = 1 << 20
 #: seconds without an answer after which git is told that no more is coming, so that it
 #: ends: a damaged object git sends shorter than it announced cannot stall the run
 _STALL = 1.0
@@ -80,28 +83,34 @@ class BlobReader:
             stderr=self._errors,
         )
         assert proc.stdin is not None
+        widen(proc.stdin)
+        widen(proc.stdout)
         self._stdin, self._stopped = proc.stdin, False
         self._thread = threading.Thread(target=self._drain, args=(proc,), daemon=True)
         self._thread.start()
         return proc.stdin
 
     def _drain(self, proc: subprocess.Popen[bytes]) -> None:
-        """`NAME TYPE SIZE`, the object and a newline; or `NAME missing`: until git ends."""
+        """Git's answers, taken a pipeful at a time: each turn of this thread costs the
+        comparisons a wait for the interpreter, so it takes few turns."""
+        buffer = bytearray()
         problem = None
         try:
-            while proc.stdout is not None and (fields := proc.stdout.readline().split()):
-                data = None
-                if len(fields) == 3 and fields[2].isdigit():
-                    data = proc.stdout.read(int(fields[2]) + 1)
-                    if len(data) != int(fields[2]) + 1 or data[-1:] != b"\n":
-                        problem = f"object {fields[0].decode('ascii', 'replace')} is damaged: shorter than announced"
-                        proc.kill()
-                        break
+            while proc.stdout is not None and (chunk := os.read(proc.stdout.fileno(), _PIPE_READ)):
+                buffer += chunk
+                answers, problem = _answers(buffer)
                 with self._changed:
-                    if data is not None:
-                        self._found[fields[0]] = data[:-1]
-                    self._answered.add(fields[0])
+                    for sha, data in answers:
+                        if data is not None:
+                            self._found[sha] = data
+                        self._answered.add(sha)
                     self._changed.notify_all()
+                if problem is not None:
+                    proc.kill()
+                    break
+            else:
+                if buffer:
+                    problem = "git cat-file stopped in the middle of an object"
         except (OSError, ValueError):
             pass  # the pipe closed under us: git was stopped
         finally:
@@ -156,3 +165,30 @@ def blob_reader(repo: Repo) -> Iterator[BlobReader]:
         yield reader
     finally:
         reader.close()
+
+
+def _answers(buffer: bytearray) -> tuple[list[tuple[bytes, bytes | None]], str | None]:
+    """The whole answers at the start of `buffer`, taken out of it: `NAME TYPE SIZE`, the
+    object and a newline, or `NAME missing` (None); and what is wrong when they make no sense."""
+    answers: list[tuple[bytes, bytes | None]] = []
+    at = 0
+    problem = None
+    while (end := buffer.find(b"\n", at)) >= 0:
+        fields = bytes(buffer[at:end]).split()
+        if len(fields) == 3 and fields[2].isdigit():
+            stop = end + 1 + int(fields[2])
+            if len(buffer) <= stop:
+                break  # the rest of the object is still on its way
+            if buffer[stop] != ord("\n"):
+                problem = f"object {fields[0].decode('ascii', 'replace')} is damaged: shorter than announced"
+                break
+            answers.append((fields[0], bytes(buffer[end + 1 : stop])))
+            at = stop + 1
+        elif len(fields) == 2:
+            answers.append((fields[0], None))
+            at = end + 1
+        else:
+            problem = f"git cat-file answered {bytes(buffer[at:end])[:80]!r}"
+            break
+    del buffer[:at]
+    return answers, problem

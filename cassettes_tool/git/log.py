@@ -15,7 +15,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line, open_repo, repo_root
+from cassettes_tool.git.runner import (
+    GitFailed,
+    Repo,
+    clean_env,
+    first_line,
+    open_repo,
+    repo_root,
+    widen,
+)
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
@@ -203,6 +211,7 @@ class LogPass:
         self._proc = subprocess.Popen(
             command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=self._errors
         )
+        widen(self._proc.stdout)
         self.reader = LogReader(self._proc.stdout)
 
     def close(self, *, check: bool = True) -> None:

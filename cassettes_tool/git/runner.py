@@ -12,11 +12,19 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cassettes_tool.model.age import AgeSource
+
+if sys.platform == "linux":
+    import fcntl
+
+#: room in a pipe between a streaming git and the thread reading it (Linux's unprivileged maximum)
+_PIPE_SIZE = 1 << 20
 
 #: Git variables that choose config, transport and credentials, never a repository.
 _KEPT_GIT_VARS = frozenset(
@@ -54,6 +62,15 @@ def clean_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     }
     env["GIT_OPTIONAL_LOCKS"] = "0"
     return env
+
+
+def widen(pipe: IO[bytes] | None) -> None:
+    """Let git write (or be written) up to 1 MiB ahead: the thread reading it waits its turn
+    for the interpreter while we compare versions, and git must not stop meanwhile. Linux
+    only; elsewhere, and when the system refuses, the pipe stays as it is."""
+    if sys.platform == "linux" and pipe is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 class GitFailed(Exception):
