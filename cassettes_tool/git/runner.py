@@ -177,14 +177,16 @@ class Place:
 
 def places(paths: Iterable[Path]) -> dict[Path, Place]:
     """Each path's place, resolving each folder once (thousands of cassettes share a few folders)."""
-    by_parent: dict[Path, Place] = {}
+    # keyed by the folder's name as text: a Path's `parent` is a new Path to build and hash
+    by_parent: dict[str, Place] = {}
     roots: dict[Path, Path | None] = {}
     result: dict[Path, Place] = {}
     for path in paths:
-        place = by_parent.get(path.parent)
+        parent = os.path.dirname(path)
+        place = by_parent.get(parent)
         if place is None:
             folder = Path(os.path.realpath(path.parent))
-            place = by_parent[path.parent] = Place(folder, _root_of(folder, roots))
+            place = by_parent[parent] = Place(folder, _root_of(folder, roots))
         result[path] = place
     return result
 
