@@ -27,9 +27,11 @@ from cassettes_tool.git.runner import (
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
-#: how many 64 KiB reads git may run ahead of us: enough for it to walk the whole history
-#: of a large suite while the cassettes are found and read, few enough to bound memory
-_AHEAD = 512
+#: how many pieces (64 KiB to 1 MiB) git may run ahead of us: enough for it to walk the whole
+#: history of a large suite while the cassettes are found and read, few enough to bound memory
+_AHEAD = 64
+_PIECE = 1 << 16
+_PIPE_READ = 1 << 20
 #: how many versions to read are handed to `prefetch` at once
 _PREFETCH = 32
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
@@ -93,10 +95,21 @@ class LogReader:
         self._prefetch: Callable[[list[bytes]], object] | None = None
 
     def _drain(self, stdout: IO[bytes] | None) -> None:
-        # whole 64 KiB reads: git writes a few hundred bytes at a time, and each hand-over costs
+        """Hand git's output over in pieces of 64 KiB or more: git writes a few hundred bytes at a
+        time, and each hand-over costs. Each read takes all the pipe holds, in one system call:
+        every call costs this thread a wait for the interpreter while we compare versions."""
         if stdout is not None:
-            while chunk := stdout.read(1 << 16):
-                self._chunks.put(chunk)
+            pieces: list[bytes] = []
+            size = 0
+            while chunk := os.read(stdout.fileno(), _PIPE_READ):
+                pieces.append(chunk)
+                size += len(chunk)
+                if size >= _PIECE:
+                    self._chunks.put(b"".join(pieces))
+                    pieces.clear()
+                    size = 0
+            if pieces:
+                self._chunks.put(b"".join(pieces))
         self._chunks.put(b"")
 
     def join(self) -> None:
