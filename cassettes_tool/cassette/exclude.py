@@ -10,11 +10,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from cassettes_tool.config import Config
+
+if TYPE_CHECKING:
+    import pathspec
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Exclude:
         patterns = list(globs)
         if not patterns:
             return None
+        import pathspec  # only a config with `exclude` pays for it (a sixth of age's imports)
+
         return cls(os.path.abspath(root), pathspec.GitIgnoreSpec.from_lines(patterns))
 
     def matches(self, path: Path, *, folder: bool = False) -> bool:
