@@ -82,7 +82,8 @@ def file_ages(
     oldest until every file is dated, and `cat-file --batch` for the versions compared.
     Without git (not installed, outside a repository, untracked) the answers' `Date`
     headers are the witness. `started`: walks begun by `log.history_started`, by repository.
-    Only cassettes are aged: a file that fails the content test `scan` uses (a fixture, a workflow file) is left out of the result.
+    Only cassettes are aged: a file that fails the content test `scan` uses (a fixture, a
+    workflow file) is left out of the result.
     """
     now = now or utc_now()
     told: dict[Path, tuple[Age, ...] | None] = {}

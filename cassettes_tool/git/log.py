@@ -30,6 +30,7 @@ _HEADER = b"\x1e"
 #: how many pieces (64 KiB to 1 MiB) git may run ahead of us: enough for it to walk the whole
 #: history of a large suite while the cassettes are found and read, few enough to bound memory
 _AHEAD = 64
+#: the least handed over at once, and the most taken from the pipe in one system call
 _PIECE = 1 << 16
 _PIPE_READ = 1 << 20
 #: how many versions to read are handed to `prefetch` at once
@@ -82,7 +83,7 @@ class LogReader:
 
     def __init__(self, stdout: IO[bytes] | None):
         self.finished = stdout is None
-        # bounded by memory only: git waiting on a full pipe while we find cassettes leaves its core idle
+        # bounded for memory only: git waiting on a full pipe while we find cassettes leaves a core idle
         self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
         self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
         self._thread.start()
