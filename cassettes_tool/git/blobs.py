@@ -19,6 +19,8 @@ from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line, wi
 
 #: the most of git's answers taken at one turn of the reading thread
 _PIPE_READ = 1 << 20
+#: after a small read nobody waits for, how long (s) to let answers gather in the pipe
+_GATHER = 0.002
 #: seconds without an answer after which git is told that no more is coming, so that it
 #: ends: a damaged object git sends shorter than it announced cannot stall the run
 _STALL = 1.0
@@ -41,6 +43,8 @@ class BlobReader:
         self._stopped = True
         self._problem: str | None = None
         self._changed = threading.Condition()
+        #: set while `get` waits for answers: the reading thread then reads them at once
+        self._waited = threading.Event()
 
     def ask(self, shas: Iterable[bytes]) -> None:
         """Have git look the objects up, without waiting for its answers."""
@@ -59,13 +63,17 @@ class BlobReader:
         """The objects asked for (a missing one left out), once git has answered for all of them."""
         wanted = list(dict.fromkeys(shas))
         self.ask(wanted)
-        with self._changed:
-            while not (self._stopped or self._answered.issuperset(wanted)):
-                if not self._changed.wait(timeout=_STALL):
-                    self._end_input()
-            if not self._answered.issuperset(wanted):
-                raise GitFailed(self._problem or self._complaint())
-            return {sha: self._found[sha] for sha in wanted if sha in self._found}
+        self._waited.set()
+        try:
+            with self._changed:
+                while not (self._stopped or self._answered.issuperset(wanted)):
+                    if not self._changed.wait(timeout=_STALL):
+                        self._end_input()
+                if not self._answered.issuperset(wanted):
+                    raise GitFailed(self._problem or self._complaint())
+                return {sha: self._found[sha] for sha in wanted if sha in self._found}
+        finally:
+            self._waited.clear()
 
     def close(self) -> None:
         """Stop git and the thread reading it."""
@@ -108,6 +116,9 @@ class BlobReader:
                 if problem is not None:
                     proc.kill()
                     break
+                if len(chunk) < _PIPE_READ // 16:
+                    # git flushes each answer: let a few gather unless they are waited for
+                    self._waited.wait(_GATHER)
             else:
                 if buffer:
                     problem = "git cat-file stopped in the middle of an object"
