@@ -7,18 +7,17 @@ tell, the answer's own `Date` header. A cassette is as old as its oldest interac
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.cassette.recording import looks_like_a_cassette
+from cassettes_tool.git.blobs import BlobReader, blob_reader
 from cassettes_tool.git.lineage import Walker, dates_of, fresh, unknown, witnessed
-from cassettes_tool.git.log import LogPass, Step, log_pass
+from cassettes_tool.git.log import Lineage, LogPass, LogReader, Step, log_pass
 from cassettes_tool.git.runner import (
     GitFailed,
     Place,
@@ -26,13 +25,15 @@ from cassettes_tool.git.runner import (
     open_repo,
     places,
     repo_names,
-    repo_root,
     run,
 )
 from cassettes_tool.model.age import Age, AgeSource, utc_now
 
 #: Above this many folders, ls-files lists the whole repository instead.
 _MAX_PATHSPECS = 200
+
+#: how many files a round of the log reaches before they are told (git walks on meanwhile)
+_ROUND = 100
 
 #: the blob name status gives a file that is not in HEAD
 _NO_BLOB = b"0" * 40
@@ -67,25 +68,6 @@ def oldest(ages: tuple[Age, ...] | None, otherwise: Age) -> Age:
     return max(ages, key=lambda a: a.days or 0.0)
 
 
-@contextlib.contextmanager
-def history_started(paths: Iterable[Path]) -> Iterator[Mapping[Path, LogPass]]:
-    """Start walking the history of the repositories holding `paths` (the PATHs a user gave)
-    before the cassettes are even found: git walks on its own core meanwhile. Give what
-    this yields to `file_ages`; a repository git cannot open is left to it."""
-    with contextlib.ExitStack() as stack:
-        started: dict[Path, LogPass] = {}
-        for path in paths:
-            root = repo_root(Path(os.path.realpath(path if path.is_dir() else path.parent)))
-            if root is None or root in started:
-                continue
-            try:
-                running = started[root] = LogPass(open_repo(root))
-            except (OSError, GitFailed):
-                continue
-            stack.callback(running.close, check=False)
-        yield started
-
-
 def file_ages(
     paths: Sequence[Path],
     *,
@@ -99,8 +81,9 @@ def file_ages(
     as untracked), one `status` (differs from HEAD or not), one `log --raw` read newest to
     oldest until every file is dated, and `cat-file --batch` for the versions compared.
     Without git (not installed, outside a repository, untracked) the answers' `Date`
-    headers are the witness. `started`: walks begun by `history_started`, by repository. Only cassettes are aged: a file that fails the content test
-    `scan` uses (a fixture, a workflow file) is left out of the result.
+    headers are the witness. `started`: walks begun by `log.history_started`, by repository.
+    Only cassettes are aged: a file that fails the content test `scan` uses (a fixture, a
+    workflow file) is left out of the result.
     """
     now = now or utc_now()
     told: dict[Path, tuple[Age, ...] | None] = {}
@@ -175,7 +158,7 @@ def _repo_ages(
 ) -> dict[Path, tuple[Age, ...] | None]:
     """Interaction ages of one repository's files; git walks history while we ask ls-files and
     status. `fallback` gets the age of a file whose interactions cannot be dated one by one."""
-    with log_pass(repo, running) as log:
+    with log_pass(repo, running) as log, blob_reader(repo) as blobs:
         contents = {path: _read(path) for path in members}
         members = {p: place for p, place in members.items() if _is_cassette(contents[p], custom)}
         names = repo_names(repo, members)
@@ -198,34 +181,53 @@ def _repo_ages(
             want[renamed_from.get(name, name)] = name
             for path in paths:
                 working[path] = contents[path] or b""
-        lineages = log.follow(want)
-        for name in changed.keys() & lineages.keys():
+        lineages = log.follow(want, prefetch=blobs.ask)
+        uncommitted = changed.keys() & lineages.keys()
+        for name in uncommitted:
             # the working tree's change comes first: it may re-record, or only mask
             lineages[name].steps.append(Step(None, changed[name]))
-        by_path = {path: lineages[name] for name in lineages for path in names[name]}
-        walker = Walker(repo, partial(_blobs, repo), now, custom)
-        pending = set(lineages)
-        while pending:
-            log.read(pending)
-            told = walker.tell({p: by_path[p] for n in pending for p in names[n]}, working)
-            for path, answer in told.items():
-                steps = by_path[path].steps
-                if steps and not answer.ages:
-                    # no interaction to date (none, or unreadable): the file's last change tells
-                    commit = steps[0].commit
-                    fallback[path] = (
-                        fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)
-                    )
-                if not answer.needs_more or log.finished:
-                    result[path] = (
-                        answer.ages
-                        if answer.ages is not None
-                        else _unplaced(repo, path, working[path], now, custom)
-                    )
-            pending = {n for n in pending if any(p not in result for p in names[n])}
+        blobs.ask(changed[name] for name in uncommitted)
+        result.update(_tell(repo, log, blobs, lineages, names, working, now, custom, fallback))
     at_edge = sum(1 for ages in result.values() if ages and any(a.source is AgeSource.SHALLOW for a in ages))
     if at_edge:
         notes.append((repo.root, _shallow_note(at_edge)))
+    return result
+
+
+def _tell(
+    repo: Repo,
+    log: LogReader,
+    blobs: BlobReader,
+    lineages: Mapping[bytes, Lineage],
+    names: Mapping[bytes, list[Path]],
+    working: Mapping[Path, bytes],
+    now: datetime,
+    custom: CustomSerializer | None,
+    fallback: dict[Path, Age],
+) -> dict[Path, tuple[Age, ...] | None]:
+    """Date the files as history is read, a round at a time: the files a round of the log
+    reached are told while git walks on, so that little is left to do when it ends."""
+    by_path = {path: lineages[name] for name in lineages for path in names[name]}
+    walker = Walker(repo, blobs.get, now, custom)
+    result: dict[Path, tuple[Age, ...] | None] = {}
+    pending = set(lineages)
+    while pending:
+        reached = log.read(pending, enough=_ROUND)
+        telling = pending if log.finished or not reached else reached
+        told = walker.tell({p: by_path[p] for n in telling for p in names[n]}, working)
+        for path, answer in told.items():
+            steps = by_path[path].steps
+            if steps and not answer.ages:
+                # no interaction to date (none, or unreadable): the file's last change tells
+                commit = steps[0].commit
+                fallback[path] = fresh_age(AgeSource.UNCOMMITTED) if commit is None else commit.age(repo, now)
+            if not answer.needs_more or log.finished:
+                result[path] = (
+                    answer.ages
+                    if answer.ages is not None
+                    else _unplaced(repo, path, working[path], now, custom)
+                )
+        pending -= {n for n in telling if all(p in result for p in names[n])}
     return result
 
 
@@ -272,26 +274,6 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-def _blobs(repo: Repo, shas: list[bytes]) -> dict[bytes, bytes]:
-    """The blobs asked for, by one `git cat-file --batch` (a missing one is left out)."""
-    unique = list(dict.fromkeys(shas))
-    if not unique:
-        return {}
-    out = run(["cat-file", "--batch"], repo.root, stdin=b"\n".join(unique) + b"\n")
-    found: dict[bytes, bytes] = {}
-    at = 0
-    for sha in unique:
-        end = out.index(b"\n", at)
-        head = out[at:end].split(b" ")
-        at = end + 1
-        if len(head) < 3 or head[1] == b"missing":
-            continue
-        size = int(head[2])
-        found[sha] = out[at : at + size]
-        at += size + 1
-    return found
 
 
 def _shallow_note(count: int) -> str:

@@ -4,21 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import IO
 
-from cassettes_tool.git.runner import GitFailed, Repo, clean_env, first_line
+from cassettes_tool.git.runner import (
+    GitFailed,
+    Repo,
+    clean_env,
+    first_line,
+    open_repo,
+    repo_root,
+    widen,
+)
 from cassettes_tool.model.age import Age, days_between
 
 _HEADER = b"\x1e"
-#: how many 64 KiB reads git may run ahead of us
-_AHEAD = 16
+#: how many pieces (64 KiB to 1 MiB) git may run ahead of us: enough for it to walk the whole
+#: history of a large suite while the cassettes are found and read, few enough to bound memory
+_AHEAD = 64
+#: the least handed over at once, and the most taken from the pipe in one system call
+_PIECE = 1 << 16
+_PIPE_READ = 1 << 20
+#: after a small read, how long (s) to let git's output gather in the pipe before the next
+_GATHER = 0.002
+#: how many versions to read are handed to `prefetch` at once
+_PREFETCH = 32
 _LOG_FORMAT = "--format=%x1e%H%x00%at%x00%aN%x00%s"
 
 
@@ -67,20 +86,37 @@ class LogReader:
 
     def __init__(self, stdout: IO[bytes] | None):
         self.finished = stdout is None
-        # bounded: while we compare versions, git waits on a full pipe instead of taking a core
+        # bounded for memory only: git waiting on a full pipe while we find cassettes leaves a core idle
         self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=_AHEAD)
         self._thread = threading.Thread(target=self._drain, args=(stdout,), daemon=True)
         self._thread.start()
         self._tokens = self._split()
         self._watch: dict[bytes, bytes] = {}
         self._lineages: dict[bytes, Lineage] = {}
+        #: files whose start was reached: they wait for nothing more
+        self._added: set[bytes] = set()
         self._held: bytes | None = None
+        self._prefetch: Callable[[list[bytes]], object] | None = None
 
     def _drain(self, stdout: IO[bytes] | None) -> None:
-        # whole 64 KiB reads: git writes a few hundred bytes at a time, and each hand-over costs
+        """Hand git's output over in pieces of 64 KiB or more: git writes a few hundred bytes at a
+        time, and each hand-over costs. Each read takes all the pipe holds, in one system call,
+        and after a small one the thread lets the pipe fill a little: every wake-up costs it a
+        turn of the interpreter, taken from the comparisons (a thousand of them cost 30 ms)."""
         if stdout is not None:
-            while chunk := stdout.read(1 << 16):
-                self._chunks.put(chunk)
+            pieces: list[bytes] = []
+            size = 0
+            while chunk := os.read(stdout.fileno(), _PIPE_READ):
+                pieces.append(chunk)
+                size += len(chunk)
+                if size >= _PIECE:
+                    self._chunks.put(b"".join(pieces))
+                    pieces.clear()
+                    size = 0
+                elif len(chunk) < _PIECE // 4:
+                    time.sleep(_GATHER)
+            if pieces:
+                self._chunks.put(b"".join(pieces))
         self._chunks.put(b"")
 
     def join(self) -> None:
@@ -101,19 +137,28 @@ class LogReader:
         if rest:
             yield rest
 
-    def follow(self, want: dict[bytes, bytes]) -> dict[bytes, Lineage]:
+    def follow(
+        self, want: dict[bytes, bytes], prefetch: Callable[[list[bytes]], object] | None = None
+    ) -> dict[bytes, Lineage]:
         """Start following files (`want`: name in history -> current name); their lineages fill as
-        history is read."""
+        history is read. `prefetch` is given, a few at a time, the version before each file's
+        newest change as soon as it is read: the version its first look compares with."""
         self._watch = dict(want)
         self._lineages = {current: Lineage() for current in want.values()}
+        self._added = set()
+        self._prefetch = prefetch
         return self._lineages
 
-    def read(self, needed: set[bytes]) -> None:
+    def read(self, needed: set[bytes], enough: int | None = None) -> set[bytes]:
         """Read history until every file in `needed` (current names) has one more step or its
-        start, or history ends; the other files followed are kept up to date meanwhile."""
-        waiting = {name for name in needed if not self._lineages[name].added}
+        start, or `enough` of them have, or history ends; the other files followed are kept up to
+        date meanwhile. Returns the files of `needed` that have one more step."""
+        waiting = needed - self._added
         if self.finished or not waiting:
-            return
+            return set()
+        asked = set(waiting)
+        first: list[bytes] = []
+        left = max(0, len(waiting) - enough) if enough is not None else 0
         commit: Commit | None = None
         header: tuple[bytes, bytes, bytes, bytes] | None = None
         pending: list[tuple[bytes, bytes]] = []
@@ -124,9 +169,11 @@ class LogReader:
             if token[:1] == _HEADER:
                 self._watch.update(pending)
                 pending.clear()
-                if not waiting:
+                if len(first) >= _PREFETCH or len(waiting) <= left:
+                    self._ask(first)
+                if len(waiting) <= left:
                     self._held = token
-                    return
+                    return asked - waiting
                 header = (token[1:], next(tokens, b"0"), next(tokens, b""), next(tokens, b""))
                 commit = None
                 continue
@@ -149,13 +196,23 @@ class LogReader:
             old_blob = raw[15 : 15 + size]
             if added or old_blob != raw[16 + size : end]:
                 commit = commit or Commit(*header)
+                if not lineage.steps and not added:
+                    first.append(old_blob)
                 lineage.steps.append(Step(commit, None if added else old_blob))
                 waiting.discard(current)
             if added:
                 lineage.added = True
+                self._added.add(current)
             else:
                 pending.append((old_path, current))
+        self._ask(first)
         self.finished = True
+        return asked - waiting
+
+    def _ask(self, blobs: list[bytes]) -> None:
+        if blobs and self._prefetch is not None:
+            self._prefetch(blobs)
+        blobs.clear()
 
 
 class LogPass:
@@ -174,6 +231,7 @@ class LogPass:
         self._proc = subprocess.Popen(
             command, cwd=repo.root, env=clean_env(), stdout=subprocess.PIPE, stderr=self._errors
         )
+        widen(self._proc.stdout)
         self.reader = LogReader(self._proc.stdout)
 
     def close(self, *, check: bool = True) -> None:
@@ -202,3 +260,22 @@ def log_pass(repo: Repo, running: LogPass | None = None) -> Iterator[LogReader]:
         running.close(check=False)
         raise
     running.close()
+
+
+@contextlib.contextmanager
+def history_started(paths: Iterable[Path]) -> Iterator[Mapping[Path, LogPass]]:
+    """Start walking the history of the repositories holding `paths` (the PATHs a user gave)
+    before the cassettes are even found: git walks on its own core meanwhile. Give what
+    this yields to `file_ages`; a repository git cannot open is left to it."""
+    with contextlib.ExitStack() as stack:
+        started: dict[Path, LogPass] = {}
+        for path in paths:
+            root = repo_root(Path(os.path.realpath(path if path.is_dir() else path.parent)))
+            if root is None or root in started:
+                continue
+            try:
+                running = started[root] = LogPass(open_repo(root))
+            except (OSError, GitFailed):
+                continue
+            stack.callback(running.close, check=False)
+        yield started

@@ -12,11 +12,19 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cassettes_tool.model.age import AgeSource
+
+if sys.platform == "linux":
+    import fcntl
+
+#: room in a pipe between a streaming git and the thread reading it (Linux's unprivileged maximum)
+_PIPE_SIZE = 1 << 20
 
 #: Git variables that choose config, transport and credentials, never a repository.
 _KEPT_GIT_VARS = frozenset(
@@ -54,6 +62,15 @@ def clean_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     }
     env["GIT_OPTIONAL_LOCKS"] = "0"
     return env
+
+
+def widen(pipe: IO[bytes] | None) -> None:
+    """Let git write (or be written) up to 1 MiB ahead: the thread reading it waits its turn
+    for the interpreter while we compare versions, and git must not stop meanwhile. Linux
+    only; elsewhere, and when the system refuses, the pipe stays as it is."""
+    if sys.platform == "linux" and pipe is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 class GitFailed(Exception):
@@ -160,14 +177,16 @@ class Place:
 
 def places(paths: Iterable[Path]) -> dict[Path, Place]:
     """Each path's place, resolving each folder once (thousands of cassettes share a few folders)."""
-    by_parent: dict[Path, Place] = {}
+    # keyed by the folder's name as text: a Path's `parent` is a new Path to build and hash
+    by_parent: dict[str, Place] = {}
     roots: dict[Path, Path | None] = {}
     result: dict[Path, Place] = {}
     for path in paths:
-        place = by_parent.get(path.parent)
+        parent = os.path.dirname(path)
+        place = by_parent.get(parent)
         if place is None:
             folder = Path(os.path.realpath(path.parent))
-            place = by_parent[path.parent] = Place(folder, _root_of(folder, roots))
+            place = by_parent[parent] = Place(folder, _root_of(folder, roots))
         result[path] = place
     return result
 
