@@ -11,6 +11,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -245,6 +246,35 @@ def run_bounded(
         preexec_fn=limit,
         env=env if env is not None else dict(os.environ),
     )
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    returncode: int
+    stdout: str
+    stderr: str
+    #: seconds from Ctrl-C to the command's end
+    elapsed: float
+
+
+def interrupt_when(command: list[str], cwd: Path, ready: Callable[[], bool], why: str) -> Interrupted:
+    """Start `command`, wait (polling, at most 20 s) until `ready()` says the moment has come,
+    then send it Ctrl-C and wait for it to end (at most 10 s; killed otherwise)."""
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.05)  # wait for the state the test needs, not for a guess of time
+        assert ready(), why
+        process.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        stdout, stderr = process.communicate(timeout=10)
+        elapsed = time.monotonic() - start
+    finally:
+        process.kill()
+    return Interrupted(process.returncode, stdout, stderr, elapsed)
 
 
 def path_without_git() -> str:

@@ -8,17 +8,14 @@ from __future__ import annotations
 import functools
 import json
 import os
-import signal
 import socket
-import subprocess
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from conftest import cassettes_executable, file_hashes
-from helpers import RawServer, interaction, read_request, write_cassette
+from helpers import RawServer, interaction, interrupt_when, read_request, write_cassette
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,31 +194,16 @@ def test_ctrl_c_stops_a_large_run_cleanly(tmp_path: Path) -> None:
     with RawServer(never_answers) as silent, RawServer(fixed_answer) as staging:
         command = [*cassettes_executable(), "refresh", "cassettes", "--timeout", "30", "--concurrency", "4"]
         command += ["--map", f"files.example.com={silent.url}", "--map", f"api.example.com={staging.url}"]
-        process = subprocess.Popen(
+        scratch = tmp_path / ".cassettes" / "scratch"
+        done = interrupt_when(
             command,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
+            tmp_path,
+            lambda: silent.connections == 3 and any(scratch.glob("*/cassettes/c*.yaml")),
+            "the hanging requests or a first copy never came",
         )
-        try:
-            scratch = tmp_path / ".cassettes" / "scratch"
-            deadline = time.monotonic() + 20
-            while (silent.connections < 3 or not any(scratch.glob("*/cassettes/c*.yaml"))) and (
-                time.monotonic() < deadline
-            ):
-                time.sleep(0.05)  # wait for the hanging requests and a first copy, not for a guess of time
-            assert silent.connections == 3 and any(scratch.glob("*/cassettes/c*.yaml"))
-            process.send_signal(signal.SIGINT)
-            start = time.monotonic()
-            stdout, stderr = process.communicate(timeout=10)
-            elapsed = time.monotonic() - start
-        finally:
-            process.kill()
-    assert elapsed < 8, f"took {elapsed:.1f} s to stop"
-    assert process.returncode == 130, stderr
-    assert "(incomplete: interrupted)" in stdout
+    assert done.elapsed < 8, f"took {done.elapsed:.1f} s to stop"
+    assert done.returncode == 130, done.stderr
+    assert "(incomplete: interrupted)" in done.stdout
     run_dir = scratch / (scratch / "LATEST").read_text().strip()
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["complete"] is False and manifest["finished"]

@@ -9,9 +9,7 @@ users service, which must be refreshed whatever happened to the first.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -24,7 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import cassettes_executable, file_hashes
-from helpers import RawServer, read_request
+from helpers import RawServer, interrupt_when, read_request
 
 from cassettes_tool.config import Config, Target
 from cassettes_tool.demo.recording import HttpClient
@@ -303,32 +301,16 @@ def test_ctrl_c_stops_at_once_and_leaves_an_incomplete_manifest(
         command = [*cassettes_executable(), "refresh", "cassettes", "--timeout", "30", "--concurrency", "4"]
         command += ["--map", f"files.example.com={silent.url}"]
         command += ["--map", f"users.example.com={v2_server.base_url('users.example.com')}"]
-        process = subprocess.Popen(
+        healthy = tmp_path / ".cassettes" / "scratch"
+        done = interrupt_when(
             command,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
+            tmp_path,
+            lambda: silent.connections == 3 and any(healthy.glob("*/cassettes/ok/users.yaml")),
+            "the hanging requests or the healthy copy never came",
         )
-        try:
-            deadline = time.monotonic() + 20
-            while silent.connections < 3 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert silent.connections == 3, "the hanging requests never arrived"
-            healthy = tmp_path / ".cassettes" / "scratch"
-            while not any(healthy.glob("*/cassettes/ok/users.yaml")) and time.monotonic() < deadline:
-                time.sleep(0.05)  # wait for the healthy copy to be written, not for a guess of time
-            assert any(healthy.glob("*/cassettes/ok/users.yaml")), "the healthy cassette was never written"
-            process.send_signal(signal.SIGINT)
-            start = time.monotonic()
-            stdout, stderr = process.communicate(timeout=10)
-            elapsed = time.monotonic() - start
-        finally:
-            process.kill()
-    assert elapsed < 8, f"took {elapsed:.1f} s to stop"  # ~1 s idle; generous for a loaded machine
-    assert process.returncode == 130, stderr
-    assert "(incomplete: interrupted)" in stdout
+    assert done.elapsed < 8, f"took {done.elapsed:.1f} s to stop"  # ~1 s idle; generous for a loaded machine
+    assert done.returncode == 130, done.stderr
+    assert "(incomplete: interrupted)" in done.stdout
     scratch = tmp_path / ".cassettes" / "scratch"
     run_dir = scratch / (scratch / "LATEST").read_text().strip()
     manifest = json.loads((run_dir / "manifest.json").read_text())
