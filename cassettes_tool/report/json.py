@@ -23,7 +23,8 @@ from cassettes_tool.model.result import (
 )
 from cassettes_tool.model.summary import Summary
 from cassettes_tool.report.common import VERDICT_WORDS
-from cassettes_tool.secrets.masker import mask_lines, mask_text
+from cassettes_tool.report.pieces import masked_text
+from cassettes_tool.secrets.masker import mask_text
 from cassettes_tool.words import display_path
 
 SCHEMA = "cassettes-report/1"
@@ -190,8 +191,6 @@ def _pretty(report: Report) -> bool:
 
 def render_json(report: Report) -> str:
     """The JSON report, through the one masker (placeholders keep the JSON valid)."""
-    if _pretty(report):
-        return mask_lines(json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str) + "\n")
     return "".join(json_pieces(report))
 
 
@@ -201,7 +200,7 @@ def json_pieces(report: Report) -> Iterator[str]:
     as the whole would: no credential shape or `name: value` pair reaches across the `,`
     and the line break between two cassettes."""
     if _pretty(report):
-        yield render_json(report)
+        yield masked_text(json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str) + "\n")
         return
     head = json.dumps(to_json(report, cassettes=False), indent=2, ensure_ascii=False, default=str)
     yield mask_text(head[:-2] + ',\n  "cassettes": [\n    ')

@@ -36,6 +36,37 @@ def masked_pieces(lines: Iterable[str]) -> Iterator[str]:
         yield mask_text("".join(held))
 
 
+def masked_text(text: str, *, piece: int = 1 << 14) -> str:
+    """`mask_text(text)` for a text already whole (an indented JSON report), masked a few
+    lines at a time and cut only where `masked_pieces` would cut: the masker's word and
+    shape screens then pass over nearly every piece (one word of a report's summary,
+    `"pass": 1`, had sent a whole 10 MB report through the `name=value` rule)."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = _cut(text, start, piece)
+        pieces.append(mask_text(text[start:end]))
+        start = end
+    return "".join(pieces)
+
+
+def _cut(text: str, start: int, piece: int) -> int:
+    """Where the piece starting at `start` ends: after the first line break past `piece`
+    characters between two lines that are not blank and that `_breakable` lets apart."""
+    if "-----BEGIN" in text[start : start + piece]:
+        return len(text)  # a key block runs to the end, as in `masked_pieces`
+    at = start + piece
+    while (end := text.find("\n", at)) != -1 and end + 1 < len(text):
+        before = text[max(start, text.rfind("\n", start, end) + 1) : end]
+        after_end = text.find("\n", end + 1)
+        after = text[end + 1 : len(text) if after_end == -1 else after_end]
+        if "-----BEGIN" in before:
+            return len(text)
+        if before.strip() and _breakable(before, after):
+            return end + 1
+        at = end + 1
+    return len(text)
+
+
 def _breakable(before: str, after: str) -> bool:
     """True when no masking pattern can match across the break between these two lines."""
     end, start = before.rstrip(), after.lstrip()

@@ -84,23 +84,6 @@ def mask_text(text: str) -> str:
     return text
 
 
-def mask_lines(text: str, *, chunk: int = 1 << 14) -> str:
-    """`mask_text` of a text in which nothing to mask reaches across a line break (JSON as
-    `json.dumps` indents it: strings escape their line breaks, and a name and its value share
-    a line), masked a few lines at a time: the word screen then passes over all but the few
-    lines that name a credential, where one summary word (`"pass": 1`) sent a whole
-    10 MB report through the pair rule."""
-    if len(text) <= chunk:
-        return mask_text(text)
-    pieces, start = [], 0
-    while start < len(text):
-        end = text.find("\n", start + chunk)
-        end = len(text) if end < 0 else end + 1
-        pieces.append(mask_text(text[start:end]))
-        start = end
-    return "".join(pieces)
-
-
 def _userinfo(match: re.Match[str]) -> str:
     if is_placeholder(match.group(2)):
         return match.group(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -48,6 +49,40 @@ def test_pieces_mask_as_the_whole_text_does(lines: list[str]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pieces, "PIECE", 1)  # a break wherever one is allowed
         assert "".join(pieces.masked_pieces(text)) == mask_text("".join(text))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(TRICKY), max_size=40), st.integers(min_value=1, max_value=64))
+def test_a_whole_text_in_pieces_is_masked_as_the_whole_text(lines: list[str], piece: int) -> None:
+    text = "".join(f"{line}\n" for line in lines)
+    assert pieces.masked_text(text, piece=piece) == mask_text(text)
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(
+        ["hunter2-real", "sk-9f8a7b6c5d4e3f2a1b0c", "https://u:pw9x@h/p?token=ab12cd34ef", "a=b"]
+    )
+    | st.text(alphabet="ab9_.-=:\"' &,;<>\n\u00e9", max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["password", "api_key", "name", "pass", "uri", "x"]), inner, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=1, max_value=64))
+def test_indented_json_masked_a_few_lines_at_a_time_is_masked_as_a_whole(value: Any, chunk: int) -> None:
+    """The JSON report is masked in chunks of lines, so the word screen skips most of them:
+    with chunks down to a line each, the result is the whole text's."""
+    text = json.dumps({"summary": {"pass": 1}, "data": value}, indent=2, ensure_ascii=False) + "\n"
+    assert pieces.masked_text(text, piece=chunk) == mask_text(text)
 
 
 def _report(count: int) -> Report:

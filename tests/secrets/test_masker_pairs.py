@@ -7,7 +7,6 @@ start of a name: a 20,000-character token took 28 s to print, a 200,000-characte
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from helpers import interaction, no_traceback, run_bounded, write_cassette
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cassettes_tool.secrets.masker import _PAIR, _pair, mask_at, mask_lines, mask_text
+from cassettes_tool.secrets.masker import _PAIR, _pair, mask_at, mask_text
 from cassettes_tool.secrets.rules import field_kind, may_name_credential
 
 #: the rule as it was: the same matches, tried from every character
@@ -136,30 +135,3 @@ def test_a_changed_credential_field_is_never_shown_by_a_diff(fmt: str, tmp_path:
 )
 def test_a_value_at_a_credential_path_is_shown_as_its_placeholder(path: str, value: Any, shown: Any) -> None:
     assert mask_at(path, value) == shown
-
-
-_JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.sampled_from(
-        ["hunter2-real", "sk-9f8a7b6c5d4e3f2a1b0c", "https://u:pw9x@h/p?token=ab12cd34ef", "a=b"]
-    )
-    | st.text(alphabet="ab9_.-=:\"' &,;<>\n\u00e9", max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(["password", "api_key", "name", "pass", "uri", "x"]), inner, max_size=4
-        )
-    ),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=1500, deadline=None)
-@given(_JSON_VALUES, st.integers(min_value=1, max_value=64))
-def test_indented_json_masked_a_few_lines_at_a_time_is_masked_as_a_whole(value: Any, chunk: int) -> None:
-    """The JSON report is masked in chunks of lines, so the word screen skips most of them:
-    with chunks down to a line each, the result is the whole text's."""
-    text = json.dumps({"summary": {"pass": 1}, "data": value}, indent=2, ensure_ascii=False) + "\n"
-    assert mask_lines(text, chunk=chunk) == mask_text(text)
