@@ -99,10 +99,11 @@ class Unread(Protocol):
 
 
 def compare_each(pairs: Iterable[Pair] | Sequence[Unread], rules: DiffRules) -> tuple[CassetteResult, ...]:
-    """Each pair compared and let go before the next is read: with lazy `pairs` (a folder,
-    a scratch run), a diff holds one pair of cassettes at a time, and the results keep only
-    what the report shows (summaries and changes, never the cassettes). Unread pairs (files
-    on disk) are read and compared on all cores, one pair at a time in each worker."""
+    """Each pair compared and let go before the next is read, and the results keep only
+    what the report shows (summaries and changes, never the cassettes). Unread pairs (a
+    folder, a scratch run: files on disk) are read and compared on all cores, one pair at a
+    time in each worker; read pairs (a git range's blobs, given lazily) in this process, one
+    pair at a time."""
     if isinstance(pairs, Sequence) and not all(isinstance(pair, Pair) for pair in pairs):
         files = (path for pair in pairs if not isinstance(pair, Pair) for path in pair.files())
         return tuple(imap_items(partial(_read_and_compare, rules=rules), pairs, files))
