@@ -16,8 +16,10 @@ import httpx
 import pytest
 import requests
 from click.testing import CliRunner, Result
+from helpers import back_date
 
 from cassettes_tool import cassette
+from cassettes_tool.cassette import summary
 from cassettes_tool.cli import cli
 from cassettes_tool.demo.recording import SCENARIOS, Scenario, record
 from cassettes_tool.demo.services import DemoServer
@@ -207,3 +209,29 @@ def splice_recording(old: Path, fresh: Path, start: int = 1) -> None:
     head = old.read_text(encoding="utf-8").splitlines(keepends=True)[: old_start - 1]
     tail = fresh.read_text(encoding="utf-8").splitlines(keepends=True)[fresh_start - 1 :]
     old.write_text("".join(head + tail), encoding="utf-8")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every cassette `scan` parses, in this process (a small tree is read without a pool)."""
+    parsed: list[Path] = []
+    real = summary.load
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(Path(path).absolute())
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(summary, "load", counted)
+    return parsed
+
+
+@pytest.fixture
+def scan_tree(record_cassette: Recorder) -> list[Path]:
+    """Three cassettes recorded an hour ago, as a checkout is: no longer racily clean for the caches."""
+    paths = [
+        record_cassette("auth/login.yaml", "login"),
+        record_cassette("users/list.json", "users", client="httpx"),
+        record_cassette("catalog/items.yaml", "catalog"),
+    ]
+    back_date(*paths)
+    return paths

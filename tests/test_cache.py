@@ -15,58 +15,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import back_date
 
 import cassettes_tool
-from cassettes_tool.cassette import summary
 
 CACHE = Path(".cassettes/scratch/cache")
 HOUR_NS = 3600 * 10**9
 
 
-def back_date(*paths: Path, ns: int | None = None) -> None:
-    """Files last modified an hour ago (or at `ns`): no longer racily clean."""
-    when = ns if ns is not None else time.time_ns() - HOUR_NS
-    for path in paths:
-        os.utime(path, ns=(when, when))
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every cassette parsed, in this process (a small tree is read without a pool)."""
-    parsed: list[Path] = []
-    real = summary.load
-
-    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
-        parsed.append(Path(path).absolute())
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(summary, "load", counted)
-    return parsed
-
-
-@pytest.fixture
-def tree(record_cassette: Any) -> list[Path]:
-    paths = [
-        record_cassette("auth/login.yaml", "login"),
-        record_cassette("users/list.json", "users", client="httpx"),
-        record_cassette("catalog/items.yaml", "catalog"),
-    ]
-    back_date(*paths)
-    return paths
-
-
 Run = Callable[..., Any]
 
 
+def scan(run: Run, *args: str) -> Any:
+    """A scan from the entries: the whole report kept beside them (tests/test_kept_report.py)
+    would answer for an unchanged tree before any entry is read, so it is dropped first."""
+    (Path.cwd() / CACHE / "scan-report").unlink(missing_ok=True)
+    return run("scan", "cassettes", *args)
+
+
 def scan_json(run: Run, *args: str) -> dict[str, Any]:
-    result = run("scan", "cassettes", "--format", "json", *args)
+    result = scan(run, "--format", "json", *args)
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
 def test_a_warm_scan_reads_no_cassette_and_says_the_same(
-    run: Run, tree: list[Path], reads: list[Path], tmp_path: Path
+    run: Run, scan_tree: list[Path], reads: list[Path], tmp_path: Path
 ) -> None:
     cold = scan_json(run)
     assert len(reads) == 3 and (tmp_path / CACHE / "scan.jsonl").is_file()
@@ -77,7 +52,7 @@ def test_a_warm_scan_reads_no_cassette_and_says_the_same(
     assert (tmp_path / ".cassettes/scratch/.gitignore").read_text().endswith("*\n")
 
 
-def test_no_cache_neither_reads_nor_writes_it(run: Run, tree: list[Path], tmp_path: Path) -> None:
+def test_no_cache_neither_reads_nor_writes_it(run: Run, scan_tree: list[Path], tmp_path: Path) -> None:
     scan_json(run, "--no-cache")
     result = run("lint", "cassettes", "--no-cache")
     assert result.exit_code in (0, 1), result.output
@@ -85,10 +60,10 @@ def test_no_cache_neither_reads_nor_writes_it(run: Run, tree: list[Path], tmp_pa
 
 
 def test_an_edited_cassette_is_read_again(
-    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any
+    run: Run, scan_tree: list[Path], reads: list[Path], record_cassette: Any
 ) -> None:
     scan_json(run)
-    login = tree[0]
+    login = scan_tree[0]
     login.unlink()
     record_cassette("auth/login.yaml", "users")  # re-recorded: other requests
     back_date(login)
@@ -99,11 +74,11 @@ def test_an_edited_cassette_is_read_again(
 
 
 def test_same_size_and_mtime_in_a_new_file_is_read_again(
-    run: Run, tree: list[Path], reads: list[Path]
+    run: Run, scan_tree: list[Path], reads: list[Path]
 ) -> None:
     """An editor's atomic save keeping the size, then the old mtime put back: a new inode."""
     scan_json(run)
-    users = tree[1]
+    users = scan_tree[1]
     before = users.stat()
     text = users.read_text()
     edited = text.replace('"GET"', '"PUT"', 1)
@@ -119,16 +94,16 @@ def test_same_size_and_mtime_in_a_new_file_is_read_again(
     assert listed["cassettes/users/list.json"]["interactions"][0]["method"] == "PUT"
 
 
-def test_a_touched_cassette_is_read_again(run: Run, tree: list[Path], reads: list[Path]) -> None:
+def test_a_touched_cassette_is_read_again(run: Run, scan_tree: list[Path], reads: list[Path]) -> None:
     scan_json(run)
-    back_date(tree[2], ns=time.time_ns() - HOUR_NS // 2)
+    back_date(scan_tree[2], ns=time.time_ns() - HOUR_NS // 2)
     reads.clear()
     scan_json(run)
-    assert reads == [tree[2]]
+    assert reads == [scan_tree[2]]
 
 
 def test_a_racily_clean_cassette_is_never_trusted(
-    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any
+    run: Run, scan_tree: list[Path], reads: list[Path], record_cassette: Any
 ) -> None:
     """Written in the same moment as the cache: it could change again unseen."""
     fresh = record_cassette("users/new.yaml", "users")
@@ -139,19 +114,19 @@ def test_a_racily_clean_cassette_is_never_trusted(
 
 
 def test_another_serializer_setting_reads_everything_again(
-    run: Run, tree: list[Path], reads: list[Path], tmp_path: Path
+    run: Run, scan_tree: list[Path], reads: list[Path], tmp_path: Path
 ) -> None:
     scan_json(run)
     (tmp_path / "pyproject.toml").write_text(
         '[tool.cassettes]\nserializer = "vcr.serializers.yamlserializer"\n'
     )
     reads.clear()
-    result = run("scan", "cassettes", "--format", "json")
+    result = scan(run, "--format", "json")
     assert len(reads) == 3, result.output
 
 
 def test_an_upgrade_reads_everything_again(
-    run: Run, tree: list[Path], reads: list[Path], monkeypatch: pytest.MonkeyPatch
+    run: Run, scan_tree: list[Path], reads: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = scan_json(run)
     monkeypatch.setattr(cassettes_tool, "__version__", "99.0.0")
@@ -174,7 +149,7 @@ def test_an_upgrade_reads_everything_again(
     ],
 )
 def test_a_damaged_or_hostile_cache_gives_the_fresh_answer(
-    run: Run, tree: list[Path], tmp_path: Path, damage: str
+    run: Run, scan_tree: list[Path], tmp_path: Path, damage: str
 ) -> None:
     cold = scan_json(run, "--no-cache")
     scan_json(run)
@@ -206,7 +181,7 @@ def test_a_damaged_or_hostile_cache_gives_the_fresh_answer(
         cache.symlink_to(elsewhere)
     else:
         cache.write_bytes(os.urandom(4096))
-    result = run("scan", "cassettes", "--format", "json")
+    result = scan(run, "--format", "json")
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     fresh = json.loads(result.stdout)
@@ -217,7 +192,7 @@ def test_a_damaged_or_hostile_cache_gives_the_fresh_answer(
 
 
 def test_a_planted_entry_for_another_file_is_not_served(
-    run: Run, tree: list[Path], tmp_path: Path, reads: list[Path]
+    run: Run, scan_tree: list[Path], tmp_path: Path, reads: list[Path]
 ) -> None:
     """An entry answers only for the file whose stamp it carries."""
     scan_json(run)
@@ -230,12 +205,12 @@ def test_a_planted_entry_for_another_file_is_not_served(
     cache.write_text(header + "\n" + "\n".join(json.dumps(e) for e in lies) + "\n")
     reads.clear()
     scan_json(run)
-    assert reads == [tree[0]]
+    assert reads == [scan_tree[0]]
 
 
 @pytest.mark.parametrize("scratch", ["symlink", "foreign"])
 def test_a_scratch_folder_not_its_own_costs_a_note(
-    run: Run, tree: list[Path], tmp_path: Path, scratch: str
+    run: Run, scan_tree: list[Path], tmp_path: Path, scratch: str
 ) -> None:
     cold = scan_json(run, "--no-cache")
     folder = tmp_path / ".cassettes/scratch"
@@ -247,7 +222,7 @@ def test_a_scratch_folder_not_its_own_costs_a_note(
     else:
         folder.mkdir()
         (folder / "notes.txt").write_text("mine")
-    result = run("scan", "cassettes", "--format", "json")
+    result = scan(run, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [n["note"].split(":")[0] for n in data["notes"]] == ["no cache"]
@@ -256,15 +231,15 @@ def test_a_scratch_folder_not_its_own_costs_a_note(
     assert list(elsewhere.iterdir()) == [] and not (folder / "cache").exists()
 
 
-def test_an_unwritable_cache_costs_a_note(run: Run, tree: list[Path], tmp_path: Path) -> None:
+def test_an_unwritable_cache_costs_a_note(run: Run, scan_tree: list[Path], tmp_path: Path) -> None:
     (tmp_path / ".cassettes").write_text("a file where the scratch folder's parent would be")
-    result = run("scan", "cassettes")
+    result = scan(run)
     assert result.exit_code == 0, result.output
     assert "cache not written" in result.output
 
 
 def test_lint_findings_come_from_the_cache_until_the_rules_change(
-    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any
+    run: Run, scan_tree: list[Path], reads: list[Path], record_cassette: Any
 ) -> None:
     leaky = record_cassette("auth/leaky.yaml", "login", filter_headers=[], before_record_response=None)
     back_date(leaky)
@@ -279,7 +254,7 @@ def test_lint_findings_come_from_the_cache_until_the_rules_change(
 
 
 def test_lint_fix_never_trusts_the_cache(
-    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any, tmp_path: Path
+    run: Run, scan_tree: list[Path], reads: list[Path], record_cassette: Any, tmp_path: Path
 ) -> None:
     """A cache that says `clean` for a file holding a credential does not stop --fix masking it."""
     leaky = record_cassette("auth/leaky.yaml", "login", filter_headers=[], before_record_response=None)
@@ -299,7 +274,7 @@ def test_lint_fix_never_trusts_the_cache(
     assert "<REDACTED:" in leaky.read_text()
 
 
-def test_pruning_keeps_the_cache(run: Run, tree: list[Path], tmp_path: Path) -> None:
+def test_pruning_keeps_the_cache(run: Run, scan_tree: list[Path], tmp_path: Path) -> None:
     scan_json(run)
     pruned = run("scratch", "prune", "--keep", "1")
     assert pruned.exit_code == 0, pruned.output
@@ -307,7 +282,7 @@ def test_pruning_keeps_the_cache(run: Run, tree: list[Path], tmp_path: Path) -> 
 
 
 def test_a_credential_is_never_copied_into_the_cache(
-    run: Run, tree: list[Path], reads: list[Path], record_cassette: Any, tmp_path: Path
+    run: Run, scan_tree: list[Path], reads: list[Path], record_cassette: Any, tmp_path: Path
 ) -> None:
     """A token in a recorded URI stays in the cassette only: that one is read every time."""
     token = "access_token=9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -319,6 +294,8 @@ def test_a_credential_is_never_copied_into_the_cache(
     back_date(path)
     scan_json(run)
     assert token not in (tmp_path / CACHE / "scan.jsonl").read_text()
+    assert run("scan", "cassettes").exit_code == 0 and (tmp_path / CACHE / "scan-report").is_file()
+    assert token[-12:] not in (tmp_path / CACHE / "scan-report").read_text()  # kept as printed: masked
     reads.clear()
     scan_json(run)
     assert reads == [path]

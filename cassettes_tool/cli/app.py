@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cassettes_tool.errors import ExitCode
+    from cassettes_tool.kept_report import Kept, KeptReport
     from cassettes_tool.model.result import Report
 
 
@@ -176,36 +177,55 @@ def emit(
     verbose: bool,
     epilogue: Iterable[str] = (),
     exit_code: ExitCode | None = None,
-) -> None:
+    kept: KeptReport | None = None,
+) -> NoReturn:
     """Render once, write to `output` or stdout as it is rendered, exit with the report's
-    verdict. Colour is decided here, once, for every text renderer: a terminal, not
-    NO_COLOR, not a file."""
-    from cassettes_tool.cassette.write import write_atomic_lines
-    from cassettes_tool.errors import ExitCode
+    verdict. Colour is decided once for every text renderer (`wants_color`). With `kept`,
+    the report is also kept for the next run over the same tree."""
     from cassettes_tool.report import render_pieces
-    from cassettes_tool.report.common import Format
+    from cassettes_tool.report.common import Format, verdict_line
 
     if result.interrupted and sys.stderr.isatty():
         click.echo("", err=True)  # end the progress bar's line
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = wants_color(output)
     rendered = render_pieces(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
-    if output is not None:
-        try:
-            write_atomic_lines(output, rendered)
-        except OSError as exc:
-            click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(int(ExitCode.INCOMPLETE))
-        if not quiet:  # a CI log says what the file says, not nothing
-            from cassettes_tool.report.common import verdict_line
-
-            click.echo(verdict_line(result), err=True)
-            click.echo(f"report written to {output}", err=True)
-    else:
-        for run in _gathered(rendered):
-            click.echo(run, nl=False)
+    code = int(result.verdict if exit_code is None else exit_code)
+    if kept is not None and not result.interrupted:
+        rendered = kept.keeping(rendered, code, verdict_line(result))
+    _send(rendered, output, lambda: verdict_line(result), quiet=quiet)
     for line in epilogue:
         click.echo(line)
-    sys.exit(int(result.verdict if exit_code is None else exit_code))
+    sys.exit(code)
+
+
+def replay(kept: Kept, output: Path | None, *, quiet: bool) -> NoReturn:
+    """A kept report written again, as `emit` wrote it, and its exit code."""
+    _send(kept.text(), output, lambda: kept.verdict_line, quiet=quiet)
+    sys.exit(kept.exit_code)
+
+
+def wants_color(output: Path | None) -> bool:
+    """Colour for a terminal only: not a file, not with NO_COLOR."""
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _send(rendered: Iterable[str], output: Path | None, said: Callable[[], str], *, quiet: bool) -> None:
+    """The report to `output` (atomically, then its verdict line on stderr) or to stdout."""
+    from cassettes_tool.cassette.write import write_atomic_lines
+    from cassettes_tool.errors import ExitCode
+
+    if output is None:
+        for run in _gathered(rendered):
+            click.echo(run, nl=False)
+        return
+    try:
+        write_atomic_lines(output, rendered)
+    except OSError as exc:
+        click.echo(f"cassettes: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(int(ExitCode.INCOMPLETE))
+    if not quiet:  # a CI log says what the file says, not nothing
+        click.echo(said(), err=True)
+        click.echo(f"report written to {output}", err=True)
 
 
 def _gathered(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cassettes_tool import config
-from cassettes_tool.cli.app import emit
+from cassettes_tool.cli.app import emit, replay, wants_color
 from cassettes_tool.cli.options import (
     PassThroughCommand,
     common_options,
@@ -42,8 +42,17 @@ def scan(
     from cassettes_tool.report.tables import render_scan_text
 
     settings = config.load(config_file)
-    result = command.run(settings.cassette_paths(paths), settings, use_cache=not no_cache)
-    emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose)
+    targets = settings.cassette_paths(paths)
+    found = command.find(targets, settings)
+    options = (fmt, quiet, verbose, wants_color(output), [str(path) for path in targets])
+    kept = None if no_cache else command.kept(found, settings, *options)
+    ready = kept.find() if kept is not None else None
+    if ready is not None:  # nothing changed since the last run: its report, as it was
+        replay(ready, output, quiet=quiet)
+    result = command.run(targets, settings, use_cache=not no_cache, found=found)
+    if not command.worth_keeping(result):
+        kept = None
+    emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose, kept=kept)
 
 
 @click.command(name="lint")

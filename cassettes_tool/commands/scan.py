@@ -6,16 +6,26 @@ from functools import partial
 from pathlib import Path
 
 from cassettes_tool import cassette
-from cassettes_tool.cache import map_cached, open_cache
+from cassettes_tool.cache import cacheable, map_cached, open_cache
 from cassettes_tool.cassette import check_serializer, summarize, unread, unsearched
+from cassettes_tool.cassette.discover import Discovery
 from cassettes_tool.config import Config
+from cassettes_tool.kept_report import KeptReport, kept_report
 from cassettes_tool.model.result import Report
 
 
-def run(paths: tuple[Path, ...], config: Config, *, use_cache: bool = True) -> Report:
-    """`use_cache`: take unchanged cassettes' summaries from the scratch folder's cache."""
+def find(paths: tuple[Path, ...], config: Config) -> Discovery:
+    """The cassettes a scan of `paths` reads."""
     check_serializer(config)
-    found = cassette.discover(paths, cassette.excluder(config))
+    return cassette.discover(paths, cassette.excluder(config))
+
+
+def run(
+    paths: tuple[Path, ...], config: Config, *, use_cache: bool = True, found: Discovery | None = None
+) -> Report:
+    """`use_cache`: take unchanged cassettes' summaries from the scratch folder's cache.
+    `found`: what `find` found already."""
+    found = found if found is not None else find(paths, config)
     cache = open_cache(config, "scan", config.serializer) if use_cache else None
     read = partial(summarize, serializer=config.serializer)
     results = list(map_cached(read, found.files, cache))
@@ -25,3 +35,17 @@ def run(paths: tuple[Path, ...], config: Config, *, use_cache: bool = True) -> R
     if cache is not None and said:
         notes += ((cache.folder, said),)
     return Report(command="scan", cassettes=tuple(results), notes=notes)
+
+
+def kept(found: Discovery, config: Config, *options: object) -> KeptReport | None:
+    """Where the report of a scan of these files, rendered with these options, is kept for
+    the next run; None for a tree found with notes or folders it could not search."""
+    if found.notes or found.unreadable:
+        return None
+    return kept_report(config, "scan", found.files, *options)
+
+
+def worth_keeping(report: Report) -> bool:
+    """A report made only of what the scan cache would keep: plain reads, no notes. An error
+    may be the machine's (a permission), and is said again by reading again."""
+    return not report.notes and all(cacheable(result) for result in report.cassettes)

@@ -1,0 +1,235 @@
+"""A command's whole report, kept in `<scratch>/cache/` for the next run over an unchanged tree.
+
+A re-scan of a tree where nothing changed gives the report the last run gave, byte for
+byte: the scan cache spares the parsing, and this spares the rest (reading that cache back,
+rendering, masking), which was most of a warm run. The report is kept under a key of
+everything it was made from: the tool's version, the settings, the options that shape the
+output, the current folder, and every file found with its size, mtime, inode and ctime.
+Inode and ctime are new in every checkout, so a kept report that was committed or planted
+never matches. As for the scan cache, a file modified within two seconds of the report
+being kept makes it untrusted (racily clean), and a kept file that is damaged, foreign, a
+symlink or oversized is ignored and made again. What is kept was masked when it was made.
+It is only ever a whole run's output: a run interrupted, or one whose report could not be
+written, keeps nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import cassettes_tool
+from cassettes_tool.cache import MAX_BYTES, RACY_NS, stamp_of
+from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
+from cassettes_tool.config import Config
+from cassettes_tool.errors import ConfigError
+
+SCHEMA = "cassettes-kept-report/1"
+#: the closing line is small: anything longer is not ours
+_MAX_TRAILER = 1 << 16
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A kept report that passed every check: its exit code, its verdict line, and its text,
+    read from the file that was checked (held open: a file replaced since is not read)."""
+
+    stream: BinaryIO
+    size: int
+    exit_code: int
+    verdict_line: str
+
+    def text(self) -> Iterator[str]:
+        """The report as it was written, a megabyte at a time."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with self.stream:
+            self.stream.seek(0)
+            left = self.size
+            while left > 0 and (chunk := self.stream.read(min(left, _CHUNK))):
+                left -= len(chunk)
+                yield decoder.decode(chunk, final=left <= 0)
+
+
+@dataclass(frozen=True)
+class KeptReport:
+    """Where one command's report for this tree and these options is kept, under which key.
+
+    The file is the report's text followed by one line of JSON that says what it is: the
+    key, when it was written, the exit code and verdict line, and the text's size and
+    sha256 (a damaged or truncated file is never replayed)."""
+
+    file: Path
+    key: str
+    #: the newest mtime of the files the report reads: it must be older than the keeping
+    newest_ns: int
+
+    def find(self) -> Kept | None:
+        """The report kept under this key, when every check passes; None otherwise."""
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            handle = os.open(self.file, flags)
+        except (OSError, ValueError):
+            return None
+        stream = os.fdopen(handle, "rb")
+        try:
+            kept = self._check(stream)
+        except OSError:
+            kept = None
+        if kept is None:
+            stream.close()
+        return kept
+
+    def _check(self, stream: BinaryIO) -> Kept | None:
+        facts = os.fstat(stream.fileno())
+        if not stat.S_ISREG(facts.st_mode) or facts.st_size > MAX_BYTES:
+            return None
+        stream.seek(max(0, facts.st_size - _MAX_TRAILER))
+        tail = stream.read()
+        start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
+        header = _trailer(tail[start:])
+        if header is None or header["key"] != self.key:
+            return None
+        if header["size"] + len(tail) - start != facts.st_size:
+            return None
+        if self.newest_ns > min(header["written_ns"], facts.st_mtime_ns) - RACY_NS:
+            return None
+        digest = hashlib.sha256()
+        stream.seek(0)
+        left = header["size"]
+        while left > 0 and (chunk := stream.read(min(left, _CHUNK))):
+            left -= len(chunk)
+            digest.update(chunk)
+        if left or digest.hexdigest() != header["sha256"]:
+            return None
+        return Kept(stream, header["size"], header["exit_code"], header["verdict_line"])
+
+    def keeping(self, pieces: Iterable[str], exit_code: int, verdict_line: str) -> Iterator[str]:
+        """`pieces`, handed on as they come and kept beside; kept only once all have gone by.
+
+        Nothing is kept when a file the report read may still change unseen (racily clean)."""
+        written = time.time_ns()
+        if self.newest_ns > written - RACY_NS:
+            yield from pieces
+            return
+        with _Spool(self.file) as spool:
+            for piece in pieces:
+                spool.write(piece)
+                yield piece
+            header = {
+                "schema": SCHEMA,
+                "key": self.key,
+                "written_ns": written,
+                "exit_code": exit_code,
+                "verdict_line": verdict_line,
+                "size": spool.size,
+                "sha256": spool.digest.hexdigest(),
+            }
+            spool.write(json.dumps(header) + "\n")
+            spool.done = True
+
+
+class _Spool:
+    """A temporary file beside `target`, moved over it when `done`, removed otherwise.
+    Failing to keep a report never fails the run: it is made again next time."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.done = False
+        self.stream: BinaryIO | None = None
+        self.name = ""
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def __enter__(self) -> _Spool:
+        with contextlib.suppress(OSError):
+            make_scratch(self.target.parent.parent)
+            if not self.target.parent.is_symlink():
+                self.target.parent.mkdir(exist_ok=True)
+                handle, self.name = tempfile.mkstemp(dir=self.target.parent, prefix=".report.", suffix=".tmp")
+                self.stream = os.fdopen(handle, "wb")
+        return self
+
+    def write(self, text: str) -> None:
+        if self.stream is None:
+            return
+        data = text.encode("utf-8")
+        self.size += len(data)
+        self.digest.update(data)
+        try:
+            self.stream.write(data)
+        except OSError:
+            self._drop()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.close()
+            if self.done:
+                os.replace(self.name, self.target)
+        except OSError:
+            pass
+        finally:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.stream is not None:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.name)
+        self.stream = None
+
+
+def kept_report(config: Config, command: str, files: Sequence[Path], *options: object) -> KeptReport | None:
+    """Where `command`'s report over `files` (already found, in order) is kept; None when it
+    cannot be: the scratch folder is not ours alone, or a file is not a regular file."""
+    try:
+        check_scratch(config.scratch)
+    except ConfigError:
+        return None
+    folder = config.scratch / CACHE
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return None
+    digest = hashlib.sha256()
+    facts = [SCHEMA, cassettes_tool.__version__, command, os.getcwd(), repr(config), *options]
+    digest.update(json.dumps(facts, default=repr).encode("utf-8"))
+    newest = 0
+    for path in files:
+        stamp = stamp_of(path)
+        if stamp is None:
+            return None
+        newest = max(newest, stamp[1])
+        digest.update(f"\0{path}\0{stamp}".encode("utf-8", "surrogateescape"))
+    return KeptReport(folder / f"{command}-report", digest.hexdigest(), newest)
+
+
+def _trailer(line: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(line) if line.endswith(b"\n") else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return None
+    fields = {
+        "key": str,
+        "written_ns": int,
+        "exit_code": int,
+        "verdict_line": str,
+        "size": int,
+        "sha256": str,
+    }
+    if not all(type(data.get(name)) is kind for name, kind in fields.items()):
+        return None
+    return data
