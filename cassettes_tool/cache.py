@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import cassettes_tool
-from cassettes_tool.cassette.parallel import imap_files
+from cassettes_tool.cassette.parallel import imap_files, imap_items
 from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
 from cassettes_tool.cassette.write import write_atomic_lines
 from cassettes_tool.config import Config
@@ -72,7 +72,8 @@ class ResultCache:
         #: why the cache is neither read nor written, when it is not
         self.refused: str | None = None
         self._changed = False
-        #: entries read from their files in this run: vetted by the masker before they are written
+        #: entries read from their files in this run that the masker has not vetted yet: it does
+        #: before they are written (a worker vets what it read)
         self._fresh: set[str] = set()
 
     def relative(self, path: Path) -> str | None:
@@ -90,13 +91,15 @@ class ResultCache:
             return None
         return replace(entry[1], path=path)
 
-    def put(self, path: Path, stamp: Stamp | None, result: CassetteResult) -> None:
+    def put(self, path: Path, stamp: Stamp | None, result: CassetteResult, *, vetted: bool = False) -> None:
+        """Remember a fresh result; `vetted`: its line was masked already and came out the same."""
         name = self.relative(path)
         if name is None or self.refused:
             return
         if stamp is not None and cacheable(result):
             self.entries[name] = (stamp, result)
-            self._fresh.add(name)
+            if not vetted:
+                self._fresh.add(name)
             self._changed = True
         elif self.entries.pop(name, None) is not None:
             self._changed = True
@@ -145,12 +148,10 @@ class ResultCache:
         return entry[0][1] <= written - RACY_NS and os.path.lexists(os.path.join(self.root, name))
 
     def _lines(self, kept: list[tuple[str, tuple[Stamp, CassetteResult]]], written: int) -> Iterator[str]:
-        from cassettes_tool.secrets.masker import mask_text
-
         yield json.dumps({"schema": SCHEMA, "key": self.key, "written_ns": written}) + "\n"
         for name, (stamp, result) in kept:
             line = json.dumps(encode_entry(name, stamp, result), ensure_ascii=False)
-            if name not in self._fresh or mask_text(line) == line:  # no credential copied in
+            if name not in self._fresh or _clean(line):  # no credential copied in
                 yield line + "\n"
 
 
@@ -175,21 +176,44 @@ def map_cached(
     fn: Callable[[Path], CassetteResult], files: Iterable[Path], cache: ResultCache | None
 ) -> Iterator[CassetteResult]:
     """`fn` of every file, in order: from the cache where its entry still holds, else read
-    (on all cores) and remembered."""
+    (on all cores) and remembered. Each worker also vets the cache line of what it read,
+    so that the masker's pass over the lines is not left to one core at the end."""
     files = list(files)
     if cache is None:
         yield from imap_files(fn, files)
         return
     stamps = [stamp_of(path) for path in files]
     hits = [cache.get(path, stamp) for path, stamp in zip(files, stamps, strict=True)]
-    fresh = imap_files(fn, [path for path, hit in zip(files, hits, strict=True) if hit is None])
+    jobs = [
+        (fn, path, cache.relative(path), stamp)
+        for path, stamp, hit in zip(files, stamps, hits, strict=True)
+        if hit is None
+    ]
+    fresh = imap_items(_read_and_vet, jobs, [job[1] for job in jobs])
     for path, stamp, hit in zip(files, stamps, hits, strict=True):
         if hit is not None:
             yield hit
             continue
-        result = next(fresh)
-        cache.put(path, stamp, result)
+        result, vetted = next(fresh)
+        cache.put(path, stamp, result, vetted=vetted)
         yield result
+
+
+def _read_and_vet(
+    job: tuple[Callable[[Path], CassetteResult], Path, str | None, Stamp | None],
+) -> tuple[CassetteResult, bool]:
+    """A fresh result, and whether its cache line is one the masker leaves as it is."""
+    fn, path, name, stamp = job
+    result = fn(path)
+    if name is None or stamp is None or not cacheable(result):
+        return result, False
+    return result, _clean(json.dumps(encode_entry(name, stamp, result), ensure_ascii=False))
+
+
+def _clean(line: str) -> bool:
+    from cassettes_tool.secrets.masker import mask_text
+
+    return mask_text(line) == line
 
 
 def cacheable(result: CassetteResult) -> bool:
