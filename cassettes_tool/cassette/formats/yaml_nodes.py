@@ -37,6 +37,28 @@ class _Unread(Exception):
 _IN_PROGRESS: Final = object()  # an anchored collection met again inside itself: recursive
 _MISSING: Final = object()
 
+#: what may stand before an anchor (&a) or alias (*a): blanks, every line break libyaml
+#: knows (\r alone, NEL, LS, PS), a byte-order mark, and the indicators a node follows
+_NODE_START = " \t\r\n\x85\u2028\u2029\ufeff[{,:-?"
+
+
+def has_node_mark(text: str, mark: str) -> bool:
+    """Whether the text may have an anchor or alias mark where YAML allows one (`&a`, `*a`).
+
+    Never False for a text libyaml composes with one: the alias walk that refuses a
+    'billion laughs' runs only when this says so. str.find over the text, not a regex:
+    this runs on every YAML cassette, and a pattern with no fixed first character scans
+    each one character by character.
+    """
+    at = text.find(mark)
+    while at >= 0:
+        before = text[at - 1] if at else "\n"
+        after = text[at + 1 : at + 2]
+        if before in _NODE_START and after and after not in " \t\n,[]{}":
+            return True
+        at = text.find(mark, at + 1)
+    return False
+
 
 def read(text: str, loader: type) -> Any:
     """The data vcrpy's `loader` would build from `text`, or UNREAD when it must build it itself."""
