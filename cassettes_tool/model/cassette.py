@@ -48,14 +48,17 @@ class Headers:
         else:
             entries = ()
         for name, values in entries:
-            if not isinstance(values, list | tuple):
+            text = str(name)
+            if values.__class__ is not list and not isinstance(values, list | tuple):
                 values = [values]
-            for value in values:
-                pairs.append((str(name), "" if value is None else _header_text(value)))
+            for value in values:  # a str as it is: one call less per header of a load
+                pairs.append((text, value if value.__class__ is str else _header_text(value)))
         return cls(tuple(pairs))
 
 
 def _header_text(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -15,6 +16,7 @@ from vcr.serializers import jsonserializer, yamlserializer
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import Answer, DemoServer
 from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.cassette import Headers
 
 
 def test_requests_yaml_cassette_reads_as_recorded(record_cassette: Any) -> None:
@@ -239,3 +241,36 @@ def test_interaction_lines_ignore_quoted_cassettes_in_bodies() -> None:
     text = "interactions:\n- request:\n    body: '- request: nested'\n  response: {}\n- request:\n    body: null\n"
     assert cassette.interaction_lines(text, "yaml", 2) == (2, 5)
     assert cassette.interaction_lines(text, "yaml", 3) == ()
+
+
+def test_recorded_headers_of_every_shape_read_as_text() -> None:
+    raw = {"A": ["x", None, b"\xe9", 3], "B": "y", "C": ("z",), 5: [None]}
+    assert Headers.from_recorded(raw).items == (
+        ("A", "x"), ("A", ""), ("A", "é"), ("A", "3"), ("B", "y"), ("C", "z"), ("5", ""),
+    )  # fmt: skip
+    assert Headers.from_recorded([["A", "x"], ("B", ["y", None]), ["bad"]]).items == (
+        ("A", "x"),
+        ("B", "y"),
+        ("B", ""),
+    )
+    assert Headers.from_recorded(None).items == ()
+
+
+def test_a_loaded_cassette_goes_to_the_oldest_generation_unless_objects_are_kept_frozen(
+    tmp_path: Path,
+) -> None:
+    """The young collections would only walk the records to move them there; a process that
+    froze objects on purpose keeps them frozen."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yamlserializer.serialize({"interactions": [], "version": 1}))
+    gc.collect()
+    loaded = cassette.load(path)
+    assert gc.isenabled()
+    assert any(o is loaded for o in gc.get_objects(generation=2))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        again = cassette.load(path)
+        assert gc.get_freeze_count() == frozen and gc.isenabled() and again == loaded
+    finally:
+        gc.unfreeze()
