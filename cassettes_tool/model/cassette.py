@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,12 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
+#: the common URI, read without urlsplit (the same host and path; a summary reads both of
+#: every interaction): lower-case http(s), a lower-case host without port or user, a path
+#: without any character urlsplit would drop, then the query or fragment, or the end
+_PLAIN_URI = re.compile(r"https?://([a-z0-9.-]+)(/[A-Za-z0-9._~/%!$&'()*+,;=:@-]*)?(?=[?#]|\Z)")
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     method: str
@@ -73,10 +80,16 @@ class Request:
 
     @property
     def host(self) -> str:
+        plain = _PLAIN_URI.match(self.uri)
+        if plain is not None:
+            return plain.group(1)
         return urlsplit(self.uri).hostname or ""
 
     @property
     def path(self) -> str:
+        plain = _PLAIN_URI.match(self.uri)
+        if plain is not None:
+            return plain.group(2) or "/"
         return urlsplit(self.uri).path or "/"
 
     @property

@@ -7,16 +7,19 @@ import io
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import Answer, DemoServer
-from cassettes_tool.model.body import BodyKind
-from cassettes_tool.model.cassette import Headers
+from cassettes_tool.model.body import Body, BodyKind
+from cassettes_tool.model.cassette import Headers, Request
 
 
 def test_requests_yaml_cassette_reads_as_recorded(record_cassette: Any) -> None:
@@ -274,3 +277,35 @@ def test_a_loaded_cassette_goes_to_the_oldest_generation_unless_objects_are_kept
         assert gc.get_freeze_count() == frozen and gc.isenabled() and again == loaded
     finally:
         gc.unfreeze()
+
+
+_URI_TEXT = st.text(st.sampled_from("aZ09.-_~/%!$&'()*+,;=:@?#[] \t\r\nÉé"), max_size=16)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", " https://", "https:/"]), _URI_TEXT)
+def test_a_request_has_the_host_and_path_urlsplit_reads(scheme: str, rest: str) -> None:
+    uri = scheme + rest
+    request = Request("GET", uri, Headers(), Body(b"", b""))
+    try:
+        parts = urlsplit(uri)
+        expected = (parts.hostname or "", parts.path or "/")
+    except ValueError:  # an unbalanced [ in the host: urlsplit refuses it, and so do we
+        with pytest.raises(ValueError):
+            _ = request.host
+        return
+    assert (request.host, request.path) == expected
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://api.test",
+        "https://api.test/v1/items/7?b=2&a=1#top",
+        "http://x.y/a%20b;c=d?\t",
+        "https://h/#f",
+    ],
+)
+def test_plain_uris_read_as_urlsplit_reads_them(uri: str) -> None:
+    request = Request("GET", uri, Headers(), Body(b"", b""))
+    assert (request.host, request.path) == (urlsplit(uri).hostname or "", urlsplit(uri).path or "/")
