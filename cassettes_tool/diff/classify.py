@@ -131,13 +131,17 @@ def _uri_differs_in_ids(old: str, new: str) -> bool:
 
 
 def _joined(headers: Headers) -> dict[str, str]:
-    values: dict[str, list[str]] = defaultdict(list)
+    """Values by lower-case name, a repeated header's joined with commas in recorded order."""
+    joined: dict[str, str] = {}
     for name, value in headers:
-        values[name.lower()].append(value)
-    return {name: ", ".join(v) for name, v in values.items()}
+        key = name.lower()
+        joined[key] = value if key not in joined else f"{joined[key]}, {value}"
+    return joined
 
 
 def _compare_headers(old: Headers, new: Headers, rules: DiffRules, changes: Changes) -> None:
+    if old.items == new.items:
+        return
     before, after = _joined(old), _joined(new)
     for name in sorted(before.keys() | after.keys()):
         was, now = before.get(name), after.get(name)

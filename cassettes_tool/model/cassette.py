@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,17 +49,26 @@ class Headers:
         else:
             entries = ()
         for name, values in entries:
-            if not isinstance(values, list | tuple):
+            text = str(name)
+            if values.__class__ is not list and not isinstance(values, list | tuple):
                 values = [values]
-            for value in values:
-                pairs.append((str(name), "" if value is None else _header_text(value)))
+            for value in values:  # a str as it is: one call less per header of a load
+                pairs.append((text, value if value.__class__ is str else _header_text(value)))
         return cls(tuple(pairs))
 
 
 def _header_text(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return str(value)
+
+
+#: the common URI, read without urlsplit (the same host and path; a summary reads both of
+#: every interaction): lower-case http(s), a lower-case host without port or user, a path
+#: without any character urlsplit would drop, then the query or fragment, or the end
+_PLAIN_URI = re.compile(r"https?://([a-z0-9.-]+)(/[A-Za-z0-9._~/%!$&'()*+,;=:@-]*)?(?=[?#]|\Z)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +80,16 @@ class Request:
 
     @property
     def host(self) -> str:
+        plain = _PLAIN_URI.match(self.uri)
+        if plain is not None:
+            return plain.group(1)
         return urlsplit(self.uri).hostname or ""
 
     @property
     def path(self) -> str:
+        plain = _PLAIN_URI.match(self.uri)
+        if plain is not None:
+            return plain.group(2) or "/"
         return urlsplit(self.uri).path or "/"
 
     @property

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.serializers import jsonserializer, yamlserializer
 
 from cassettes_tool import cassette
 from cassettes_tool.demo.services import Answer, DemoServer
-from cassettes_tool.model.body import BodyKind
+from cassettes_tool.model.body import Body, BodyKind
+from cassettes_tool.model.cassette import Headers, Request
 
 
 def test_requests_yaml_cassette_reads_as_recorded(record_cassette: Any) -> None:
@@ -239,3 +244,68 @@ def test_interaction_lines_ignore_quoted_cassettes_in_bodies() -> None:
     text = "interactions:\n- request:\n    body: '- request: nested'\n  response: {}\n- request:\n    body: null\n"
     assert cassette.interaction_lines(text, "yaml", 2) == (2, 5)
     assert cassette.interaction_lines(text, "yaml", 3) == ()
+
+
+def test_recorded_headers_of_every_shape_read_as_text() -> None:
+    raw = {"A": ["x", None, b"\xe9", 3], "B": "y", "C": ("z",), 5: [None]}
+    assert Headers.from_recorded(raw).items == (
+        ("A", "x"), ("A", ""), ("A", "é"), ("A", "3"), ("B", "y"), ("C", "z"), ("5", ""),
+    )  # fmt: skip
+    assert Headers.from_recorded([["A", "x"], ("B", ["y", None]), ["bad"]]).items == (
+        ("A", "x"),
+        ("B", "y"),
+        ("B", ""),
+    )
+    assert Headers.from_recorded(None).items == ()
+
+
+def test_a_loaded_cassette_goes_to_the_oldest_generation_unless_objects_are_kept_frozen(
+    tmp_path: Path,
+) -> None:
+    """The young collections would only walk the records to move them there; a process that
+    froze objects on purpose keeps them frozen."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yamlserializer.serialize({"interactions": [], "version": 1}))
+    gc.collect()
+    loaded = cassette.load(path)
+    assert gc.isenabled()
+    assert any(o is loaded for o in gc.get_objects(generation=2))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        again = cassette.load(path)
+        assert gc.get_freeze_count() == frozen and gc.isenabled() and again == loaded
+    finally:
+        gc.unfreeze()
+
+
+_URI_TEXT = st.text(st.sampled_from("aZ09.-_~/%!$&'()*+,;=:@?#[] \t\r\nÉé"), max_size=16)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", " https://", "https:/"]), _URI_TEXT)
+def test_a_request_has_the_host_and_path_urlsplit_reads(scheme: str, rest: str) -> None:
+    uri = scheme + rest
+    request = Request("GET", uri, Headers(), Body(b"", b""))
+    try:
+        parts = urlsplit(uri)
+        expected = (parts.hostname or "", parts.path or "/")
+    except ValueError:  # an unbalanced [ in the host: urlsplit refuses it, and so do we
+        with pytest.raises(ValueError):
+            _ = request.host
+        return
+    assert (request.host, request.path) == expected
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://api.test",
+        "https://api.test/v1/items/7?b=2&a=1#top",
+        "http://x.y/a%20b;c=d?\t",
+        "https://h/#f",
+    ],
+)
+def test_plain_uris_read_as_urlsplit_reads_them(uri: str) -> None:
+    request = Request("GET", uri, Headers(), Body(b"", b""))
+    assert (request.host, request.path) == (urlsplit(uri).hostname or "", urlsplit(uri).path or "/")

@@ -177,6 +177,60 @@ def test_a_billion_laughs_is_built_as_a_small_graph_and_then_refused(tmp_path: P
         cassette.load(path)
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r", "\x85", "\u2028"])
+def test_a_text_with_anchors_and_its_expansion_read_alike(newline: str) -> None:
+    """Texts without anchors are built node by node with nothing remembered; with an anchor
+    anywhere libyaml takes one, aliases share what their anchor built, as in PyYAML."""
+    anchored = newline.join(
+        ["h: &h {Accept: [application/json], n: [1, 2.5, yes, ~, 0x1F]}", "a: [*h, *h]", "q: x?a=1&b=2", ""]
+    )
+    expanded = newline.join(
+        [
+            "h: {Accept: [application/json], n: [1, 2.5, yes, ~, 0x1F]}",
+            "a: [{Accept: [application/json], n: [1, 2.5, yes, ~, 0x1F]},"
+            " {Accept: [application/json], n: [1, 2.5, yes, ~, 0x1F]}]",
+            "q: x?a=1&b=2",
+            "",
+        ]
+    )
+    assert not yaml_nodes.has_node_mark(expanded, "&")
+    ours, plain = yaml_nodes.read(anchored, _loader()), yaml_nodes.read(expanded, _loader())
+    assert same(ours, plain) and same(ours, vcrpy(anchored)) and same(plain, vcrpy(expanded))
+    assert ours["a"][0] is ours["h"] and plain["a"][0] is not plain["h"]
+    assert_reads_as_vcrpy(anchored)
+    assert_reads_as_vcrpy(expanded)
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\x85", "\u2028", "\u2029"])
+def test_a_billion_laughs_on_any_line_break_is_refused(tmp_path: Path, newline: str) -> None:
+    """libyaml breaks lines on a lone CR, NEL, LS and PS too: an anchor at the start of such
+    a line is still an anchor, and the alias walk must still run."""
+    lines = ["interactions: [", "&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol],"]
+    lines += [f"&a{n} [{', '.join([f'*a{n - 1}'] * 9)}]," for n in range(1, 10)]
+    text = newline.join([*lines, "*a9]"]) + newline
+    assert yaml_nodes.has_node_mark(text, "&") and yaml_nodes.has_node_mark(text, "*")
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(CassetteError, match="billion laughs"):
+        cassette.load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("\ufeff&a [1]\n", True),  # after a byte-order mark
+        ("{?&a k: v}\n", True),  # a flow key's anchor
+        ("a: [*a]\n", True),
+        ("uri: http://x/?a=1&b=2\n", False),
+        ("accept: '*/*'\n", False),
+        ("a: b & c\n", False),
+    ],
+)
+def test_node_marks_are_found_wherever_libyaml_takes_them(text: str, marked: bool) -> None:
+    mark = "*" if "*a" in text or "*/" in text else "&"
+    assert yaml_nodes.has_node_mark(text, mark) is marked
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -13,7 +13,10 @@ import pytest
 
 from cassettes_tool import cassette, diff
 from cassettes_tool.demo.services import Answer, DemoServer, SeenRequest
+from cassettes_tool.diff.classify import compare_interactions
 from cassettes_tool.jsonpath import WILD, parse_path, render_path
+from cassettes_tool.model.body import Body, BodyKind
+from cassettes_tool.model.cassette import Headers, Interaction, Request, Response
 
 Pair = Callable[..., tuple[Path, Path]]
 
@@ -307,3 +310,27 @@ def test_jsonpath_subset() -> None:
     assert rules.ignores(("meta", "request_id"))
     assert not rules.ignores(("users", WILD, "name"))
     assert render_path(("users", WILD, "a b", 0)) == "$.users[*]['a b'][0]"
+
+
+def _answered(*headers: tuple[str, str], body: bytes = b'{"a": 1}') -> Interaction:
+    request = Request("GET", "https://api.test/x", Headers(), Body(b"", b""))
+    response = Response(200, "OK", Headers(headers), Body(body, body, "application/json"))
+    return Interaction(0, request, response)
+
+
+def test_repeated_headers_compare_as_one_value_joined_in_recorded_order() -> None:
+    old = _answered(("Link", "</a>"), ("link", "</b>"), ("Content-Type", "application/json"))
+    renamed = _answered(("LINK", "</a>"), ("Link", "</b>"), ("content-type", "application/json"))
+    changed = _answered(("Link", "</a>"), ("Link", "</c>"), ("Content-Type", "application/json"))
+    assert compare_interactions(old, old, diff.DiffRules()).changes == ()
+    assert compare_interactions(old, renamed, diff.DiffRules()).changes == ()
+    (change,) = compare_interactions(old, changed, diff.DiffRules()).changes
+    assert (change.path, change.old, change.new) == ("link", "</a>, </b>", "</a>, </c>")
+
+
+def test_a_body_is_read_once_whatever_blanks_lead_it() -> None:
+    body = Body(b' \r\n\t{"a": [1]}', b' \r\n\t{"a": [1]}')
+    assert (body.kind, body.value) == (BodyKind.JSON, {"a": [1]})
+    assert body.text is body.text and "text" in body.__dict__
+    assert Body(b"[x", b"[x").kind is BodyKind.TEXT and Body(b" x{", b" x{").kind is BodyKind.TEXT
+    assert isinstance(Body.__dict__["text"].__doc__, str)

@@ -54,9 +54,6 @@ def _load_vcr_module(name: str) -> Serializer:
     return importlib.import_module(f"{serializers.__name__}.{name}")
 
 
-_NODE_START = " \t\n[{,:-"  # what may stand before a YAML anchor (&a) or alias (*a)
-
-
 #: tags of cassettes written by vcrpy before 1.0 (Request objects, frozenset headers)
 _OLD_FORMAT_TAGS = ("vcr.request.Request", "frozenset", "requests.structures.CaseInsensitiveDict")
 
@@ -107,7 +104,7 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise CassetteError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise CassetteError(path, "invalid YAML: nested too deeply") from None
-    if _has_node_mark(text, "&") and _has_node_mark(text, "*"):
+    if yaml_nodes.has_node_mark(text, "&") and yaml_nodes.has_node_mark(text, "*"):
         _check_expansion(data, path, len(text))
     return data
 
@@ -122,22 +119,6 @@ def deserialize_yaml(text: str) -> Any:
         if data is not yaml_nodes.UNREAD:
             return data
     return serializer.deserialize(text)
-
-
-def _has_node_mark(text: str, mark: str) -> bool:
-    """Whether the text has an anchor or alias mark where YAML allows one (`&a`, `*a`).
-
-    str.find over the text, not a regex: this runs on every YAML cassette, and a
-    pattern with no fixed first character scans each one character by character.
-    """
-    at = text.find(mark)
-    while at >= 0:
-        before = text[at - 1] if at else "\n"
-        after = text[at + 1 : at + 2]
-        if before in _NODE_START and after and after not in " \t\n,[]{}":
-            return True
-        at = text.find(mark, at + 1)
-    return False
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None]:
