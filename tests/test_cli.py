@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,9 @@ import pytest
 from cassettes_tool import cassette
 from cassettes_tool.commands import scan as scan_command
 from cassettes_tool.config import Config
+from cassettes_tool.model.age import Age, AgeSource
+from cassettes_tool.model.change import Change, ChangeKind, Severity, Where
+from cassettes_tool.model.result import InteractionSummary, Status
 
 
 def test_scan_text_is_an_aligned_table_with_totals(sample_cassettes: Path, run: Any) -> None:
@@ -56,6 +61,31 @@ def test_scan_json_report_has_the_spec_fields(sample_cassettes: Path, run: Any, 
         == loaded.interactions[0].response.body.size
         > len(loaded.interactions[0].response.body.stored)
     )
+
+
+def test_an_interaction_summary_comes_back_from_a_worker_whole() -> None:
+    """Every field, the drift and the age included, survives the trip a worker's result takes."""
+    age = Age(3.5, datetime(2026, 1, 2, tzinfo=timezone.utc), "abc1234", "record", "Ada", AgeSource.GIT)
+    change = Change(Severity.BREAKING, ChangeKind.FIELD_REMOVED, Where.BODY, "$.id", 1, None, count=2)
+    summary = InteractionSummary(
+        3,
+        "POST",
+        "https://a.test/x?y=1",
+        "a.test",
+        "/x",
+        201,
+        "application/json",
+        12,
+        "json",
+        40,
+        age,
+        Status.DRIFTED,
+        (change,),
+        "skipped: host",
+        (("header", "bearer-token"),),
+    )
+    back = pickle.loads(pickle.dumps(summary))
+    assert back == summary and type(back) is InteractionSummary  # eq compares every field
 
 
 def _summary_and_worker(path: Path) -> tuple[object, int]:

@@ -10,6 +10,7 @@ nothing else: the listing's one-line help is kept in the table for that reason.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -190,9 +191,10 @@ def emit(
     color = wants_color(output)
     rendered = render_pieces(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     code = int(result.verdict if exit_code is None else exit_code)
+    said = functools.cache(lambda: verdict_line(result))
     if kept is not None and not result.interrupted:
-        rendered = kept.keeping(rendered, code, verdict_line(result))
-    _send(rendered, output, lambda: verdict_line(result), quiet=quiet)
+        rendered = kept.keeping(rendered, code, said())
+    _send(rendered, output, said, quiet=quiet)
     for line in epilogue:
         click.echo(line)
     sys.exit(code)
