@@ -26,7 +26,6 @@ from typing import Any
 import cassettes_tool
 from cassettes_tool.cassette.parallel import imap_files, imap_items
 from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
-from cassettes_tool.cassette.write import write_atomic_lines
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, ConfigError
 from cassettes_tool.model.result import CassetteResult, InteractionSummary, Problem, Status
@@ -136,6 +135,8 @@ class ResultCache:
             if self.folder.is_symlink():
                 return f"cache not written: {self.folder} is a symlink"
             self.folder.mkdir(exist_ok=True)
+            from cassettes_tool.cassette.write import write_atomic_lines  # PyYAML: only to write
+
             write_atomic_lines(self.file, self._lines(kept, written))
         except CassetteError as exc:
             return f"cache not written: {exc.reason}"

@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -245,3 +247,18 @@ def test_a_kept_report_is_replayed_only_under_its_own_key(
     run("scan", "cassettes")
     (tmp_path / KEPT).write_bytes(planted(tmp_path / KEPT, b"/users", b"/planted"))
     assert "/planted" in run("scan", "cassettes").stdout
+
+
+def test_a_replayed_report_reads_no_yaml_machinery(scan_tree: list[Path], tmp_path: Path) -> None:
+    """The replay is most of what a warm run costs: it does not import PyYAML."""
+    command = [sys.executable, "-X", "importtime", "-m", "cassettes_tool", "scan", "cassettes"]
+    cold = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    warm = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert cold.returncode == warm.returncode == 0, warm.stderr
+    assert warm.stdout == cold.stdout
+
+    def imported(run: subprocess.CompletedProcess[str]) -> set[str]:
+        return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "import time:" in line}
+
+    assert "yaml" in imported(cold)
+    assert "yaml" not in imported(warm)

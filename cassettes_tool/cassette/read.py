@@ -17,7 +17,6 @@ from cassettes_tool.cassette.codecs import as_bytes, decode
 from cassettes_tool.cassette.discover import special_file
 from cassettes_tool.cassette.formats import compressed, layouts
 from cassettes_tool.cassette.formats.custom import CustomSerializer
-from cassettes_tool.cassette.formats.vcr import old_format, parse_builtin
 from cassettes_tool.cassette.lines import interaction_lines
 from cassettes_tool.errors import CassetteError, NotACassette
 from cassettes_tool.limits import MAX_NESTING, too_deep
@@ -74,6 +73,10 @@ def loads(raw: bytes, path: Path, custom: CustomSerializer | None = None) -> Cas
 
 
 def _loads(raw: bytes, path: Path, custom: CustomSerializer | None) -> Cassette:
+    # here, not above: a run that reads no cassette (a re-scan of an unchanged tree, answered
+    # by its kept report) does not import PyYAML and vcrpy's serializers
+    from cassettes_tool.cassette.formats.vcr import parse_builtin
+
     if compressed.is_compressed(raw):
         raw = compressed.decompress(raw, path)
     if not raw.strip():
@@ -132,6 +135,8 @@ def _text_of(raw: bytes, path: Path) -> str:
 
 def _build(data: Any, text: str, path: Path, serializer: str) -> Cassette:
     if isinstance(data, list) and data and isinstance(data[0], dict) and "request" in data[0]:
+        from cassettes_tool.cassette.formats.vcr import old_format
+
         raise old_format(path)
     if not isinstance(data, dict) or "interactions" not in data:
         what = type(data).__name__ if not isinstance(data, dict) else "a mapping without `interactions`"

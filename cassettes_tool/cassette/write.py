@@ -11,8 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cassettes_tool.cassette.codecs import decode
 from cassettes_tool.cassette.formats import Serializer, compressed, serializer_for
 from cassettes_tool.cassette.formats.custom import CustomSerializer
@@ -31,6 +29,8 @@ def recorded_pairs(loaded: Cassette, custom: CustomSerializer | None = None) -> 
     Writing these back keeps what our records normalise (a `null` body against `''`)
     exactly as recorded. None when vcrpy cannot read this layout.
     """
+    import yaml  # here: the one atomic writer also writes reports, which need no YAML
+
     try:
         serializer = serializer_for(loaded.serializer, custom)
         from vcr import serialize as vcr_serialize

@@ -39,7 +39,6 @@ def scan(
     (default: the configured `paths`, else the current folder).
     """
     from cassettes_tool.commands import scan as command
-    from cassettes_tool.report.tables import render_scan_text
 
     settings = config.load(config_file)
     targets = settings.cassette_paths(paths)
@@ -49,6 +48,8 @@ def scan(
     ready = kept.find() if kept is not None else None
     if ready is not None:  # nothing changed since the last run: its report, as it was
         replay(ready, output, quiet=quiet)
+    from cassettes_tool.report.tables import render_scan_text
+
     result = command.run(targets, settings, use_cache=not no_cache, found=found)
     if not command.worth_keeping(result):
         kept = None

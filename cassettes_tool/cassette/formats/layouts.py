@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cassettes_tool.cassette.formats import Serializer
 from cassettes_tool.errors import NotACassette
 
@@ -182,6 +180,8 @@ class LayoutSerializer:
         data["responses"] = [_in_memory_response(i["response"]) for i in interactions]
         if self.base_name != "yaml":
             return self.base.serialize(data)
+        import yaml  # here: reading a cassette never needs PyYAML's writer, nor its import
+
         text: str = yaml.safe_dump(data)  # as langchain's CustomSerializer writes it
         return text
 
