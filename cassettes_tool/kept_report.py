@@ -4,7 +4,8 @@ A re-scan of a tree where nothing changed gives the report the last run gave, by
 byte: the scan cache spares the parsing, and this spares the rest (reading that cache back,
 rendering, masking), which was most of a warm run. The report is kept under a key of
 everything it was made from: the tool's version, the settings, the options that shape the
-output, the current folder, and every file found with its size, mtime, inode and ctime.
+output, the user, the current folder, and every file found with its size, mtime, inode and
+ctime.
 Inode and ctime are new in every checkout, so a kept report that was committed or planted
 never matches. As for the scan cache, a file modified within two seconds of the report
 being kept makes it untrusted (racily clean), and a kept file that is damaged, foreign, a
@@ -203,7 +204,8 @@ def kept_report(config: Config, command: str, files: Sequence[Path], *options: o
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         return None
     digest = hashlib.sha256()
-    facts = [SCHEMA, cassettes_tool.__version__, command, os.getcwd(), repr(config), *options]
+    user = os.geteuid() if hasattr(os, "geteuid") else None  # what it may read: never shared
+    facts = [SCHEMA, cassettes_tool.__version__, command, user, os.getcwd(), repr(config), *options]
     digest.update(json.dumps(facts, default=repr).encode("utf-8"))
     newest = 0
     for path in files:

@@ -22,6 +22,8 @@ import pytest
 from helpers import back_date
 
 import cassettes_tool
+from cassettes_tool.commands import scan
+from cassettes_tool.model.result import CassetteResult, Report, Status
 
 KEPT = Path(".cassettes/scratch/cache/scan-report")
 HOUR_NS = 3600 * 10**9
@@ -136,17 +138,34 @@ def test_a_racily_clean_cassette_keeps_nothing(
     assert len(reads) == 1  # the others come from the scan cache
 
 
-def test_a_tree_with_an_unreadable_cassette_keeps_nothing(
+def test_a_cassette_refused_for_what_it_holds_is_replayed_with_its_error(
     run: Run, scan_tree: list[Path], reads: list[Path], tmp_path: Path
 ) -> None:
-    """An error may be the machine's (a permission): it is read, and said, again."""
+    """Broken YAML is the file's own doing: the report, its error and exit 3, are kept."""
     broken = tmp_path / "cassettes/broken.yaml"
     broken.write_text("interactions: [\n")
     back_date(broken)
     first = run("scan", "cassettes")
-    assert first.exit_code == 3 and not (tmp_path / KEPT).exists(), first.output
+    assert first.exit_code == 3 and "broken.yaml" in first.stdout, first.output
     reads.clear()
-    assert run("scan", "cassettes").stdout == first.stdout and broken in reads
+    again = run("scan", "cassettes")
+    assert (again.exit_code, again.stdout) == (3, first.stdout) and reads == []
+
+
+def test_only_what_the_files_decide_is_kept(tmp_path: Path) -> None:
+    """A file the run could not read now (a permission, a file gone since) may read next time."""
+    here = tmp_path / "here.yaml"
+    here.write_text("interactions: [\n")
+
+    def report(*results: CassetteResult) -> Report:
+        return Report(command="scan", cassettes=results)
+
+    refused = CassetteResult(path=here, status=Status.ERROR, error="invalid YAML", line=1)
+    gone = CassetteResult(path=tmp_path / "gone.yaml", status=Status.ERROR, error="cannot read")
+    skipped = CassetteResult(path=here, status=Status.SKIPPED, error="not a vcrpy cassette")
+    assert scan.worth_keeping(report(refused, skipped))
+    assert not scan.worth_keeping(report(refused, gone))
+    assert not scan.worth_keeping(Report(command="scan", cassettes=(refused,), notes=((here, "a note"),)))
 
 
 def test_a_report_that_could_not_be_written_keeps_nothing(

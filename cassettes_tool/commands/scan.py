@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from cassettes_tool.cassette import check_serializer, summarize, unread, unsearc
 from cassettes_tool.cassette.discover import Discovery
 from cassettes_tool.config import Config
 from cassettes_tool.kept_report import KeptReport, kept_report
-from cassettes_tool.model.result import Report
+from cassettes_tool.model.result import CassetteResult, Report, Status
 
 
 def find(paths: tuple[Path, ...], config: Config) -> Discovery:
@@ -46,6 +47,16 @@ def kept(found: Discovery, config: Config, *options: object) -> KeptReport | Non
 
 
 def worth_keeping(report: Report) -> bool:
-    """A report made only of what the scan cache would keep: plain reads, no notes. An error
-    may be the machine's (a permission), and is said again by reading again."""
-    return not report.notes and all(cacheable(result) for result in report.cassettes)
+    """A report whose every line the files decide: no notes, and each cassette read, skipped
+    (not a cassette) or refused for what it holds. A file that cannot be read now may be
+    the machine's doing (a permission), and is tried again next time; a permission put
+    right changes the file's ctime, and so the key, anyway."""
+    return not report.notes and all(_decided_by_file(result) for result in report.cassettes)
+
+
+def _decided_by_file(result: CassetteResult) -> bool:
+    if cacheable(result):
+        return True
+    if result.status not in (Status.SKIPPED, Status.ERROR) or result.fixed or result.age is not None:
+        return False
+    return os.access(result.path, os.R_OK)
