@@ -34,11 +34,14 @@ from cassettes_tool.cache import MAX_BYTES, RACY_NS, stamp_of
 from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
 from cassettes_tool.config import Config
 from cassettes_tool.errors import ConfigError
+from cassettes_tool.model.exit import ExitCode
 
 SCHEMA = "cassettes-kept-report/1"
 #: the closing line is small: anything longer is not ours
 _MAX_TRAILER = 1 << 16
 _CHUNK = 1 << 20
+#: a kept report's verdict: one of the spec's exit codes, never 130 (an interrupted run keeps nothing)
+_EXIT_CODES = {int(code) for code in ExitCode if code is not ExitCode.INTERRUPTED}
 
 
 @dataclass(frozen=True)
@@ -234,4 +237,6 @@ def _trailer(line: bytes) -> dict[str, Any] | None:
     }
     if not all(type(data.get(name)) is kind for name, kind in fields.items()):
         return None
+    if data["exit_code"] not in _EXIT_CODES or not data["verdict_line"].isprintable():
+        return None  # said on stderr and exited with as they are: only what emit would
     return data

@@ -233,13 +233,13 @@ def test_a_damaged_kept_report_gives_the_fresh_answer_and_is_made_again(
     assert run("scan", "cassettes").stdout == cold.stdout
 
 
-def planted(kept: Path, old: bytes, new: bytes) -> bytes:
+def planted(kept: Path, old: bytes, new: bytes, **closing_line: Any) -> bytes:
     """The kept file with its text changed and its closing line made to match, as someone who
     knows the format would write it."""
     text, closing = kept.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)
     text = text.replace(old, new) + b"\n"
     said = json.loads(closing)
-    said.update(size=len(text), sha256=hashlib.sha256(text).hexdigest())
+    said.update(size=len(text), sha256=hashlib.sha256(text).hexdigest(), **closing_line)
     return text + json.dumps(said).encode() + b"\n"
 
 
@@ -281,3 +281,16 @@ def test_a_replayed_report_reads_no_yaml_machinery(scan_tree: list[Path], tmp_pa
 
     assert "yaml" in imported(cold)
     assert "yaml" not in imported(warm)
+
+
+@pytest.mark.parametrize(
+    "closing", [{"exit_code": 99}, {"exit_code": 130}, {"verdict_line": "PASS\x1b]0;owned\x07"}]
+)
+def test_a_kept_verdict_is_one_emit_could_have_given(
+    run: Run, scan_tree: list[Path], tmp_path: Path, closing: dict[str, Any]
+) -> None:
+    """An exit code outside the spec's, or a verdict line with control characters, is not ours."""
+    run("scan", "cassettes")
+    (tmp_path / KEPT).write_bytes(planted(tmp_path / KEPT, b"/users", b"/planted", **closing))
+    result = run("scan", "cassettes")
+    assert result.exit_code == 0 and "/planted" not in result.stdout
