@@ -24,17 +24,19 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import cassettes_tool
-from cassettes_tool.cache import MAX_BYTES, RACY_NS, stamp_of
+from cassettes_tool.cache import MAX_BYTES, RACY_NS, cacheable, stamp_of
+from cassettes_tool.cassette.discover import Discovery
 from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
 from cassettes_tool.config import Config
 from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.exit import ExitCode
+from cassettes_tool.model.result import CassetteResult, Report, Status
 
 SCHEMA = "cassettes-kept-report/1"
 #: the closing line is small: anything longer is not ours
@@ -196,9 +198,12 @@ class _Spool:
         self.stream = None
 
 
-def kept_report(config: Config, command: str, files: Sequence[Path], *options: object) -> KeptReport | None:
-    """Where `command`'s report over `files` (already found, in order) is kept; None when it
-    cannot be: the scratch folder is not ours alone, or a file is not a regular file."""
+def kept_for(found: Discovery, config: Config, command: str, *options: object) -> KeptReport | None:
+    """Where `command`'s report over the files `found`, made with these options, is kept;
+    None when it cannot be: a tree found with notes or folders it could not search, a
+    scratch folder not ours alone, or a file that is not a regular file."""
+    if found.notes or found.unreadable:
+        return None
     try:
         check_scratch(config.scratch)
     except ConfigError:
@@ -211,13 +216,29 @@ def kept_report(config: Config, command: str, files: Sequence[Path], *options: o
     facts = [SCHEMA, cassettes_tool.__version__, command, user, os.getcwd(), repr(config), *options]
     digest.update(json.dumps(facts, default=repr).encode("utf-8"))
     newest = 0
-    for path in files:
+    for path in found.files:
         stamp = stamp_of(path)
         if stamp is None:
             return None
         newest = max(newest, stamp[1])
         digest.update(f"\0{path}\0{stamp}".encode("utf-8", "surrogateescape"))
     return KeptReport(folder / f"{command}-report", digest.hexdigest(), newest)
+
+
+def worth_keeping(report: Report) -> bool:
+    """A report whose every line the files decide: no notes, and each cassette read, skipped
+    (not a cassette) or refused for what it holds, nothing fixed. A file that cannot be read
+    now may be the machine's doing (a permission), and is tried again next time; a
+    permission put right changes the file's ctime, and so the key, anyway."""
+    return not report.notes and all(_decided_by_file(result) for result in report.cassettes)
+
+
+def _decided_by_file(result: CassetteResult) -> bool:
+    if cacheable(result):
+        return True
+    if result.status not in (Status.SKIPPED, Status.ERROR) or result.fixed or result.age is not None:
+        return False
+    return os.access(result.path, os.R_OK)
 
 
 def _trailer(line: bytes) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import pytest
 from helpers import back_date
 
 import cassettes_tool
-from cassettes_tool.commands import scan
+from cassettes_tool.kept_report import worth_keeping
 from cassettes_tool.model.result import CassetteResult, Report, Status
 
 KEPT = Path(".cassettes/scratch/cache/scan-report")
@@ -163,9 +164,9 @@ def test_only_what_the_files_decide_is_kept(tmp_path: Path) -> None:
     refused = CassetteResult(path=here, status=Status.ERROR, error="invalid YAML", line=1)
     gone = CassetteResult(path=tmp_path / "gone.yaml", status=Status.ERROR, error="cannot read")
     skipped = CassetteResult(path=here, status=Status.SKIPPED, error="not a vcrpy cassette")
-    assert scan.worth_keeping(report(refused, skipped))
-    assert not scan.worth_keeping(report(refused, gone))
-    assert not scan.worth_keeping(Report(command="scan", cassettes=(refused,), notes=((here, "a note"),)))
+    assert worth_keeping(report(refused, skipped))
+    assert not worth_keeping(report(refused, gone))
+    assert not worth_keeping(Report(command="scan", cassettes=(refused,), notes=((here, "a note"),)))
 
 
 def test_a_report_that_could_not_be_written_keeps_nothing(
@@ -294,3 +295,41 @@ def test_a_kept_verdict_is_one_emit_could_have_given(
     (tmp_path / KEPT).write_bytes(planted(tmp_path / KEPT, b"/users", b"/planted", **closing))
     result = run("scan", "cassettes")
     assert result.exit_code == 0 and "/planted" not in result.stdout
+
+
+LINT_KEPT = Path(".cassettes/scratch/cache/lint-report")
+
+
+@pytest.fixture
+def leaky(record_cassette: Any) -> Path:
+    """A cassette recorded with its credentials left in: lint's findings, exit 1."""
+    path = record_cassette("auth/leaky.yaml", "login", filter_headers=[], before_record_response=None)
+    back_date(path)
+    return path
+
+
+def test_lint_gets_its_findings_again_reading_nothing(
+    run: Run, scan_tree: list[Path], leaky: Path, reads: list[Path], tmp_path: Path
+) -> None:
+    cold = run("lint", "cassettes")
+    assert cold.exit_code == 1 and "leaky.yaml" in cold.stdout, cold.output
+    reads.clear()
+    warm = run("lint", "cassettes")
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout) and reads == []
+    kept = (tmp_path / LINT_KEPT).read_text()
+    secrets = re.findall(r"Bearer ([\w.-]{12,})", leaky.read_text())
+    assert secrets and not any(secret in kept for secret in secrets)  # kept as printed: masked
+    assert run("lint", "cassettes", "--select", "C").stdout != cold.stdout  # its own key
+
+
+def test_lint_fix_neither_replays_nor_keeps(
+    run: Run, scan_tree: list[Path], leaky: Path, tmp_path: Path
+) -> None:
+    assert run("lint", "cassettes").exit_code == 1
+    kept = (tmp_path / LINT_KEPT).read_bytes()
+    fixed = run("lint", "cassettes", "--fix")
+    assert fixed.exit_code == 1 and "<REDACTED:" in leaky.read_text(), fixed.output
+    assert (tmp_path / LINT_KEPT).read_bytes() == kept
+    back_date(leaky)
+    after = run("lint", "cassettes")
+    assert after.exit_code == 0, after.output  # the masked file: nothing to report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,12 @@ def check_serializer(config: Config) -> None:
     """A bad `serializer` setting fails once, up front, as a ConfigError naming the file."""
     if config.serializer:
         import_serializer(config.serializer, source=config.source, root=config.root)
+
+
+def find(paths: Iterable[Path], config: Config) -> Discovery:
+    """The cassettes a command over `paths` reads, the `serializer` setting checked first."""
+    from cassettes_tool.cassette.discover import discover
+    from cassettes_tool.cassette.exclude import excluder
+
+    check_serializer(config)
+    return discover(paths, excluder(config))

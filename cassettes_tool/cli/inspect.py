@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -18,6 +19,12 @@ from cassettes_tool.cli.options import (
     paths_argument,
     pytest_output,
 )
+
+if TYPE_CHECKING:
+    from cassettes_tool.cassette.discover import Discovery
+    from cassettes_tool.config import Config
+    from cassettes_tool.kept_report import KeptReport
+    from cassettes_tool.model.result import Report
 
 
 @click.command()
@@ -38,22 +45,52 @@ def scan(
     PATH is a cassette or a folder searched for *.yaml, *.yml and *.json files
     (default: the configured `paths`, else the current folder).
     """
+    from cassettes_tool.cassette import find
     from cassettes_tool.commands import scan as command
 
     settings = config.load(config_file)
     targets = settings.cassette_paths(paths)
-    found = command.find(targets, settings)
-    options = (fmt, quiet, verbose, wants_color(output), [str(path) for path in targets])
-    kept = None if no_cache else command.kept(found, settings, *options)
-    ready = kept.find() if kept is not None else None
-    if ready is not None:  # nothing changed since the last run: its report, as it was
-        replay(ready, output, quiet=quiet)
+    found = find(targets, settings)
+    shape = _Shape(fmt, output, quiet, verbose)
+    kept = None if no_cache else _kept("scan", found, settings, targets, shape)
     from cassettes_tool.report.tables import render_scan_text
 
     result = command.run(targets, settings, use_cache=not no_cache, found=found)
-    if not command.worth_keeping(result):
-        kept = None
-    emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose, kept=kept)
+    emit(result, fmt, output, render_scan_text, quiet=quiet, verbose=verbose, kept=_worth(kept, result))
+
+
+class _Shape(NamedTuple):
+    """The options that shape a report's text (and where it goes)."""
+
+    fmt: str
+    output: Path | None
+    quiet: bool
+    verbose: bool
+
+
+def _kept(
+    command: str, found: Discovery, settings: Config, targets: Iterable[Path], shape: _Shape, *more: object
+) -> KeptReport | None:
+    """Where this run's report is kept for the next one, under a key of the files found, the
+    settings, the targets, the shape and `more` (the command's own options). When the last
+    run's was kept under the same key (nothing changed), it is written again, as it was,
+    and the run ends here."""
+    from cassettes_tool.kept_report import kept_for
+
+    color = wants_color(shape.output)
+    key = (shape.fmt, shape.quiet, shape.verbose, color, [str(path) for path in targets], *more)
+    kept = kept_for(found, settings, command, *key)
+    ready = kept.find() if kept is not None else None
+    if ready is not None:
+        replay(ready, shape.output, quiet=shape.quiet)
+    return kept
+
+
+def _worth(kept: KeptReport | None, result: Report) -> KeptReport | None:
+    """`kept`, when the report is one the files alone decide (`kept_report.worth_keeping`)."""
+    from cassettes_tool.kept_report import worth_keeping
+
+    return kept if kept is not None and worth_keeping(result) else None
 
 
 @click.command(name="lint")
@@ -81,19 +118,22 @@ def lint_command(
     One line each, `path:line: CODE kind: message`; exit 1 when there is any. With --fix,
     credentials and values the redact rules cover become `<REDACTED:kind>` in place.
     """
+    from cassettes_tool.cassette import find
     from cassettes_tool.commands import lint as command
-    from cassettes_tool.report.tables import render_lint_text
 
     settings = config.load(config_file)
+    targets = settings.cassette_paths(paths)
+    found = find(targets, settings)
+    kept = None
+    if not (no_cache or fix_it):  # --fix reads every file it may write, and writes
+        shape = _Shape(fmt, output, quiet, verbose)
+        kept = _kept("lint", found, settings, targets, shape, select, ignore)
+    from cassettes_tool.report.tables import render_lint_text
+
     result = command.run(
-        settings.cassette_paths(paths),
-        settings,
-        select=select,
-        ignore=ignore,
-        fix_it=fix_it,
-        use_cache=not no_cache,
+        targets, settings, select=select, ignore=ignore, fix_it=fix_it, use_cache=not no_cache, found=found
     )
-    emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose)
+    emit(result, fmt, output, render_lint_text, quiet=quiet, verbose=verbose, kept=_worth(kept, result))
 
 
 @click.command(name="age")

@@ -6,9 +6,9 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
-from cassettes_tool import cassette
 from cassettes_tool.cache import map_cached, open_cache
-from cassettes_tool.cassette import check_serializer, unsearched
+from cassettes_tool.cassette import find, unsearched
+from cassettes_tool.cassette.discover import Discovery
 from cassettes_tool.config import Config
 from cassettes_tool.lint.checks import check_file, failed
 from cassettes_tool.lint.codes import lint_rules
@@ -23,15 +23,15 @@ def run(
     ignore: tuple[str, ...] | None = None,
     fix_it: bool = False,
     use_cache: bool = True,
+    found: Discovery | None = None,
 ) -> Report:
     """`select` / `ignore` replace the config's lists when given; `fix_it` masks in place.
 
     `use_cache`: take unchanged cassettes' findings from the scratch folder's cache; never
-    with `fix_it`, which reads every file it may write.
+    with `fix_it`, which reads every file it may write. `found`: what `find` found already.
     """
     rules = lint_rules(config, select, ignore)
-    check_serializer(config)
-    found = cassette.discover(paths, cassette.excluder(config))
+    found = found if found is not None else find(paths, config)
     check = partial(
         check_file,
         serializer=config.serializer,
