@@ -145,6 +145,24 @@ class KeptReport:
             spool.done = True
 
 
+#: a kept report being written: `.report.XXXX.tmp`, moved over the report when whole
+_SPOOL = ".report."
+#: a spool older than this was left by a run that was killed: no run writes for so long
+_STALE_NS = 3600 * 10**9
+
+
+def _drop_stale(folder: Path) -> None:
+    """Remove the spools of runs killed while keeping (a run that ends removes its own)."""
+    now = time.time_ns()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(_SPOOL) and entry.name.endswith(".tmp")):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime_ns > _STALE_NS:
+                    os.unlink(entry.path)
+
+
 class _Spool:
     """A temporary file beside `target`, moved over it when `done`, removed otherwise.
     Failing to keep a report never fails the run: it is made again next time."""
@@ -162,7 +180,8 @@ class _Spool:
             make_scratch(self.target.parent.parent)
             if not self.target.parent.is_symlink():
                 self.target.parent.mkdir(exist_ok=True)
-                handle, self.name = tempfile.mkstemp(dir=self.target.parent, prefix=".report.", suffix=".tmp")
+                _drop_stale(self.target.parent)
+                handle, self.name = tempfile.mkstemp(dir=self.target.parent, prefix=_SPOOL, suffix=".tmp")
                 self.stream = os.fdopen(handle, "wb")
         return self
 

@@ -333,3 +333,16 @@ def test_lint_fix_neither_replays_nor_keeps(
     back_date(leaky)
     after = run("lint", "cassettes")
     assert after.exit_code == 0, after.output  # the masked file: nothing to report
+
+
+def test_a_spool_left_by_a_killed_run_is_removed(run: Run, scan_tree: list[Path], tmp_path: Path) -> None:
+    """A run killed while keeping leaves its spool; the next run that keeps removes it, and
+    leaves alone one that may still be another run's, and anything else in the folder."""
+    run("scan", "cassettes")
+    folder = (tmp_path / KEPT).parent
+    stale, live, other = folder / ".report.dead.tmp", folder / ".report.live.tmp", folder / "notes.tmp"
+    for path in (stale, live, other):
+        path.write_text("partial")
+    back_date(stale, other)
+    run("scan", "cassettes", "--format", "json")  # another key: a report is kept
+    assert not stale.exists() and live.exists() and other.exists()
