@@ -1,17 +1,16 @@
 """A command's whole report, kept in `<scratch>/cache/` for the next run over an unchanged tree.
 
-A re-scan of a tree where nothing changed gives the report the last run gave, byte for
-byte: the scan cache spares the parsing, and this spares the rest (reading that cache back,
-rendering, masking), which was most of a warm run. The report is kept under a key of
-everything it was made from: the tool's version, the settings, the options that shape the
-output, the user, the current folder, and every file found with its size, mtime, inode and
-ctime.
-Inode and ctime are new in every checkout, so a kept report that was committed or planted
-never matches. As for the scan cache, a file modified within two seconds of the report
-being kept makes it untrusted (racily clean), and a kept file that is damaged, foreign, a
-symlink or oversized is ignored and made again. What is kept was masked when it was made.
-It is only ever a whole run's output: a run interrupted, or one whose report could not be
-written, keeps nothing.
+A re-scan (or re-lint) of a tree where nothing changed gives the report the last run gave,
+byte for byte: the scan cache spares the parsing, and this spares the rest (reading that
+cache back, rendering, masking), which was most of a warm run. The report is kept under a
+key of everything it was made from: the tool's version, the settings, the options that
+shape the output, the user, the current folder, and every file found with its size, mtime,
+inode and ctime. Inode and ctime are new in every checkout, so a kept report that was
+committed or planted never matches. As for the scan cache, a file modified within two
+seconds of the report being kept makes it untrusted (racily clean), and a kept file that
+is damaged, foreign, a symlink or oversized is ignored and made again. What is kept was
+masked when it was made. It is only ever a whole run's output: a run interrupted, or one
+whose report could not be written, keeps nothing.
 """
 
 from __future__ import annotations
