@@ -31,11 +31,10 @@ def run(
     with history_started(paths) as started:  # git walks history while the cassettes are found
         # imported once git walks: from the command line, loading them takes half as long as the walk
         from cassettes_tool import cassette
-        from cassettes_tool.cassette import check_serializer, custom_serializer, summarize
+        from cassettes_tool.cassette import custom_serializer, find, summarize
         from cassettes_tool.git.ages import file_ages
 
-        check_serializer(config)
-        found = cassette.discover(paths, cassette.excluder(config))
+        found = find(paths, config)
         custom = custom_serializer(config.serializer)
         ages = partial(file_ages, found.files, now=now, custom=custom, started=started)
         if per_interaction:

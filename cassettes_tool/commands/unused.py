@@ -19,8 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cassettes_tool import cassette
-from cassettes_tool.cassette import check_serializer, interaction_summary, read, unread, unsearched
+from cassettes_tool.cassette import find, interaction_summary, read, unread, unsearched
 from cassettes_tool.config import Config
 from cassettes_tool.errors import CassetteError, CassettesError, ConfigError
 from cassettes_tool.model import Interaction
@@ -68,8 +67,7 @@ def run(
     Raises ConfigError when pytest could not start or collected no test, CassettesError when
     the plugin was not active in the session.
     """
-    check_serializer(config)
-    found = cassette.discover(paths, cassette.excluder(config))
+    found = find(paths, config)
     files = [f for f in found.files if not is_under(f, config.scratch)]
     with tempfile.TemporaryDirectory(prefix="cassettes-unused-") as folder:
         run = Path(folder)
