@@ -71,9 +71,6 @@ class ResultCache:
         #: why the cache is neither read nor written, when it is not
         self.refused: str | None = None
         self._changed = False
-        #: entries read from their files in this run that the masker has not vetted yet: it does
-        #: before they are written (a worker vets what it read)
-        self._fresh: set[str] = set()
 
     def relative(self, path: Path) -> str | None:
         """The entry's name: the file's path under the project; None outside it (never cached)."""
@@ -90,15 +87,14 @@ class ResultCache:
             return None
         return replace(entry[1], path=path)
 
-    def put(self, path: Path, stamp: Stamp | None, result: CassetteResult, *, vetted: bool = False) -> None:
-        """Remember a fresh result; `vetted`: its line was masked already and came out the same."""
+    def put(self, path: Path, stamp: Stamp | None, result: CassetteResult, *, clean: bool) -> None:
+        """Remember a fresh result whose line the masker leaves as it is (`clean`, told by the
+        worker that read it): no credential is ever copied into the cache."""
         name = self.relative(path)
         if name is None or self.refused:
             return
-        if stamp is not None and cacheable(result):
+        if stamp is not None and cacheable(result) and clean:
             self.entries[name] = (stamp, result)
-            if not vetted:
-                self._fresh.add(name)
             self._changed = True
         elif self.entries.pop(name, None) is not None:
             self._changed = True
@@ -151,9 +147,7 @@ class ResultCache:
     def _lines(self, kept: list[tuple[str, tuple[Stamp, CassetteResult]]], written: int) -> Iterator[str]:
         yield json.dumps({"schema": SCHEMA, "key": self.key, "written_ns": written}) + "\n"
         for name, (stamp, result) in kept:
-            line = json.dumps(encode_entry(name, stamp, result), ensure_ascii=False)
-            if name not in self._fresh or _clean(line):  # no credential copied in
-                yield line + "\n"
+            yield json.dumps(encode_entry(name, stamp, result), ensure_ascii=False) + "\n"
 
 
 def open_cache(config: Config, name: str, *settings: object) -> ResultCache:
@@ -195,8 +189,8 @@ def map_cached(
         if hit is not None:
             yield hit
             continue
-        result, vetted = next(fresh)
-        cache.put(path, stamp, result, vetted=vetted)
+        result, clean = next(fresh)
+        cache.put(path, stamp, result, clean=clean)
         yield result
 
 
@@ -204,17 +198,14 @@ def _read_and_vet(
     job: tuple[Callable[[Path], CassetteResult], Path, str | None, Stamp | None],
 ) -> tuple[CassetteResult, bool]:
     """A fresh result, and whether its cache line is one the masker leaves as it is."""
+    from cassettes_tool.secrets.masker import mask_text
+
     fn, path, name, stamp = job
     result = fn(path)
     if name is None or stamp is None or not cacheable(result):
         return result, False
-    return result, _clean(json.dumps(encode_entry(name, stamp, result), ensure_ascii=False))
-
-
-def _clean(line: str) -> bool:
-    from cassettes_tool.secrets.masker import mask_text
-
-    return mask_text(line) == line
+    line = json.dumps(encode_entry(name, stamp, result), ensure_ascii=False)
+    return result, mask_text(line) == line  # the very line `save` writes
 
 
 def cacheable(result: CassetteResult) -> bool:
