@@ -274,7 +274,9 @@ def test_a_loaded_cassette_goes_to_the_oldest_generation_unless_objects_are_kept
     try:
         frozen = gc.get_freeze_count()
         again = cassette.load(path)
-        assert gc.get_freeze_count() == frozen and gc.isenabled() and again == loaded
+        # nothing unfrozen (the count would fall to 0), nothing of the load frozen (it would
+        # rise); frozen objects that lose their last reference meanwhile are freed as any
+        assert 0 < gc.get_freeze_count() <= frozen and gc.isenabled() and again == loaded
     finally:
         gc.unfreeze()
 
