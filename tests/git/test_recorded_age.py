@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from conftest import GitRepo, splice_recording
 
+from cassettes_tool.cassette import recording
 from cassettes_tool.git.ages import file_ages
 from cassettes_tool.git.runner import clean_env
 from cassettes_tool.model.age import Age, AgeSource, utc_now
@@ -191,3 +192,41 @@ def test_where_neither_can_tell_the_age_is_unknown(tmp_path: Path) -> None:
     result = file_ages([loose])
     assert result.ages[loose] == Age(None, None, None, None, None, AgeSource.NO_GIT)
     assert result.interactions[loose] == (result.ages[loose],)
+
+
+def test_a_large_body_that_repeats_its_ids_yields_each_once(repo: GitRepo) -> None:
+    """A scan export repeats the same ids thousands of times: each id counts once, none is lost,
+    and a re-recording that changes one id among them still makes the cassette young."""
+    rows = [f'{{"plugin_id": "{n % 50:08x}-1111-4222-8333-444455556666", "seen": 1}}' for n in range(4000)]
+    body = "[" + ", ".join(rows) + "]"
+    cassette = repo.root / "tests" / "cassettes" / "export.yaml"
+    cassette.parent.mkdir(parents=True)
+
+    def write(date: str, body: str) -> None:
+        cassette.write_text(
+            "interactions:\n- request: {method: GET, uri: 'https://scan.example/export', body: null, headers: {}}\n"
+            f"  response:\n    status: {{code: 200, message: OK}}\n    headers: {{Date: ['{date}']}}\n"
+            f"    body: {{string: '{body}'}}\nversion: 1\n"
+        )
+
+    write("Tue, 04 Dec 2018 10:00:00 GMT", body)
+    tokens = recording.tokens_in(cassette.read_bytes())
+    assert len([t for t in tokens if t.endswith(b"-1111-4222-8333-444455556666")]) == 50
+    assert b"Tue, 04 Dec 2018 10:00:00 GMT" in tokens
+    first = repo.commit("Record the export", date=ago(300))
+    cassette.write_text(
+        cassette.read_text().replace("1111-4222", "1111-4999", 1).replace("Dec 2018", "Dec 2019")
+    )
+    cassette.write_text(cassette.read_text().replace("Tue, 04 Dec 2019", "Wed, 04 Dec 2019"))
+    again = repo.commit("Re-record the export", date=ago(3))
+    age, _ = ages(cassette)
+    assert (days_of(age), age.commit) == (3, again) != (300, first)
+
+
+def test_answers_remembered_across_versions_stay_within_their_budget() -> None:
+    remembered = recording._Answers(budget=10)
+    for n in range(50):
+        answer = recording.Answer(frozenset({f"id-{n}-{k}".encode() for k in range(3)}), bytes([n]), None)
+        assert remembered.put(answer) is answer
+        assert remembered.held <= 10
+        assert remembered.get(bytes([n])) is answer
