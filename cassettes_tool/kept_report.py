@@ -37,7 +37,7 @@ from cassettes_tool.errors import ConfigError
 from cassettes_tool.model.exit import ExitCode
 from cassettes_tool.model.result import CassetteResult, Report, Status
 
-SCHEMA = "cassettes-kept-report/1"
+SCHEMA = "cassettes-kept-report/2"
 #: the closing line is small: anything longer is not ours
 _MAX_TRAILER = 1 << 16
 _CHUNK = 1 << 20

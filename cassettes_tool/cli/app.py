@@ -191,7 +191,8 @@ def emit(
     color = wants_color(output)
     rendered = render_pieces(result, Format(fmt), text, quiet=quiet, verbose=verbose, color=color)
     code = int(result.verdict if exit_code is None else exit_code)
-    said = functools.cache(lambda: verdict_line(result))
+    # said on stderr beside a report written to a file: the errors are in the file
+    said = functools.cache(lambda: verdict_line(result, errors="see the report"))
     if kept is not None and not result.interrupted:
         rendered = kept.keeping(rendered, code, said())
     _send(rendered, output, said, quiet=quiet)

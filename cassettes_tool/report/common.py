@@ -143,8 +143,9 @@ def skipped_reasons(interactions: Iterable[InteractionSummary]) -> Counter[str]:
     return Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
 
 
-def verdict_line(report: Report, summary: Summary | None = None) -> str:
-    """`PASS: ...`, `FAIL: ...` or `INCOMPLETE: ...`: the first thing every format says."""
+def verdict_line(report: Report, summary: Summary | None = None, *, errors: str = "see errors below") -> str:
+    """`PASS: ...`, `FAIL: ...` or `INCOMPLETE: ...`: the first thing every format says.
+    `errors`: where an incomplete run's errors are to be read."""
     summary = summary or Summary.of(report)
     counts = summary.counts
     if summary.verdict is ExitCode.OK:
@@ -180,7 +181,7 @@ def verdict_line(report: Report, summary: Summary | None = None) -> str:
             f"FAIL: {'; '.join(reasons)} ({failed} of {plural(counts.cassettes, 'cassette')} failing{tail})"
         )
     what = plural(unchecked, "cassette") if unchecked else "some cassettes or interactions"
-    return f"INCOMPLETE: {what} could not be checked (see errors below)"
+    return f"INCOMPLETE: {what} could not be checked ({errors})"
 
 
 def outcome_counts(summary: Summary, *, total: bool = True) -> str:

@@ -173,6 +173,23 @@ def test_output_file_still_says_the_verdict_on_stderr(project: GitRepo, run: Any
     assert out.read_text().count('type="stale"') == 4
 
 
+def test_an_incomplete_run_written_to_a_file_points_to_the_file(
+    project: GitRepo, run: Any, tmp_path: Path
+) -> None:
+    """The errors are in the report, not below the verdict on stderr."""
+    broken = project.root / "tests" / "cassettes" / "broken.yaml"
+    broken.write_text("interactions:\n- request: {method: GET\n")
+    out = tmp_path / "scan.json"
+    result = run("scan", "--format", "json", "--output", out, cwd=project.root)
+    assert result.exit_code == 3 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "INCOMPLETE: 1 cassette could not be checked (see the report)",
+        f"report written to {out}",
+    ]
+    errors = [c for c in json.loads(out.read_text())["cassettes"] if c["error"]]
+    assert [c["path"] for c in errors] == ["tests/cassettes/broken.yaml"]
+
+
 def test_check_json_is_an_inventory_too(project: GitRepo, run: Any) -> None:
     """`size: 0` and no interactions for every cassette, unlike `scan`."""
     checked = json.loads(run("check", "--offline", "--format", "json", cwd=project.root).stdout)
