@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,10 +26,20 @@ def read(path: Path, serializer: str | None) -> Cassette | CassetteError:
 
 
 def unread(exc: CassetteError) -> CassetteResult:
-    """The result of a file that was skipped (not a cassette) or could not be read."""
+    """The result of a file that was skipped (not a cassette) or could not be read, with its size."""
+    size = _size_of(exc.path)
     if isinstance(exc, NotACassette):
-        return CassetteResult(path=exc.path, status=Status.SKIPPED, error=exc.reason)
-    return CassetteResult(path=exc.path, status=Status.ERROR, error=exc.reason, line=exc.line)
+        return CassetteResult(path=exc.path, status=Status.SKIPPED, error=exc.reason, size=size)
+    return CassetteResult(path=exc.path, status=Status.ERROR, error=exc.reason, line=exc.line, size=size)
+
+
+def _size_of(path: Path) -> int:
+    """The bytes of a regular file (the report's `size`); 0 for a folder, a FIFO, a file gone."""
+    try:
+        facts = path.stat()
+    except OSError:
+        return 0
+    return facts.st_size if stat.S_ISREG(facts.st_mode) else 0
 
 
 def unsearched(found: Discovery) -> list[CassetteError]:

@@ -143,11 +143,18 @@ def skipped_reasons(interactions: Iterable[InteractionSummary]) -> Counter[str]:
     return Counter((i.reason or "").partition(" (")[0] for i in interactions if i.status is Status.SKIPPED)
 
 
+#: what a passing run of a command that compares nothing did: `--fail-on` is not theirs to name
+_COMPARING_NOTHING = {"scan": "read", "lint": "clean", "age": "aged", "unused": "used"}
+
+
 def verdict_line(report: Report, summary: Summary | None = None, *, errors: str = "see errors below") -> str:
     """`PASS: ...`, `FAIL: ...` or `INCOMPLETE: ...`: the first thing every format says.
     `errors`: where an incomplete run's errors are to be read."""
     summary = summary or Summary.of(report)
     counts = summary.counts
+    if summary.verdict is ExitCode.OK and report.command in _COMPARING_NOTHING:
+        said = f"PASS: {plural(counts.cassettes, 'cassette')} {_COMPARING_NOTHING[report.command]}"
+        return said + (f", nothing older than {report.max_age:g} days" if report.max_age is not None else "")
     if summary.verdict is ExitCode.OK:
         days = report.fail_on_drifting
         lasting = f" drifting over {days:g} days" if days is not None else ""

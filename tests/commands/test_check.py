@@ -187,7 +187,20 @@ def test_an_incomplete_run_written_to_a_file_points_to_the_file(
         f"report written to {out}",
     ]
     errors = [c for c in json.loads(out.read_text())["cassettes"] if c["error"]]
-    assert [c["path"] for c in errors] == ["tests/cassettes/broken.yaml"]
+    assert [(c["path"], c["size"]) for c in errors] == [
+        ("tests/cassettes/broken.yaml", broken.stat().st_size)
+    ]
+
+
+@pytest.mark.parametrize(("command", "said"), [("scan", "read"), ("lint", "clean"), ("age", "aged")])
+def test_a_passing_command_that_compares_nothing_says_what_it_did(
+    project: GitRepo, run: Any, tmp_path: Path, command: str, said: str
+) -> None:
+    """Not `nothing at or above breaking`: scan, lint and age have no --fail-on."""
+    out = tmp_path / f"{command}.json"
+    result = run(command, "--format", "json", "--output", out, cwd=project.root)
+    count = json.loads(out.read_text())["summary"]["cassettes"]
+    assert result.exit_code == 0 and result.stderr.splitlines()[0] == f"PASS: {count} cassettes {said}"
 
 
 def test_check_json_is_an_inventory_too(project: GitRepo, run: Any) -> None:
