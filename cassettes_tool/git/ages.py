@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cassettes_tool.cassette.formats.custom import CustomSerializer
 from cassettes_tool.cassette.recording import looks_like_a_cassette
-from cassettes_tool.git.blobs import BlobReader, blob_reader
+from cassettes_tool.git.blobs import blob_reader
 from cassettes_tool.git.lineage import Walker, dates_of, fresh, unknown, witnessed
 from cassettes_tool.git.log import Lineage, LogPass, LogReader, Step, log_pass
 from cassettes_tool.git.runner import (
@@ -28,6 +28,7 @@ from cassettes_tool.git.runner import (
     run,
 )
 from cassettes_tool.model.age import Age, AgeSource, utc_now
+from cassettes_tool.words import plural
 
 #: Above this many folders, ls-files lists the whole repository instead.
 _MAX_PATHSPECS = 200
@@ -187,7 +188,10 @@ def _repo_ages(
             # the working tree's change comes first: it may re-record, or only mask
             lineages[name].steps.append(Step(None, changed[name]))
         blobs.ask(changed[name] for name in uncommitted)
-        result.update(_tell(repo, log, blobs, lineages, names, working, now, custom, fallback))
+        walker = Walker(repo, blobs.get, now, custom)
+        result.update(_tell(repo, log, walker, lineages, names, working, now, custom, fallback))
+    if walker.missing:
+        notes.append((repo.root, _missing_note(len(walker.missing), len(walker.gapped))))
     at_edge = sum(1 for ages in result.values() if ages and any(a.source is AgeSource.SHALLOW for a in ages))
     if at_edge:
         notes.append((repo.root, _shallow_note(at_edge)))
@@ -197,7 +201,7 @@ def _repo_ages(
 def _tell(
     repo: Repo,
     log: LogReader,
-    blobs: BlobReader,
+    walker: Walker,
     lineages: Mapping[bytes, Lineage],
     names: Mapping[bytes, list[Path]],
     working: Mapping[Path, bytes],
@@ -208,7 +212,6 @@ def _tell(
     """Date the files as history is read, a round at a time: the files a round of the log
     reached are told while git walks on, so that little is left to do when it ends."""
     by_path = {path: lineages[name] for name in lineages for path in names[name]}
-    walker = Walker(repo, blobs.get, now, custom)
     result: dict[Path, tuple[Age, ...] | None] = {}
     pending = set(lineages)
     while pending:
@@ -274,6 +277,15 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+def _missing_note(versions: int, cassettes: int) -> str:
+    return (
+        f"{plural(versions, 'earlier version')} of {plural(cassettes, 'cassette')} "
+        f"{'is' if versions == 1 else 'are'} missing from the repository (a partial or damaged "
+        "clone): those cassettes are dated by the versions git still has and their answers' "
+        "`Date`, which can make them look older than they are, never younger"
+    )
 
 
 def _shallow_note(count: int) -> str:

@@ -80,6 +80,9 @@ class Walker:
     def __init__(self, repo: Repo, blobs: Blobs, now: datetime, custom: CustomSerializer | None):
         self.repo, self.blobs, self.now, self.custom = repo, blobs, now, custom
         self._ages: dict[bytes, Age] = {}
+        #: earlier versions git could not give (a partial or damaged clone), and whose they were
+        self.missing: set[bytes] = set()
+        self.gapped: set[Path] = set()
 
     def tell(self, lineages: Mapping[Path, Lineage], working: Mapping[Path, bytes]) -> dict[Path, Told]:
         """The fast look first for every file, then the full walk for those it could not settle.
@@ -115,20 +118,25 @@ class Walker:
     def _walk(self, path: Path, lineage: Lineage, data: bytes, got: Mapping[bytes, bytes]) -> Told:
         texts = text_answers(data) if self.custom is None else None
         if texts is not None:
-            return self._walk_text(lineage, texts, got)
+            return self._walk_text(path, lineage, texts, got)
         return self._walk_parsed(path, lineage, data, got)
 
     def _walk_text(
-        self, lineage: Lineage, answers: tuple[TextAnswer, ...], got: Mapping[bytes, bytes]
+        self, path: Path, lineage: Lineage, answers: tuple[TextAnswer, ...], got: Mapping[bytes, bytes]
     ) -> Told:
         """The walk on the text: a value is new to a change when the version before lacks it verbatim."""
         ages: list[Age | None] = [None] * len(answers)
+        gap: Step | None = None
         for step in lineage.steps:
             old = got.get(step.old_blob) if step.old_blob else None
+            if step.old_blob and old is None:
+                gap = self._gap(path, step, gap)
+                continue
             old_tokens = tokens_in(old) if old is not None else frozenset()
             for i, answer in enumerate(answers):
                 if ages[i] is None and (old is None or answer.new_to(old, old_tokens)):
-                    ages[i] = self._dated(step, answer.date, added=step.old_blob is None)
+                    ages[i] = self._dated(step, answer.date, added=step.old_blob is None, gap=gap)
+            gap = None
             if all(a is not None for a in ages):
                 return Told(tuple(a for a in ages if a is not None))
         return Told(None, needs_more=not lineage.added)
@@ -140,8 +148,12 @@ class Walker:
             return Told(None)
         ages: list[Age | None] = [None] * len(current.answers)
         tracked = [set(a.tokens) for a in current.answers]
+        gap: Step | None = None
         for step in lineage.steps:
             old_data = got.get(step.old_blob) if step.old_blob else None
+            if step.old_blob and old_data is None:
+                gap = self._gap(path, step, gap)
+                continue
             old: Version | None = read_version(old_data, path, self.custom) if old_data is not None else None
             for i, answer in enumerate(current.answers):
                 if ages[i] is not None:
@@ -149,24 +161,46 @@ class Walker:
                 if old is None or (
                     not tracked[i] <= old.tokens if tracked[i] else answer.digest not in old.digests
                 ):
-                    ages[i] = self._dated(step, answer.date, added=step.old_blob is None)
+                    ages[i] = self._dated(step, answer.date, added=step.old_blob is None, gap=gap)
+            gap = None
             if all(a is not None for a in ages):
                 return Told(tuple(a for a in ages if a is not None))
         if not lineage.added:
             return Told(None, needs_more=True)
         return Told(None)
 
-    def _dated(self, step: Step, date: datetime | None, *, added: bool) -> Age:
-        """The age an answer recorded at `step` has; for an add, its `Date` may tell better."""
+    def _gap(self, path: Path, step: Step, gap: Step | None) -> Step:
+        """A change whose earlier version git could not give (a partial or damaged clone). The
+        walk goes on to an older version: an answer new to it was recorded at that older change
+        or at one up to the gap, so it is dated there, older than it may be, never younger (the
+        younger would pass a --max-age gate it should fail). The newest missing one in a row."""
+        assert step.old_blob is not None
+        self.missing.add(step.old_blob)
+        self.gapped.add(path)
+        return gap or step
+
+    def _dated(self, step: Step, date: datetime | None, *, added: bool, gap: Step | None = None) -> Age:
+        """The age an answer recorded at `step` has; for an add, its `Date` may tell better, and
+        so it may after a `gap`: recorded from `step` up to the change at the gap, a `Date`
+        between the two says when (a server cannot answer before it is asked)."""
         if step.commit is None:
             return fresh(AgeSource.UNCOMMITTED)
-        by_git = self._ages.get(step.commit.sha)
-        if by_git is None:
-            by_git = self._ages[step.commit.sha] = step.commit.age(self.repo, self.now)
+        by_git = self._commit_age(step)
         committed = by_git.last_recorded
+        if gap is not None and date is not None and committed is not None:
+            latest = self._commit_age(gap).last_recorded if gap.commit is not None else self.now
+            if latest is not None and committed < date <= latest + _CLOCK_SKEW:
+                return witnessed(date, self.now, by_git)
         if added and date is not None and committed is not None:
             # at a shallow clone's edge the commit is only a lower bound; a Date after it is no witness
             at_edge = by_git.source is AgeSource.SHALLOW and date <= committed + _CLOCK_SKEW
             if at_edge or date < committed - COPIED_IN_AFTER:
                 return witnessed(date, self.now, by_git)
+        return by_git
+
+    def _commit_age(self, step: Step) -> Age:
+        assert step.commit is not None
+        by_git = self._ages.get(step.commit.sha)
+        if by_git is None:
+            by_git = self._ages[step.commit.sha] = step.commit.age(self.repo, self.now)
         return by_git

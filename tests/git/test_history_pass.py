@@ -136,19 +136,21 @@ def git_children() -> list[str]:
     return found
 
 
-def test_an_old_version_git_no_longer_has_dates_the_cassette_by_its_newest_change(
-    repo: GitRepo,
-) -> None:
+def test_an_old_version_git_no_longer_has_is_bridged_by_the_answers_date(repo: GitRepo) -> None:
+    """The version before the last re-recording of c02 is gone: git cannot tell whether that
+    change recorded the answer. The version before the one missing lacks it, so it was recorded
+    from then (300 days ago) to the change at the gap (50), and its `Date` says when."""
     paths = history(repo)
     lost = repo.git("rev-parse", "HEAD~1:cassettes/c02.yaml")
     loose_object(repo, lost).unlink()
 
     result = file_ages(paths, now=NOW)
 
-    # nothing to compare with: git cannot tell that the change was a re-recording, nor that it was not
-    assert days(result)["c02.yaml"] == 50
+    c02 = next(age for path, age in result.ages.items() if path.name == "c02.yaml")
+    assert (days(result)["c02.yaml"], c02.source) == (50, AgeSource.RECORDED)
     assert days(result)["c03.yaml"] == 300
-    assert not result.notes
+    ((_, note),) = result.notes
+    assert note.startswith("1 earlier version of 1 cassette is missing from the repository")
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists child processes from /proc")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -230,3 +231,25 @@ def test_answers_remembered_across_versions_stay_within_their_budget() -> None:
         assert remembered.put(answer) is answer
         assert remembered.held <= 10
         assert remembered.get(bytes([n])) is answer
+
+
+def test_a_version_missing_from_the_repository_never_makes_a_cassette_younger(
+    repo: GitRepo, record: Callable[..., Path], run: Any
+) -> None:
+    """A damaged or partial clone lacks a version between two hand edits: the recording is
+    still dated where it was made, not at the edit after the gap, and the report says why."""
+    login = record("auth/login.yaml")
+    recorded = repo.commit("Record", date=ago(300))
+    for n, days in enumerate((200, 10)):
+        login.write_text(
+            login.read_text().replace("https://auth.example.com/me", f"https://auth.example.com/me{n}")
+        )
+        repo.commit(f"Point the test at /me{n}", date=ago(days))
+    gone = repo.git("rev-parse", "HEAD~1:tests/cassettes/auth/login.yaml").strip()
+    (repo.root / ".git" / "objects" / gone[:2] / gone[2:]).unlink()
+    age, each = ages(login)
+    assert (days_of(age), age.commit) == (300, recorded)
+    assert [a.commit for a in each] == [recorded, recorded]
+    said = run("age", "--format", "json", str(login), cwd=repo.root)
+    notes = [n["note"] for n in json.loads(said.stdout)["notes"]]
+    assert any("1 earlier version of 1 cassette is missing from the repository" in n for n in notes), notes
