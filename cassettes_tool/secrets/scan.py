@@ -151,7 +151,7 @@ def _cookie(scan: _Scan, part: str, where: str) -> None:
     if LOOKALIKE_COOKIE.match(name.strip()):
         scan.lookalike(where, value)
         return
-    shaped = list(shape_matches(value))
+    shaped = shape_matches(value)
     if shaped:
         for kind, shape_value in shaped:
             scan.add(kind, where, shape_value)
@@ -175,7 +175,7 @@ def _credential_header(scan: _Scan, name: str, value: str, where: str) -> None:
     if is_placeholder(token, name) or not (looks_real(token, name) or scan.named(name) == "password"):
         _shapes(scan, value, where)
         return
-    shaped = list(shape_matches(token))
+    shaped = shape_matches(token)
     kind = shaped[0][0] if shaped else ("bearer-token" if scheme else "credential-header")
     scan.add(kind, where, shaped[0][1] if shaped and kind != "bearer-token" else token)
 
@@ -204,7 +204,7 @@ def _judge(scan: _Scan, name: str, value: str, where: Place, default: str, raw: 
         scan.add("signed-url", where, written, value)
         return True
     token = AUTH_SCHEME.sub("", value)
-    shaped = list(shape_matches(token))
+    shaped = shape_matches(token)
     if raw is None and token != value:
         written = token  # `Bearer <REDACTED:kind>` keeps its scheme
     scan.add(shaped[0][0] if shaped else default, where, written, token)

@@ -107,10 +107,14 @@ def shape_spans(text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def shape_matches(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, value) of each shape in `text`; a bearer token only when its token looks real."""
-    if len(text) < 16:
-        return
+def shape_matches(text: str) -> list[tuple[str, str]]:
+    """(kind, value) of each shape in `text`; a bearer token only when its token looks real.
+
+    A list, and the common answer (a short string without any literal) given before any
+    generator is made: the scan asks this of every string of a body it walks."""
+    if len(text) < 16 or (len(text) < _LONG and SHAPE_HINT.search(text) is None):
+        return []
+    found = []
     for match in shape_spans(text):
         kind = SHAPE_KINDS[match.lastgroup or ""]
         value = match.group(match.lastgroup or 0)
@@ -118,4 +122,5 @@ def shape_matches(text: str) -> Iterator[tuple[str, str]]:
             value = AUTH_SCHEME.sub("", value)
             if not looks_real(value):
                 continue
-        yield kind, value
+        found.append((kind, value))
+    return found
