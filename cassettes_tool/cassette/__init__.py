@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cassettes_tool.cassette.recording import cassette_files, looks_like_a_cassette
     from cassettes_tool.cassette.summary import (
         check_serializer,
+        file_size,
         find,
         interaction_summary,
         summarize,
@@ -53,7 +54,15 @@ _LAZY = {
     "looks_like_a_cassette": "cassettes_tool.cassette.recording",
     **{
         name: "cassettes_tool.cassette.summary"
-        for name in ("check_serializer", "find", "interaction_summary", "summarize", "unread", "unsearched")
+        for name in (
+            "check_serializer",
+            "file_size",
+            "find",
+            "interaction_summary",
+            "summarize",
+            "unread",
+            "unsearched",
+        )
     },
     **{
         name: "cassettes_tool.cassette.write"
@@ -76,6 +85,7 @@ __all__ = [
     "discover",
     "dumps",
     "excluder",
+    "file_size",
     "find",
     "import_serializer",
     "interaction_lines",

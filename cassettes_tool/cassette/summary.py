@@ -27,13 +27,13 @@ def read(path: Path, serializer: str | None) -> Cassette | CassetteError:
 
 def unread(exc: CassetteError) -> CassetteResult:
     """The result of a file that was skipped (not a cassette) or could not be read, with its size."""
-    size = _size_of(exc.path)
+    size = file_size(exc.path)
     if isinstance(exc, NotACassette):
         return CassetteResult(path=exc.path, status=Status.SKIPPED, error=exc.reason, size=size)
     return CassetteResult(path=exc.path, status=Status.ERROR, error=exc.reason, line=exc.line, size=size)
 
 
-def _size_of(path: Path) -> int:
+def file_size(path: Path) -> int:
     """The bytes of a regular file (the report's `size`); 0 for a folder, a FIFO, a file gone."""
     try:
         facts = path.stat()

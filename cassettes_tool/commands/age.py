@@ -31,7 +31,7 @@ def run(
     with history_started(paths) as started:  # git walks history while the cassettes are found
         # imported once git walks: from the command line, loading them takes half as long as the walk
         from cassettes_tool import cassette
-        from cassettes_tool.cassette import custom_serializer, find, summarize
+        from cassettes_tool.cassette import custom_serializer, file_size, find, summarize
         from cassettes_tool.git.ages import file_ages
 
         found = find(paths, config)
@@ -55,7 +55,7 @@ def run(
         ]
     else:
         results = [
-            CassetteResult(path=path, status=Status.OK, size=_size(path), age=history.ages[path])
+            CassetteResult(path=path, status=Status.OK, size=file_size(path), age=history.ages[path])
             for path in found.files
             if path in history.ages
         ]
@@ -70,13 +70,6 @@ def _with_interaction_ages(result: CassetteResult, file_age: Age, ages: tuple[Ag
         ages = ()
     interactions = tuple(replace(i, age=ages[n] if ages else None) for n, i in enumerate(result.interactions))
     return replace(result, age=file_age, interactions=interactions)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _is_older(age: Age | None, days: float) -> bool:
