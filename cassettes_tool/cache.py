@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 import cassettes_tool
 from cassettes_tool.cassette.parallel import imap_files, imap_items
@@ -324,18 +324,32 @@ def _name(value: object) -> bool:
     return not path.is_absolute() and ".." not in path.parts
 
 
-def _read_lines(file: Path) -> Iterator[bytes | None]:
-    """The file's lines (None for one too long to be ours); nothing for a file that is not a
-    plain file of a sane size (a symlink, a FIFO, a device) or cannot be read."""
+def open_plain(file: Path) -> tuple[BinaryIO, os.stat_result] | None:
+    """A file of the scratch folder opened for reading, with what fstat says of it; None for one
+    that is not a plain file of a sane size (a symlink, a FIFO, a device) or cannot be read."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         handle = os.open(file, flags)
     except (OSError, ValueError):
-        return
-    with os.fdopen(handle, "rb") as stream:
+        return None
+    stream = os.fdopen(handle, "rb")
+    try:
         facts = os.fstat(stream.fileno())
-        if not stat.S_ISREG(facts.st_mode) or facts.st_size > MAX_BYTES:
-            return
+    except OSError:
+        facts = None
+    if facts is None or not stat.S_ISREG(facts.st_mode) or facts.st_size > MAX_BYTES:
+        stream.close()
+        return None
+    return stream, facts
+
+
+def _read_lines(file: Path) -> Iterator[bytes | None]:
+    """The file's lines (None for one too long to be ours); nothing for a file `open_plain`
+    refuses."""
+    opened = open_plain(file)
+    if opened is None:
+        return
+    with opened[0] as stream:
         try:
             while line := stream.readline(MAX_LINE + 1):
                 yield None if len(line) > MAX_LINE else line

@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import cassettes_tool
-from cassettes_tool.cache import MAX_BYTES, RACY_NS, cacheable, stamp_of
+from cassettes_tool.cache import RACY_NS, cacheable, open_plain, stamp_of
 from cassettes_tool.cassette.discover import Discovery
 from cassettes_tool.cassette.scratch_area import CACHE, check_scratch, make_scratch
 from cassettes_tool.config import Config
@@ -81,24 +80,19 @@ class KeptReport:
 
     def find(self) -> Kept | None:
         """The report kept under this key, when every check passes; None otherwise."""
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        try:
-            handle = os.open(self.file, flags)
-        except (OSError, ValueError):
+        opened = open_plain(self.file)
+        if opened is None:
             return None
-        stream = os.fdopen(handle, "rb")
+        stream, facts = opened
         try:
-            kept = self._check(stream)
+            kept = self._check(stream, facts)
         except OSError:
             kept = None
         if kept is None:
             stream.close()
         return kept
 
-    def _check(self, stream: BinaryIO) -> Kept | None:
-        facts = os.fstat(stream.fileno())
-        if not stat.S_ISREG(facts.st_mode) or facts.st_size > MAX_BYTES:
-            return None
+    def _check(self, stream: BinaryIO, facts: os.stat_result) -> Kept | None:
         stream.seek(max(0, facts.st_size - _MAX_TRAILER))
         tail = stream.read()
         start = tail.rfind(b"\n", 0, len(tail) - 1) + 1
